@@ -1,0 +1,37 @@
+"""Errors the generator reports to its user, each with the exit code the CLI returns for it."""
+
+from __future__ import annotations
+
+
+class MvpScaffoldError(Exception):
+    """Base of every error mvpscaffold reports as one sentence instead of a traceback."""
+
+    exit_code = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UserInputError(MvpScaffoldError):
+    """The user gave an answer, file, option or destination we cannot use; nothing was written."""
+
+    exit_code = 2
+
+
+class RefusedError(MvpScaffoldError):
+    """The project is in a state we will not touch (dirty tree, not generated, corrupt answers)."""
+
+    exit_code = 2
+
+
+class ToolError(MvpScaffoldError):
+    """An external tool (git, copier) failed while doing what the user asked."""
+
+    exit_code = 3
+
+
+class Interrupted(MvpScaffoldError):
+    """The user pressed Ctrl-C or the process got SIGTERM; partial work was removed."""
+
+    exit_code = 130
