@@ -1,0 +1,118 @@
+"""Shared fixtures: the template's location, one virtual environment for every generated project, real services."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Answers that switch on every optional dependency, so one environment serves every answer set.
+FULL_ANSWERS = {
+    "project_name": "Shared Env Probe",
+    "database": "postgresql",
+    "jobs": "redis",
+    "error_tracking": True,
+    "metrics": True,
+}
+
+
+def _env_key() -> str:
+    """Hash of everything that decides the generated projects' dependencies."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "template").glob("pyproject.toml*")) + [REPO_ROOT / "copier.yml"]:
+        digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:16]
+
+
+def _build_app_venv(venv: Path, scratch: Path) -> None:
+    """Create `venv` with the union of the generated projects' dependencies (not the projects)."""
+    from copier import run_copy
+
+    project = scratch / "shared-env-probe"
+    run_copy(
+        str(REPO_ROOT),
+        str(project),
+        data=FULL_ANSWERS,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", f"{project}[dev]"], check=True)
+    subprocess.run([*pip, "uninstall", "-y", "shared-env-probe"], check=True)
+
+
+@pytest.fixture(scope="session")
+def app_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One virtual environment with every dependency a generated project can ask for.
+
+    Built once per dependency set and kept in ~/.cache, guarded by a file lock so pytest-xdist
+    workers share it instead of each installing the same packages.
+    """
+    override = os.environ.get("MVPSCAFFOLD_TEST_VENV")
+    if override:
+        return Path(override)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mvpscaffold-tests"
+    cache.mkdir(parents=True, exist_ok=True)
+    venv = cache / f"app-venv-{_env_key()}"
+    with (cache / "app-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / ".complete").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            _build_app_venv(venv, tmp_path_factory.mktemp("venv-build"))
+            (venv / ".complete").touch()
+    return venv
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _require_service(name: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = f"{name} is not answering on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must provide it (.ci/run starts it).")
+    pytest.skip(f"{message}; start it to run this test.")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """URL of the machine's PostgreSQL server; generated suites create and drop their own database."""
+    _require_service("PostgreSQL", "127.0.0.1", 5432)
+    return os.environ.get(
+        "MVPSCAFFOLD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the machine's Redis server; generated suites use their own key prefix."""
+    _require_service("Redis", "127.0.0.1", 6379)
+    return os.environ.get("MVPSCAFFOLD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def unique_name() -> Iterator[str]:
+    """A name no other test run uses (database names, key prefixes)."""
+    yield f"mvps_{uuid.uuid4().hex[:12]}"

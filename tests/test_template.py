@@ -1,0 +1,141 @@
+"""The template renders on every answer set, and every generated project passes its own checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+# The examples users copy, plus what they leave out, make a pairwise cover of every value of every choice.
+ANSWER_SETS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    **{path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))},
+    "sqlite-redis-noci": {
+        "project_name": "Side Project",
+        "database": "sqlite",
+        "jobs": "redis",
+        "ci": "none",
+        "license": "BSD-3-Clause",
+        "metrics": True,
+    },
+}
+
+# `${{ ... }}` is GitHub Actions syntax, not a Jinja leftover.
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%")
+
+
+def render(copie: Any, answers: dict[str, Any]) -> Path:
+    """Render the template with `answers` and return the project folder, failing loudly on errors."""
+    result = copie.copy(extra_answers=answers)
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    assert result.project_dir is not None
+    return Path(result.project_dir)
+
+
+def is_page_template(path: Path) -> bool:
+    """Jinja templates the generated web app renders itself keep their tags on purpose."""
+    return "templates" in path.parts and path.suffix == ".html"
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_renders_without_template_leftovers(copie: Any, answers: dict[str, Any]) -> None:
+    project = render(copie, answers)
+    files = [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+    assert files, "the template rendered nothing"
+    for path in files:
+        assert not path.name.endswith(".jinja"), path
+        if is_page_template(path):
+            continue
+        text = path.read_text(encoding="utf-8")
+        match = LEFTOVER.search(text)
+        assert match is None, f"{path.relative_to(project)} keeps template syntax: {text[match.start():match.start() + 40]!r}"
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_answers_shape_the_project(copie: Any, answers: dict[str, Any]) -> None:
+    project = render(copie, answers)
+    recorded = (project / ".copier-answers.yml").read_text()
+    package = answers.get("package_name") or (
+        re.sub(r"[^a-z0-9]+", "_", answers.get("project_name", "My App").lower()).strip("_")
+    )
+    assert (project / package / "__init__.py").is_file()
+    pyproject = (project / "pyproject.toml").read_text()
+    assert ("psycopg" in pyproject) == (answers.get("database") == "postgresql")
+    assert ('"redis' in pyproject) == (answers.get("jobs") == "redis")
+    assert ("sentry-sdk" in pyproject) == bool(answers.get("error_tracking"))
+    assert ("prometheus-client" in pyproject) == bool(answers.get("metrics"))
+    ci = answers.get("ci", "github")
+    assert (project / ".github" / "workflows").is_dir() == (ci == "github")
+    assert (project / ".gitlab-ci.yml").is_file() == (ci == "gitlab")
+    for key in ("database", "jobs", "ci", "license"):
+        if key in answers:
+            assert f"{key}: {answers[key]}" in recorded
+
+
+def check_env(
+    app_venv: Path, tmp_path: Path, postgres_admin_url: str | None, redis_url: str | None
+) -> dict[str, str]:
+    """Environment for a generated project's own checks: the shared venv, real services, a private mypy cache."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env = {
+        **os.environ,
+        "MYPY_CACHE_DIR": str(app_venv.parent / f"mypy-cache-{worker}"),
+        "PATH": f"{app_venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    if postgres_admin_url:
+        env["TEST_DATABASE_URL"] = postgres_admin_url
+    if redis_url:
+        env["TEST_REDIS_URL"] = redis_url
+    return env
+
+
+def run_make(project: Path, target: str, venv: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one Makefile target of a generated project with the shared virtual environment."""
+    return subprocess.run(
+        ["make", target, f"VENV={venv}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_generated_project_passes_make_check(
+    copie: Any, answers: dict[str, Any], app_venv: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    postgres = request.getfixturevalue("postgres_admin_url") if answers.get("database") == "postgresql" else None
+    redis = request.getfixturevalue("redis_url") if answers.get("jobs") == "redis" else None
+    project = render(copie, answers)
+    result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, postgres, redis))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+
+
+@pytest.mark.slow
+def test_domain_importing_sqlalchemy_fails_make_check(copie: Any, app_venv: Path, tmp_path: Path) -> None:
+    project = render(copie, {})
+    domain = project / "my_app" / "domain"
+    module = sorted(p for p in domain.glob("*.py") if p.name != "__init__.py")[0]
+    module.write_text(
+        module.read_text()
+        + "\n\nimport sqlalchemy  # noqa: E402\n\n\n"
+        + "def leak() -> object:\n"
+        + '    """Reach the database from the domain: the boundary this test proves is guarded."""\n'
+        + '    return sqlalchemy.text("select 1")\n'
+    )
+    result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, None, None))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "BROKEN" in output and "sqlalchemy" in output, output[-4000:]
