@@ -10,7 +10,7 @@ import threading
 from email.message import EmailMessage as MimeMessage
 from typing import TextIO
 
-from {{ package_name }}.services.ports import EmailMessage
+from ..services.ports import EmailMessage
 
 
 def build_mime_message(message: EmailMessage, sender: str) -> MimeMessage:
