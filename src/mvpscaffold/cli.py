@@ -1,0 +1,199 @@
+"""The `mvpscaffold` command line: typer commands, and every error turned into one sentence + exit code."""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, NoReturn
+
+import typer
+
+from mvpscaffold import __version__
+from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
+
+app = typer.Typer(
+    name="mvpscaffold",
+    help="Generate and update well-structured Python monoliths from a copier template.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Options shared by every command that reads a template (new, update, check): defined once here.
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        metavar="SRC",
+        help="Template to use: a local folder or a git URL (default: the bundled template).",
+        show_default=False,
+    ),
+]
+RefOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ref",
+        metavar="REF",
+        help="Git tag, branch or commit of the template (default: its newest version tag).",
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors.", show_default=False)
+]
+
+
+@contextmanager
+def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> Iterator[None]:
+    """Run a command body: SIGTERM acts like Ctrl-C, and any error becomes one line + exit code."""
+    previous = _install_sigterm_handler()
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        fail(Interrupted(interrupted))
+    except Interrupted:
+        fail(Interrupted(interrupted))
+    except MvpScaffoldError as error:
+        fail(error)
+    except Exception as error:  # a bug of ours: still one sentence, never a traceback
+        fail(ToolError(f"Unexpected {type(error).__name__}: {error}; please report this bug."))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def fail(error: MvpScaffoldError) -> NoReturn:
+    """Print the error as one line on stderr and exit with its code."""
+    message = " ".join(error.message.split())
+    typer.echo(message if isinstance(error, Interrupted) else f"Error: {message}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _install_sigterm_handler() -> signal.Handlers | None:
+    def raise_interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    except ValueError:  # not the main thread (some embedding): keep the default behaviour
+        return None
+    return previous if isinstance(previous, signal.Handlers) else signal.Handlers.SIG_DFL
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"mvpscaffold {__version__} (copier {version('copier')})")
+        raise typer.Exit()
+
+
+@app.callback(epilog="Example: mvpscaffold new my-app --defaults")
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Generate and update well-structured Python monoliths from a copier template."""
+
+
+@app.command(
+    epilog=(
+        "Examples: mvpscaffold new my-app  |  mvpscaffold new my-app --defaults"
+        " --set database=postgresql  |  mvpscaffold new client-x --data-file agency.yml --no-git"
+    )
+)
+def new(
+    dest: Annotated[
+        Path, typer.Argument(help="Folder to create (new, or existing and empty).", show_default=False)
+    ],
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Use default answers; ask nothing.")
+    ] = False,
+    data_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-file",
+            metavar="FILE",
+            help="YAML file of answers (key: value); the rest use defaults; ask nothing.",
+            show_default=False,
+        ),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="One answer, e.g. --set database=postgresql (repeatable; wins over --data-file).",
+            show_default=False,
+        ),
+    ] = None,
+    template: TemplateOption = None,
+    ref: RefOption = None,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow a --template's tasks (only if you trust it).")
+    ] = False,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Skip git init and the first commit.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Create a new project in DEST: ask the template's questions, render it, commit it."""
+    with reported_errors():
+        from mvpscaffold.generate import NewRequest, generate
+
+        request = NewRequest(
+            dest=dest,
+            use_defaults=defaults,
+            data_file=data_file,
+            assignments=tuple(assignments or ()),
+            template=template,
+            ref=ref,
+            trust=trust,
+            init_git=not no_git,
+            interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+        )
+        result = generate(request)
+        if not quiet:
+            for note in result.notes:
+                typer.echo(f"Note: {note}", err=True)
+            shown = shlex.quote(str(dest))
+            committed = ", first commit made" if result.committed else ""
+            typer.echo(
+                f"Created {result.project_name} in {result.destination}"
+                f" ({result.files} files{committed}).\n\nNext steps:\n"
+                f"  cd {shown}\n  make install   # create .venv and install\n"
+                "  make run       # start the app\n  make check     # lint, types, tests"
+            )
+
+
+def main() -> None:
+    """Console entry point: run the app; nothing escapes as a traceback."""
+    try:
+        app(prog_name="mvpscaffold")
+    except KeyboardInterrupt:  # Ctrl-C outside a command body (while parsing options)
+        typer.echo("Interrupted; nothing was written.", err=True)
+        sys.exit(Interrupted.exit_code)
+
+
+__all__ = [
+    "QuietOption",
+    "RefOption",
+    "TemplateOption",
+    "UserInputError",
+    "app",
+    "fail",
+    "main",
+    "reported_errors",
+]

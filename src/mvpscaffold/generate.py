@@ -1,0 +1,127 @@
+"""The `new` use case: pick the template, gather and validate answers, render the project."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mvpscaffold.answers import Question, check_given, parse_assignment, problem, resolve
+from mvpscaffold.errors import UserInputError
+from mvpscaffold.gitutil import git_config
+from mvpscaffold.source import default_template
+
+# The generator's own checkout (when run from source): never render into it.
+GENERATOR_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    """Everything `mvpscaffold new` was asked to do."""
+
+    dest: Path
+    use_defaults: bool
+    data_file: Path | None
+    assignments: tuple[str, ...]
+    template: str | None
+    ref: str | None
+    trust: bool
+    init_git: bool
+    interactive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewResult:
+    """What `mvpscaffold new` produced."""
+
+    project_name: str
+    destination: Path
+    files: int
+    committed: bool
+    notes: tuple[str, ...]
+
+
+def generate(request: NewRequest) -> NewResult:
+    """Validate everything we can before asking or writing anything, then render."""
+    from mvpscaffold.render import check_destination, render_project
+    from mvpscaffold.spec import load_spec
+
+    ask = request.interactive and not request.use_defaults and request.data_file is None
+    if not ask and not request.use_defaults and request.data_file is None:
+        raise UserInputError(
+            "No terminal to ask the questions in; pass --defaults or --data-file FILE."
+        )
+    src, default_ref = (request.template, None) if request.template else default_template()
+    vcs_ref = request.ref or default_ref
+    check_destination(request.dest, _forbidden_roots(src))
+    given = _given_answers(request)
+    spec = load_spec(src, vcs_ref)
+    questions = spec.questions
+    identity = _git_identity(questions)
+    if ask:
+        from mvpscaffold.prompts import ask_all
+
+        preset = check_given(questions, given)
+        answers = resolve(questions, ask_all(questions, preset, identity))
+    else:
+        answers = resolve(questions, given, identity)
+    result = render_project(
+        src=src,
+        vcs_ref=spec.vcs_ref if request.template else vcs_ref,
+        answers=answers,
+        dest=request.dest,
+        trusted=request.template is None or request.trust,
+        init_git=request.init_git,
+    )
+    name = str(answers.get("project_name") or request.dest.name)
+    return NewResult(name, result.destination, result.files, result.committed, result.notes)
+
+
+def _given_answers(request: NewRequest) -> dict[str, object]:
+    """Answers from --data-file, then --set on top (raw: typed later against the questions)."""
+    given = read_data_file(request.data_file) if request.data_file else {}
+    for item in request.assignments:
+        key, value = parse_assignment(item)
+        given[key] = value
+    return given
+
+
+def read_data_file(path: Path) -> dict[str, object]:
+    """Read a YAML mapping of answers; keys starting with '_' (copier metadata) are ignored."""
+    import yaml
+
+    if not path.is_file():
+        raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise UserInputError(f"Data file {path} is not valid YAML{at}; fix it and retry.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserInputError(
+            f"Data file {path} must be a YAML mapping such as 'project_name: My App', "
+            f"not a {type(data).__name__}."
+        )
+    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+
+
+def _git_identity(questions: tuple[Question, ...]) -> dict[str, object]:
+    """Defaults for the author questions from `git config`, when set and acceptable."""
+    identity: dict[str, object] = {}
+    for question in questions:
+        key = {"author_name": "user.name", "author_email": "user.email"}.get(question.name)
+        value = git_config(key) if key else None
+        if value is not None and problem(question, value) is None:
+            identity[question.name] = value
+    return identity
+
+
+def _forbidden_roots(src: str) -> tuple[Path, ...]:
+    roots = [GENERATOR_ROOT] if (GENERATOR_ROOT / "copier.yml").is_file() else []
+    local = Path(src).expanduser()
+    if local.is_dir():
+        roots.append(local.resolve())
+    return tuple(roots)

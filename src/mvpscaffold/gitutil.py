@@ -1,0 +1,50 @@
+"""Run git as a subprocess, turning a missing git or a failure into one sentence."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from mvpscaffold.errors import ToolError
+
+# Never prompt for credentials or open an editor: we run unattended and must not hang.
+_QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "LC_ALL": "C"}
+
+
+def _run(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **_QUIET_ENV},
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ToolError("git is not installed; install git (or pass --no-git to skip it).") from None
+
+
+def git(args: list[str], cwd: Path | None = None) -> str:
+    """Run `git ARGS` and return its standard output; raise ToolError if it fails."""
+    result = _run(args, cwd)
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ToolError(f"git {args[0]} failed ({detail}); fix that and try again.")
+    return result.stdout
+
+
+def git_ok(args: list[str], cwd: Path | None = None) -> bool:
+    """Run `git ARGS` and say whether it succeeded."""
+    return _run(args, cwd).returncode == 0
+
+
+def git_config(key: str) -> str | None:
+    """The user's git configuration value for `key`, or None when unset."""
+    try:
+        value = _run(["config", "--get", key], None).stdout.strip()
+    except ToolError:
+        return None
+    return value or None

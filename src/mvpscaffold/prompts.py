@@ -1,0 +1,70 @@
+"""Ask the template's questions in a terminal: the only module that talks to questionary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import questionary
+
+from mvpscaffold.answers import Question, coerce, default_for, problem
+from mvpscaffold.errors import UserInputError
+
+
+def ask_all(
+    questions: tuple[Question, ...],
+    preset: Mapping[str, object],
+    extra_defaults: Mapping[str, object],
+) -> dict[str, object]:
+    """Ask every question not already answered in `preset`; return preset plus the answers.
+
+    Ctrl-C propagates as KeyboardInterrupt (unsafe_ask), which the CLI reports as an interrupt.
+    """
+    answers: dict[str, object] = dict(preset)
+    for question in questions:
+        if question.name in preset:
+            continue
+        default = default_for(question, answers, extra_defaults)
+        value = _ask_one(question, default)
+        if value is not None:  # None: left empty, copier computes the template's own default
+            answers[question.name] = value
+    return answers
+
+
+def _ask_one(question: Question, default: object) -> object:
+    help_text = f"— {question.help}" if question.help else ""
+    if question.choices:
+        choices = [questionary.Choice(title=label, value=value) for label, value in question.choices]
+        start = default if default in question.choice_values else None
+        return questionary.select(
+            question.name,
+            choices=choices,
+            default=start,
+            instruction=f"{help_text} (arrow keys, Enter)",
+        ).unsafe_ask()
+    if question.type == "bool":
+        hint = "(Y/n)" if default else "(y/N)"
+        return questionary.confirm(
+            question.name, default=bool(default), instruction=f"{help_text} {hint} "
+        ).unsafe_ask()
+    computed_by_copier = default is None and question.default_is_template
+    text: str = questionary.text(
+        question.name,
+        default="" if default is None else str(default),
+        instruction=f"{help_text}{' (empty: template default)' if computed_by_copier else ''}",
+        validate=lambda raw: _validate(question, raw, allow_empty=computed_by_copier),
+    ).unsafe_ask()
+    if computed_by_copier and not text:
+        return None
+    return coerce(question, text)
+
+
+def _validate(question: Question, raw: str, *, allow_empty: bool) -> Any:
+    """questionary's validate contract: True when fine, else the message to show inline."""
+    if allow_empty and not raw:
+        return True
+    try:
+        value = coerce(question, raw)
+    except UserInputError as error:
+        return error.message
+    return problem(question, value) or True
