@@ -1,15 +1,140 @@
-"""Where the default template comes from.
+"""Where the default template comes from: the offline release history under ~/.cache/mvpscaffold.
 
-Interim version: the template that sits beside the installed package's source checkout.
-The versions/update work replaces this with the offline bundle shipped in the wheel.
+An installed mvpscaffold ships `template.bundle` (every release of copier.yml + template/, built by
+hatch_build.py). A source checkout builds the same bundle from the repository (cached by content).
+Either way its tags are fetched into one cache repository, so several installed versions add up, and
+that repository is exported as ~/.cache/mvpscaffold/template.bundle: the literal,
+machine-independent `_src_path` every generated project records.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from mvpscaffold import __version__, history
+from mvpscaffold.errors import ToolError
 
-def default_template() -> tuple[str, str | None]:
+CACHE_LITERAL = "~/.cache/mvpscaffold"
+BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
+SHIPPED_BUNDLE = Path(__file__).with_name("template.bundle")
+
+
+def cache_dir() -> Path:
+    """The cache directory, resolved for this user (HOME decides, as it does for copier's `~`)."""
+    return Path(os.path.expanduser(CACHE_LITERAL))
+
+
+def is_default_source(src: str) -> bool:
+    """Whether a recorded `_src_path` is mvpscaffold's own template history."""
+    return src == BUNDLE_LITERAL or os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
+
+
+def default_template() -> tuple[str, str]:
     """Return (copier source, vcs ref) of the template `mvpscaffold new` renders by default."""
+    publish_history()
+    return BUNDLE_LITERAL, __version__
+
+
+def source_checkout_root() -> Path | None:
+    """The repository root when mvpscaffold runs from a source checkout (editable, tests)."""
     root = Path(__file__).resolve().parents[2]
-    return str(root), None
+    if (root / "copier.yml").is_file() and (root / "src" / "mvpscaffold").is_dir():
+        return root
+    return None
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ToolError(f"git {args[-1] if args else ''} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+@contextmanager
+def _cache_lock() -> Iterator[Path]:
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        # Two mvpscaffold processes publishing at once must not interleave their git writes.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield root
+
+
+def packaged_bundle() -> tuple[Path, str]:
+    """This installation's release bundle and an identity that changes when its content does."""
+    checkout = source_checkout_root()
+    if checkout is not None:
+        try:
+            snapshots = history.release_snapshots(checkout, __version__)
+        except RuntimeError as error:
+            raise ToolError(f"Cannot read the template history of {checkout}: {error}") from error
+        key = history.content_key(snapshots)
+        builds = cache_dir() / "builds"
+        bundle = builds / f"{key}.bundle"
+        if not bundle.is_file():
+            for stale in builds.glob("*.bundle"):
+                stale.unlink(missing_ok=True)
+            history.write_bundle(snapshots, bundle)
+        return bundle, f"build {key}"
+    if SHIPPED_BUNDLE.is_file():
+        stat = SHIPPED_BUNDLE.stat()
+        return SHIPPED_BUNDLE, f"shipped {SHIPPED_BUNDLE} {stat.st_size} {stat.st_mtime_ns}"
+    raise ToolError(
+        "This mvpscaffold installation has no template history (template.bundle is missing)."
+    )
+
+
+def publish_history() -> Path:
+    """Merge this installation's releases into the cache and export the shared bundle."""
+    bundle, identity = packaged_bundle()
+    with _cache_lock() as root:
+        exported = root / "template.bundle"
+        merged = root / "template.sources"
+        seen = merged.read_text().splitlines() if merged.is_file() else []
+        if identity in seen and exported.is_file():
+            return exported
+        union = root / "history.git"
+        if not (union / "HEAD").is_file():
+            _git("init", "--quiet", "--bare", "--initial-branch=main", str(union))
+        # --force: an unreleased (development) version is re-tagged each time its content changes.
+        _git(
+            "-C",
+            str(union),
+            "fetch",
+            "--quiet",
+            "--force",
+            "--no-tags",
+            str(bundle),
+            "+refs/tags/*:refs/tags/*",
+        )
+        tags = [t for t in _git("-C", str(union), "tag", "--list").split() if _is_version(t)]
+        newest = max(tags, key=history.release_key)
+        _git("-C", str(union), "update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}")
+        partial = root / "template.bundle.partial"
+        _git(
+            "-C",
+            str(union),
+            "-c",
+            "pack.threads=1",
+            "bundle",
+            "create",
+            "--quiet",
+            str(partial),
+            "--all",
+        )
+        partial.replace(exported)
+        merged.write_text("\n".join([*seen[-50:], identity]) + "\n")
+        return exported
+
+
+def _is_version(tag: str) -> bool:
+    try:
+        history.release_key(tag)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,288 @@
+"""Bring a generated project to a newer template version, keeping the owner's edits (3-way merge).
+
+Refuses (RefusedError, exit 2) anything it could not undo or would not understand; on failure or
+interruption it puts the project back exactly at its pre-update commit (it was clean, so nothing of
+the owner's is lost).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from copier import run_update
+from copier.errors import CopierError
+
+from mvpscaffold import __version__
+from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
+from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.versions import (
+    RecordedTemplate,
+    available_versions,
+    newest_version,
+    parse_version,
+    read_answers,
+)
+
+CONFLICT_MARKER = "<<<<<<< "
+_UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What an update changed (or, with pretend, would change) in the project."""
+
+    project: str
+    from_version: str
+    to_version: str
+    pretend: bool = False
+    merged: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        """The report in the shape of `mvpscaffold update --json`."""
+        data = asdict(self)
+        data["from"] = data.pop("from_version")
+        data["to"] = data.pop("to_version")
+        return data
+
+
+def git(project: Path, *args: str) -> str:
+    """Run git in the project and return its output; a failure becomes a ToolError."""
+    # No optional locks: `git status` must not rewrite the index of a project we only look at.
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    result = subprocess.run(
+        ["git", "-C", str(project), *args], capture_output=True, text=True, check=False, env=env
+    )
+    if result.returncode != 0:
+        raise ToolError(f"git {args[0]} failed in {project}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def _status(project: Path) -> list[tuple[str, str]]:
+    """(two-letter code, path) of every changed, untracked or unmerged path of the repository."""
+    out = git(project, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    return [(record[:2], record[3:]) for record in out.split("\0") if record]
+
+
+def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
+    """Refuse a project we could not update safely; return what its answers file recorded."""
+    if not project.is_dir():
+        raise RefusedError(f"{project} does not exist or is not a directory.")
+    probe = subprocess.run(
+        ["git", "-C", str(project), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        raise RefusedError(
+            f"{project} is not a git repository; updates need git to merge and to undo."
+        )
+    recorded = read_answers(project)
+    if recorded.version is None:
+        raise RefusedError(
+            f"{project}: the recorded _commit {recorded.commit!r} is not a template version."
+        )
+    if template is not None and not _same_source(template, recorded.src_path):
+        raise RefusedError(
+            f"{project} was generated from {recorded.src_path}, not {template}; "
+            "copier can only update a project from the template it recorded."
+        )
+    dirty = sorted(path for _code, path in _status(project))
+    if dirty:
+        raise RefusedError(
+            f"{project} has uncommitted changes ({', '.join(dirty)}); "
+            "commit or stash them first so the update can be undone."
+        )
+    return recorded
+
+
+def _same_source(given: str, recorded: str) -> bool:
+    if given == recorded or (is_default_source(given) and is_default_source(recorded)):
+        return True
+    return Path(given).expanduser().resolve() == Path(recorded).expanduser().resolve()
+
+
+def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]:
+    """Return (version, tag) to update to: `to`, else the newest; refuse unknown or older ones."""
+    if is_default_source(recorded.src_path):
+        publish_history()
+    versions = available_versions(recorded.src_path)
+    current = recorded.version
+    assert current is not None  # check_updatable refused projects without a version
+    if to is None:
+        ours = parse_version(__version__)
+        default = ours if is_default_source(recorded.src_path) and ours in versions else None
+        target = default or newest_version(versions)
+        if target is None:
+            raise RefusedError(f"Template {recorded.src_path} has no version tags to update to.")
+    else:
+        target = parse_version(to)
+        if target is None or target not in versions:
+            known = ", ".join(str(v) for v in versions) or "none"
+            raise RefusedError(
+                f"{to} is not a version of template {recorded.src_path} (known: {known})."
+            )
+    if target < current:
+        raise RefusedError(
+            f"The project is on {current}, newer than {target}; downgrades are not supported."
+        )
+    return str(target), versions[target]
+
+
+def update_project(
+    project: Path,
+    *,
+    to: str | None = None,
+    template: str | None = None,
+    defaults: bool = False,
+    pretend: bool = False,
+    trust: bool = False,
+) -> UpdateReport:
+    """Update a generated project to template version `to` (default newest); report the changes."""
+    project = project.resolve()
+    recorded = check_updatable(project, template)
+    target, tag = choose_target(recorded, to)
+    report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend)
+    if parse_version(target) == recorded.version:
+        report.unchanged = _tracked_count(project)
+        return report
+    ask = not defaults and sys.stdin.isatty()
+    unsafe = trust or is_default_source(recorded.src_path)
+    if pretend:
+        with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as tmp:
+            clone = Path(tmp) / project.name
+            git(project, "clone", "--quiet", "--no-hardlinks", str(project), str(clone))
+            _run_copier(clone, tag, ask=False, unsafe=unsafe)
+            _fill_report(report, clone)
+        return report
+    with _rollback_on_failure(project):
+        _run_copier(project, tag, ask=ask, unsafe=unsafe)
+    _fill_report(report, project)
+    return report
+
+
+def _run_copier(project: Path, tag: str, *, ask: bool, unsafe: bool) -> None:
+    try:
+        run_update(
+            project,
+            vcs_ref=tag,
+            conflict="inline",
+            overwrite=True,
+            unsafe=unsafe,
+            defaults=not ask,
+            skip_answered=True,
+            quiet=True,
+        )
+    except CopierError as error:
+        raise ToolError(f"copier could not update {project}: {error}") from error
+
+
+@contextmanager
+def _rollback_on_failure(project: Path) -> Iterator[None]:
+    """Undo every change to the (clean) project if the body fails or is interrupted."""
+    previous = _raise_keyboard_interrupt_on_sigterm()
+    try:
+        yield
+    except KeyboardInterrupt as stop:
+        restore(project)
+        raise Interrupted("Update interrupted; the project is back at its last commit.") from stop
+    except BaseException as error:
+        restore(project)
+        if isinstance(error, (RefusedError, UserInputError, ToolError)):
+            raise
+        raise ToolError(
+            f"Update failed ({type(error).__name__}: {error}); "
+            "the project is back at its last commit."
+        ) from error
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_keyboard_interrupt_on_sigterm() -> signal.Handlers | None:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    return previous if isinstance(previous, signal.Handlers) else signal.Handlers.SIG_DFL
+
+
+def restore(project: Path) -> None:
+    """Put a project that was clean before back at its last commit (ignored files stay)."""
+    git(project, "reset", "--quiet", "--hard", "HEAD")
+    git(project, "clean", "--quiet", "-fd", "--", ".")
+
+
+def _tracked_count(project: Path) -> int:
+    return len([p for p in git(project, "ls-files", "-z", "--", ".").split("\0") if p])
+
+
+def _fill_report(report: UpdateReport, project: Path) -> None:
+    for code, path in _status(project):
+        if code in _UNMERGED:
+            report.conflicted.append(path)
+        elif code == "??" or "A" in code:
+            report.added.append(path)
+        elif "D" in code:
+            report.deleted.append(path)
+        elif _has_conflict_markers(project, path):
+            report.conflicted.append(path)
+        else:
+            report.merged.append(path)
+    for name in ("merged", "added", "deleted", "conflicted"):
+        getattr(report, name).sort()
+    touched = len(report.merged) + len(report.deleted) + len(report.conflicted)
+    report.unchanged = max(_tracked_count(project) - touched, 0)
+
+
+def _has_conflict_markers(project: Path, path: str) -> bool:
+    top = Path(git(project, "rev-parse", "--show-toplevel").strip())
+    try:
+        text = (top / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())
+
+
+def render_summary(report: UpdateReport) -> str:
+    """A human summary of the update, ending with what to do about conflicts."""
+    verb = "would update" if report.pretend else "updated"
+    if report.from_version == report.to_version:
+        return f"{report.project} is already on template {report.to_version}; nothing to do."
+    lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
+    for title, paths in (
+        ("merged", report.merged),
+        ("added", report.added),
+        ("deleted", report.deleted),
+        ("CONFLICTED", report.conflicted),
+    ):
+        if paths:
+            lines.append(f"  {title} ({len(paths)}): " + ", ".join(paths))
+    lines.append(f"  unchanged: {report.unchanged} files")
+    if report.pretend:
+        lines.append("Nothing was written (--pretend).")
+    elif report.conflicted:
+        lines.append(
+            "Resolve the <<<<<<< / >>>>>>> blocks in the conflicted files, then "
+            "`git add` them and commit. To abandon: `git reset --hard && git clean -fd`."
+        )
+    else:
+        lines.append("Review with `git diff`, then commit.")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Synthetic copier templates (git repositories with version tags) and projects made from them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ANSWERS_TEMPLATE = "{{ _copier_answers | to_nice_yaml -}}\n"
+
+V1: dict[str, str] = {
+    "copier.yml": "_subdirectory: template\nproject_name:\n  type: str\n  default: Demo\n",
+    "template/{{_copier_conf.answers_file}}.jinja": ANSWERS_TEMPLATE,
+    "template/app/settings.py.jinja": (
+        'NAME = "{{ project_name }}"\nTIMEOUT = 10\nRETRIES = 3\nPAGE_SIZE = 50\n'
+    ),
+    "template/README.md.jinja": (
+        "# {{ project_name }}\n\nIntro.\n\n## Usage\n\nRun it.\n\n## Notes\n\nNone.\n"
+    ),
+    "template/pyproject.toml.jinja": (
+        '[project]\nname = "demo"\nrequires-python = ">=3.10"\ndependencies = [\n'
+        '    "fastapi>=0.110",\n]\n\n[tool.ruff]\nline-length = 100\n'
+    ),
+    "template/app/obsolete.py": "OLD = True\n",
+    "template/app/extras.py": "EXTRA = 1\n",
+}
+
+V2: dict[str, str] = {
+    **{k: v for k, v in V1.items() if k != "template/app/obsolete.py"},
+    "copier.yml": V1["copier.yml"] + "metrics:\n  type: bool\n  default: false\n",
+    "template/app/settings.py.jinja": (
+        'NAME = "{{ project_name }}"\nTIMEOUT = 30\nRETRIES = 3\nPAGE_SIZE = 50\n'
+        "METRICS = {{ metrics }}\n"
+    ),
+    "template/README.md.jinja": (
+        "# {{ project_name }}\n\nIntro, now longer.\n\n## Usage\n\nRun it.\n\n## Notes\n\nNone.\n"
+    ),
+    "template/pyproject.toml.jinja": (
+        '[project]\nname = "demo"\nrequires-python = ">=3.10"\ndependencies = [\n'
+        '    "fastapi>=0.110",\n]\n\n[tool.ruff]\nline-length = 110\n'
+    ),
+    "template/app/health.py": "def healthy() -> bool:\n    return True\n",
+}
+
+
+def run(cwd: Path, *args: str) -> str:
+    """Run a command in `cwd`, failing the test with its output if it fails."""
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{args} failed: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Replace the copier.yml + template/ content of `root` with `files`."""
+    run(root, "git", "rm", "-rq", "--ignore-unmatch", ".")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
+    """A git repository with one commit and tag per version (insertion order)."""
+    root.mkdir(parents=True)
+    run(root, "git", "init", "-q", "-b", "main")
+    for tag, files in versions.items():
+        write_tree(root, files)
+        run(root, "git", "add", "-A")
+        run(root, "git", "commit", "-qm", f"template {tag}")
+        run(root, "git", "tag", tag)
+    return root
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Owner",
+        "GIT_AUTHOR_EMAIL": "owner@example.com",
+        "GIT_COMMITTER_NAME": "Owner",
+        "GIT_COMMITTER_EMAIL": "owner@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return home
+
+
+def generate(src: str, dest: Path, ref: str, data: dict[str, object] | None = None) -> Path:
+    """Render `src` at `ref` into `dest` and commit it, as `mvpscaffold new` does."""
+    from copier import run_copy
+
+    run_copy(src, dest, data=data or {}, vcs_ref=ref, defaults=True, unsafe=True, quiet=True)
+    run(dest, "git", "init", "-q", "-b", "main")
+    run(dest, "git", "add", "-A")
+    run(dest, "git", "commit", "-qm", "generated")
+    return dest
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (including .git internals that matter: HEAD and the index)."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "objects" not in path.parts and "logs" not in path.parts:
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files

@@ -1,0 +1,201 @@
+"""`update`: synthetic template 1.0.0 -> 2.0.0, owner's edits kept, conflicts marked inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from template_repos import V1, V2, generate, isolated_home, make_template_repo, run, snapshot
+
+from mvpscaffold import update as update_module
+from mvpscaffold.errors import Interrupted, RefusedError, ToolError
+from mvpscaffold.update import render_summary, update_project
+
+__all__ = ["isolated_home"]
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path) -> Path:
+    """A template repository with tags 1.0.0 and 2.0.0 that differ in every way an update meets."""
+    return make_template_repo(tmp_path / "tpl", {"1.0.0": V1, "2.0.0": V2})
+
+
+@pytest.fixture
+def project(template_repo: Path, tmp_path: Path, isolated_home: Path) -> Path:
+    """A project generated at 1.0.0 with the owner's typical edits committed."""
+    dest = generate(str(template_repo), tmp_path / "proj", "1.0.0")
+    (dest / "app" / "orders.py").write_text("def total() -> int:\n    return 3\n")
+    settings = dest / "app" / "settings.py"
+    settings.write_text(settings.read_text().replace("TIMEOUT = 10", "TIMEOUT = 20"))
+    readme = dest / "README.md"
+    readme.write_text(readme.read_text().replace("None.", "Owner's notes."))
+    (dest / "app" / "extras.py").unlink()
+    pyproject = dest / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            '    "fastapi>=0.110",\n', '    "fastapi>=0.110",\n    "httpx>=0.27",\n'
+        )
+    )
+    run(dest, "git", "add", "-A")
+    run(dest, "git", "commit", "-qm", "owner edits")
+    return dest
+
+
+def test_update_keeps_owner_edits_and_brings_template_changes(project: Path) -> None:
+    report = update_project(project, to="2.0.0")
+
+    assert (report.from_version, report.to_version) == ("1.0.0", "2.0.0")
+    assert (project / "app" / "orders.py").read_text().endswith("return 3\n")  # owner's module
+    readme = (project / "README.md").read_text()
+    assert "Intro, now longer." in readme and "Owner's notes." in readme  # both sides merged
+    pyproject = (project / "pyproject.toml").read_text()
+    assert '"httpx>=0.27"' in pyproject and "line-length = 110" in pyproject
+    assert not (project / "app" / "extras.py").exists()  # owner's deletion respected
+    assert not (project / "app" / "obsolete.py").exists()  # template's deletion applied
+    assert (project / "app" / "health.py").exists()  # template's new file
+    settings = (project / "app" / "settings.py").read_text()
+    assert "<<<<<<<" in settings and "TIMEOUT = 20" in settings and "TIMEOUT = 30" in settings
+    assert "METRICS = False" in settings  # new question answered with its default
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "2.0.0" and answers["metrics"] is False
+    assert report.conflicted == ["app/settings.py"]
+    assert "README.md" in report.merged and "pyproject.toml" in report.merged
+    assert report.added == ["app/health.py"]
+    assert report.deleted == ["app/obsolete.py"]
+    assert not list(project.rglob("*.rej"))
+    assert "CONFLICTED" in render_summary(report) and "git add" in render_summary(report)
+    assert report.as_json()["from"] == "1.0.0" and report.as_json()["to"] == "2.0.0"
+
+
+def test_update_defaults_to_the_newest_version(project: Path) -> None:
+    assert update_project(project).to_version == "2.0.0"
+
+
+def test_pretend_reports_but_writes_nothing(project: Path) -> None:
+    head = run(project, "git", "rev-parse", "HEAD")
+    before = {
+        p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+
+    report = update_project(project, to="2.0.0", pretend=True)
+
+    assert report.pretend and report.conflicted == ["app/settings.py"]
+    assert report.added == ["app/health.py"]
+    after = {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before and run(project, "git", "status", "--porcelain") == ""
+    assert run(project, "git", "rev-parse", "HEAD") == head
+
+
+def test_already_current_project_is_left_alone(project: Path) -> None:
+    head = run(project, "git", "rev-parse", "HEAD")
+    report = update_project(project, to="1.0.0")
+    assert report.from_version == report.to_version == "1.0.0"
+    assert report.unchanged > 0 and not (report.merged or report.added or report.conflicted)
+    assert "nothing to do" in render_summary(report)
+    assert run(project, "git", "status", "--porcelain") == ""
+    assert run(project, "git", "rev-parse", "HEAD") == head
+
+
+def test_failure_during_update_restores_the_project(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = run(project, "git", "rev-parse", "HEAD")
+
+    def half_written(*args: object, **kwargs: object) -> None:
+        (project / "app" / "settings.py").write_text("half written")
+        (project / "stray.txt").write_text("left behind")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(update_module, "run_update", half_written)
+    with pytest.raises(ToolError, match="back at its last commit"):
+        update_project(project, to="2.0.0")
+    assert run(project, "git", "status", "--porcelain") == ""
+    assert run(project, "git", "rev-parse", "HEAD") == head
+
+
+def test_interrupt_during_update_restores_the_project(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        (project / "README.md").write_text("half written")
+        (project / "new_dir").mkdir()
+        (project / "new_dir" / "x.py").write_text("")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(update_module, "run_update", interrupted)
+    with pytest.raises(Interrupted) as caught:
+        update_project(project, to="2.0.0")
+    assert caught.value.exit_code == 130
+    assert run(project, "git", "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def _refused(project: Path, match: str, **options: object) -> None:
+    before = snapshot(project) if project.exists() else None
+    with pytest.raises(RefusedError, match=match) as caught:
+        update_project(project, **options)  # type: ignore[arg-type]
+    assert caught.value.exit_code == 2
+    assert "\n" not in caught.value.message
+    assert (snapshot(project) if project.exists() else None) == before
+
+
+def _commit_all(project: Path) -> None:
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "change")
+
+
+def test_refuses_a_missing_path(tmp_path: Path, isolated_home: Path) -> None:
+    _refused(tmp_path / "nowhere", "does not exist")
+
+
+def test_refuses_a_folder_outside_git(project: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / ".copier-answers.yml").write_text((project / ".copier-answers.yml").read_text())
+    _refused(plain, "not a git repository")
+
+
+def test_refuses_a_project_without_answers_file(project: Path) -> None:
+    run(project, "git", "rm", "-q", ".copier-answers.yml")
+    _commit_all(project)
+    _refused(project, "not a project generated")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("_src_path: [unclosed\n", "not valid YAML"),
+        ("- a list\n", "must be a mapping"),
+        ("_commit: 1.0.0\n", "no _src_path"),
+        ("_src_path: /x\n", "no _commit"),
+        ("_src_path: /x\n_commit: deadbeef\n", "not a template version"),
+    ],
+)
+def test_refuses_a_corrupt_answers_file(project: Path, content: str, match: str) -> None:
+    (project / ".copier-answers.yml").write_text(content)
+    _commit_all(project)
+    _refused(project, match)
+
+
+def test_refuses_a_dirty_tree_and_lists_the_files(project: Path) -> None:
+    (project / "README.md").write_text("edited, not committed\n")
+    (project / "app" / "scratch.py").write_text("")
+    _refused(project, r"uncommitted changes \(README.md, app/scratch.py\)")
+
+
+def test_refuses_a_downgrade(project: Path) -> None:
+    update_project(project, to="2.0.0")
+    (project / "app" / "settings.py").write_text("RESOLVED = True\n")
+    _commit_all(project)
+    _refused(project, "downgrades are not supported", to="1.0.0")
+
+
+def test_refuses_an_unknown_version(project: Path) -> None:
+    _refused(project, r"9.9.9 is not a version .*known: 1.0.0, 2.0.0", to="9.9.9")
+
+
+def test_refuses_another_template_than_the_recorded_one(project: Path, tmp_path: Path) -> None:
+    other = make_template_repo(tmp_path / "fork", {"1.0.0": V1})
+    _refused(
+        project, "can only update a project from the template it recorded", template=str(other)
+    )

@@ -1,0 +1,128 @@
+"""The offline release history: deterministic bundles, the release map, the shared cache."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+from template_repos import V1, V2, isolated_home, run, write_tree
+
+from mvpscaffold import __version__, history, source
+from mvpscaffold.versions import available_versions, parse_commit
+
+__all__ = ["isolated_home"]
+
+
+def _tags(bundle: Path) -> dict[str, str]:
+    heads = run(bundle.parent, "git", "bundle", "list-heads", str(bundle))
+    return {
+        ref.removeprefix("refs/tags/"): sha
+        for sha, ref in (line.split() for line in heads.splitlines())
+        if ref.startswith("refs/tags/")
+    }
+
+
+def _release_repo(root: Path) -> tuple[Path, str]:
+    """A repository like ours: release 1.0.0 committed, the working tree already at 2.0.0."""
+    root.mkdir()
+    run(root, "git", "init", "-q", "-b", "main")
+    write_tree(root, V1)
+    run(root, "git", "add", "-A")
+    run(root, "git", "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "release 1.0.0")
+    commit = run(root, "git", "rev-parse", "HEAD").strip()
+    return root, commit
+
+
+def test_same_content_gives_the_same_bundle_bytes_and_hashes(tmp_path: Path) -> None:
+    snapshots = [
+        history.Snapshot("1.0.0", (history.TemplateFile("copier.yml", "100644", b"a: 1\n"),)),
+        history.Snapshot("1.1.0", (history.TemplateFile("copier.yml", "100755", b"a: 2\n"),)),
+    ]
+    history.write_bundle(snapshots, tmp_path / "one.bundle")
+    history.write_bundle(snapshots, tmp_path / "two.bundle")
+    assert (tmp_path / "one.bundle").read_bytes() == (tmp_path / "two.bundle").read_bytes()
+    assert set(_tags(tmp_path / "one.bundle")) == {"1.0.0", "1.1.0"}
+
+
+def test_commit_dates_follow_the_version() -> None:
+    assert history.commit_timestamp("0.1.0") < history.commit_timestamp("0.1.1")
+    assert history.commit_timestamp("0.1.1") < history.commit_timestamp("0.2.0")
+    assert history.commit_timestamp("0.9.0") < history.commit_timestamp("1.0.0")
+
+
+def test_a_release_rebuilt_later_from_the_map_has_the_same_commit(tmp_path: Path) -> None:
+    repo, commit = _release_repo(tmp_path / "repo")
+    history.build_bundle(repo, "1.0.0", tmp_path / "at-release.bundle")  # the 1.0.0 wheel's bundle
+
+    (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
+    write_tree(repo, V2)  # the working tree moves on to 2.0.0 (even uncommitted files count)
+    history.build_bundle(repo, "2.0.0", tmp_path / "later.bundle")
+
+    early, late = _tags(tmp_path / "at-release.bundle"), _tags(tmp_path / "later.bundle")
+    assert early["1.0.0"] == late["1.0.0"]
+    assert set(late) == {"1.0.0", "2.0.0"}
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(tmp_path / "later.bundle"), str(clone))
+    assert run(clone, "git", "show", "2.0.0:template/app/health.py") == V2["template/app/health.py"]
+    assert run(clone, "git", "rev-parse", "2.0.0^") == run(clone, "git", "rev-parse", "1.0.0")
+    assert "template/app/health.py" not in run(
+        clone, "git", "ls-tree", "-r", "--name-only", "1.0.0"
+    )
+
+
+def test_a_version_older_than_the_map_is_refused(tmp_path: Path) -> None:
+    repo, commit = _release_repo(tmp_path / "repo")
+    (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
+    with pytest.raises(RuntimeError, match="older than the newest release"):
+        history.release_snapshots(repo, "0.9.0")
+
+
+def test_default_template_publishes_this_version_under_the_home_cache(isolated_home: Path) -> None:
+    src, ref = source.default_template()
+
+    assert src == "~/.cache/mvpscaffold/template.bundle" and ref == __version__
+    assert (isolated_home / ".cache" / "mvpscaffold" / "template.bundle").is_file()
+    assert Version(__version__) in available_versions(src)
+
+
+def test_the_cache_keeps_the_versions_of_every_installation(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def ship(version: str, content: bytes) -> Path:
+        snapshots = [
+            history.Snapshot(version, (history.TemplateFile("copier.yml", "100644", content),))
+        ]
+        bundle = tmp_path / f"{version}.bundle"
+        history.write_bundle(snapshots, bundle)
+        return bundle
+
+    for version, content in (("3.0.0", b"new: 1\n"), ("2.0.0", b"old: 1\n")):
+        bundle = ship(version, content)
+        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle: (b, str(b)))
+        source.publish_history()
+
+    versions = available_versions(source.BUNDLE_LITERAL)
+    assert {Version("2.0.0"), Version("3.0.0")} <= set(versions)
+    cache = isolated_home / ".cache" / "mvpscaffold"
+    head = run(cache, "git", "-C", "history.git", "rev-parse", "main")
+    assert head == run(cache, "git", "-C", "history.git", "rev-parse", "3.0.0^{commit}")
+
+
+@pytest.mark.parametrize(
+    ("commit", "expected"),
+    [("1.2.0", "1.2.0"), ("v1.2", "1.2"), ("1.2.0-3-gabc1234", "1.2.0.post3"), ("abc1234", None)],
+)
+def test_recorded_commit_is_read_as_a_version(commit: str, expected: str | None) -> None:
+    parsed = parse_commit(commit)
+    assert (str(parsed) if parsed else None) == expected
+
+
+def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> None:
+    first, identity = source.packaged_bundle()
+    again, same = source.packaged_bundle()
+    assert (first, identity) == (again, same)
+    assert (
+        subprocess.run(["git", "bundle", "verify", str(first)], capture_output=True).returncode == 0
+    )
