@@ -98,7 +98,9 @@ def coerce(question: Question, raw: object) -> object:
     if kind == "float":
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return float(raw)
-        if isinstance(raw, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", raw):
+        if isinstance(raw, str) and re.fullmatch(
+            r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", raw
+        ):
             return float(raw)
         raise UserInputError(f"{label} must be a number, not {raw!r}.")
     if kind in TEXT_TYPES:
@@ -174,7 +176,9 @@ def parse_assignment(item: str) -> tuple[str, str]:
     """Split one --set KEY=VALUE into (key, raw value)."""
     key, sep, value = item.partition("=")
     if not sep or not key.strip():
-        raise UserInputError(f"--set takes KEY=VALUE, e.g. --set database=postgresql (got {item!r}).")
+        raise UserInputError(
+            f"--set takes KEY=VALUE, e.g. --set database=postgresql (got {item!r})."
+        )
     return key.strip(), value
 
 
@@ -216,7 +220,9 @@ def resolve(
         if message := problem(question, value):
             raise UserInputError(derived_problem(question.name, answers, message))
         answers[question.name] = value
-    return {question.name: answers[question.name] for question in questions if question.name in answers}
+    return {
+        question.name: answers[question.name] for question in questions if question.name in answers
+    }
 
 
 def default_for(

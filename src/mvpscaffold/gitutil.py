@@ -24,7 +24,9 @@ def _run(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
             check=False,
         )
     except FileNotFoundError:
-        raise ToolError("git is not installed; install git (or pass --no-git to skip it).") from None
+        raise ToolError(
+            "git is not installed; install git (or pass --no-git to skip it)."
+        ) from None
 
 
 def git(args: list[str], cwd: Path | None = None) -> str:
@@ -34,6 +36,12 @@ def git(args: list[str], cwd: Path | None = None) -> str:
         detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
         raise ToolError(f"git {args[0]} failed ({detail}); fix that and try again.")
     return result.stdout
+
+
+def git_output(args: list[str], cwd: Path | None = None) -> tuple[bool, str]:
+    """Run `git ARGS`; return (succeeded, standard output)."""
+    result = _run(args, cwd)
+    return result.returncode == 0, result.stdout
 
 
 def git_ok(args: list[str], cwd: Path | None = None) -> bool:

@@ -34,8 +34,10 @@ def ask_all(
 def _ask_one(question: Question, default: object) -> object:
     help_text = f"— {question.help}" if question.help else ""
     if question.choices:
-        choices = [questionary.Choice(title=label, value=value) for label, value in question.choices]
-        start = default if default in question.choice_values else None
+        choices = [
+            questionary.Choice(title=label, value=value) for label, value in question.choices
+        ]
+        start = next((c for c in choices if c.value == default), None)
         return questionary.select(
             question.name,
             choices=choices,

@@ -132,8 +132,18 @@ def _commit(project: Path, answers: Mapping[str, object]) -> None:
     email = git_config("user.email") or str(answers.get("author_email") or "mvpscaffold@localhost")
     git(["init", "--quiet"], cwd=project)
     git(["add", "--all"], cwd=project)
-    identity = ["-c", f"user.name={name}", "-c", f"user.email={email}", "-c", "commit.gpgsign=false"]
-    git([*identity, "commit", "--quiet", "--no-verify", "-m", COMMIT_MESSAGE], cwd=project)
+    identity = [f"user.name={name}", f"user.email={email}", "commit.gpgsign=false"]
+    git(
+        [
+            *(arg for setting in identity for arg in ("-c", setting)),
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            COMMIT_MESSAGE,
+        ],
+        cwd=project,
+    )
 
 
 def _move_into_place(staging: Path, dest: Path) -> None:

@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.answers import Question
 from mvpscaffold.errors import UserInputError
-from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.gitutil import git, git_ok, git_output
 
 CONFIG_NAMES = ("copier.yml", "copier.yaml")
 TYPE_OF_DEFAULT = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -35,16 +35,20 @@ def parse_spec(text: str, origin: str) -> tuple[Question, ...]:
     """Parse copier.yml text into questions, in file order; settings (keys with '_') are skipped."""
     try:
         # copier's own `!include` and friends: a tag we do not know is read as plain data.
-        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_TolerantLoader)
     except yaml.YAMLError as error:
-        raise UserInputError(f"The template's {origin} is not valid YAML ({_first_line(error)}).")
+        raise UserInputError(
+            f"The template's {origin} is not valid YAML ({_first_line(error)})."
+        ) from None
     if not isinstance(data, dict):
         raise UserInputError(f"The template's {origin} must be a YAML mapping of questions.")
     questions = []
     for name, details in data.items():
         if not isinstance(name, str) or name.startswith("_"):
             continue
-        questions.append(_question(name, details if isinstance(details, dict) else {"default": details}))
+        questions.append(
+            _question(name, details if isinstance(details, dict) else {"default": details})
+        )
     return tuple(questions)
 
 
@@ -70,7 +74,9 @@ def _choices(raw: object) -> tuple[tuple[str, object], ...]:
         )
     if isinstance(raw, list):
         return tuple(
-            (str(item[0]), item[1]) if isinstance(item, list) and len(item) == 2 else (str(item), item)
+            (str(item[0]), item[1])
+            if isinstance(item, list) and len(item) == 2
+            else (str(item), item)
             for item in raw
         )
     return ()
@@ -102,11 +108,14 @@ def _read_local(folder: Path) -> tuple[Question, ...]:
 
 
 def _read_at_ref(repo: Path, ref: str, src: str) -> tuple[Question, ...]:
-    if not git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo):
-        raise UserInputError(f"The template {src} has no tag, branch or commit {ref!r}; check --ref.")
     for name in CONFIG_NAMES:
-        if git_ok(["cat-file", "-e", f"{ref}:{name}"], cwd=repo):
-            return parse_spec(git(["show", f"{ref}:{name}"], cwd=repo), name)
+        found, text = git_output(["show", f"{ref}:{name}"], cwd=repo)
+        if found:
+            return parse_spec(text, name)
+    if not git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo):
+        raise UserInputError(
+            f"The template {src} has no tag, branch or commit {ref!r}; check --ref."
+        )
     raise UserInputError(f"{src} at {ref} is not a copier template (no copier.yml).")
 
 
@@ -129,7 +138,9 @@ def _load_by_cloning(src: str, local: Path | None, vcs_ref: str | None) -> Templ
     try:
         clone = scratch / "template"
         if not git_ok(["clone", "--quiet", "--no-checkout", url, str(clone)], cwd=scratch):
-            raise UserInputError(f"Could not read the template {src!r}; check the URL and your access.")
+            raise UserInputError(
+                f"Could not read the template {src!r}; check the URL and your access."
+            )
         ref = vcs_ref or _latest_tag(clone) or "HEAD"
         return TemplateSpec(_read_at_ref(clone, ref, src), vcs_ref or ref, None)
     finally:
@@ -154,5 +165,8 @@ class _TolerantLoader(yaml.SafeLoader):
 
 
 _TolerantLoader.add_multi_constructor(
-    "!", lambda loader, suffix, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    "!",
+    lambda loader, suffix, node: (
+        loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    ),
 )
