@@ -1,4 +1,4 @@
-"""The `mvpscaffold` command line: typer commands, and every error turned into one sentence + exit code."""
+"""The `mvpscaffold` command line: typer commands; every error becomes one sentence + exit code."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ def root(
 )
 def new(
     dest: Annotated[
-        Path, typer.Argument(help="Folder to create (new, or existing and empty).", show_default=False)
+        Path,
+        typer.Argument(help="Folder to create (new, or existing and empty).", show_default=False),
     ],
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Use default answers; ask nothing.")
@@ -176,6 +177,91 @@ def new(
                 f"  cd {shown}\n  make install   # create .venv and install\n"
                 "  make run       # start the app\n  make check     # lint, types, tests"
             )
+
+
+# --- update and check (owned by the versions & update work; logic in update.py and check.py) ---
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print a JSON report instead of text.", show_default=False)
+]
+
+
+@app.command(
+    epilog=(
+        "Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |"
+        "  mvpscaffold update my-app --to 0.2.0 --defaults --json"
+    )
+)
+def update(
+    path: Annotated[
+        Path, typer.Argument(help="The generated project (a clean git repository).")
+    ] = Path("."),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="VERSION",
+            help="Template version to update to (default: the newest; never older).",
+            show_default=False,
+        ),
+    ] = None,
+    template: TemplateOption = None,
+    ref: RefOption = None,
+    defaults: Annotated[
+        bool,
+        typer.Option(
+            "--defaults", help="Answer new questions with their defaults (also when no terminal)."
+        ),
+    ] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Report what would change; write nothing.")
+    ] = False,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow a --template's tasks and migrations.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring a generated project to a newer template version, keeping your edits (3-way merge)."""
+    with reported_errors("Update interrupted; the project is back at its last commit."):
+        from mvpscaffold.update import render_summary, update_project
+
+        if to is not None and ref is not None and to != ref:
+            raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")
+        report = update_project(
+            path, to=to or ref, template=template, defaults=defaults, pretend=pretend, trust=trust
+        )
+        if as_json:
+            import json
+
+            typer.echo(json.dumps(report.as_json(), indent=2))
+        else:
+            typer.echo(render_summary(report))
+    if report.conflicted and not pretend:
+        raise typer.Exit(1)
+
+
+@app.command(epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json")
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Generated projects to check.")],
+    template: TemplateOption = None,
+    ref: RefOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show each project's template version and the newest; exit 1 if any is behind, 2 on error."""
+    with reported_errors():
+        from mvpscaffold.check import check_projects, exit_code, render_table
+
+        statuses = check_projects(paths, template=template, ref=ref)
+        if as_json:
+            import json
+
+            typer.echo(json.dumps([status.as_json() for status in statuses], indent=2))
+        else:
+            typer.echo(render_table(statuses))
+    raise typer.Exit(exit_code(statuses))
+
+
+# --- end of update and check ---
 
 
 def main() -> None:
