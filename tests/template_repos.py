@@ -67,7 +67,7 @@ def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
     for tag, files in versions.items():
         write_tree(root, files)
         run(root, "git", "add", "-A")
-        run(root, "git", "commit", "-qm", f"template {tag}")
+        run(root, "git", "commit", "-qm", f"template {tag}", "--allow-empty")
         run(root, "git", "tag", tag)
     return root
 
@@ -98,12 +98,3 @@ def generate(src: str, dest: Path, ref: str, data: dict[str, object] | None = No
     run(dest, "git", "add", "-A")
     run(dest, "git", "commit", "-qm", "generated")
     return dest
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under root (including .git internals that matter: HEAD and the index)."""
-    files = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "objects" not in path.parts and "logs" not in path.parts:
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run, snapshot
+from helpers import snapshot
+from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
 from mvpscaffold import update as update_module
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError
@@ -199,3 +201,35 @@ def test_refuses_another_template_than_the_recorded_one(project: Path, tmp_path:
     _refused(
         project, "can only update a project from the template it recorded", template=str(other)
     )
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from mvpscaffold.cli import app
+
+    result = CliRunner().invoke(app, ["update", *args])
+    return result.exit_code, result.output
+
+
+def test_cli_exits_1_with_conflicts_and_reports_json(project: Path) -> None:
+    code, output = _cli(str(project), "--to", "2.0.0", "--json")
+    assert code == 1
+    report = json.loads(output)
+    assert {"from", "to", "merged", "added", "deleted", "conflicted", "unchanged"} <= set(report)
+    assert report["conflicted"] == ["app/settings.py"] and report["unchanged"] >= 1
+
+
+def test_cli_exits_0_on_a_clean_update(
+    template_repo: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    untouched = generate(str(template_repo), tmp_path / "untouched", "1.0.0")
+    code, output = _cli(str(untouched), "--defaults")
+    assert code == 0, output
+    assert "updated template 1.0.0 -> 2.0.0" in output and "git diff" in output
+
+
+def test_cli_refusal_is_one_line_exit_2(project: Path) -> None:
+    (project / "README.md").write_text("dirty\n")
+    code, output = _cli(str(project))
+    assert code == 2 and output.strip().count("\n") == 0 and "uncommitted changes" in output

@@ -1,0 +1,89 @@
+"""`check`: each project's template version against the newest; exit 0 / 1 / 2; text and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from template_repos import V1, V2, generate, isolated_home, make_template_repo
+from typer.testing import CliRunner
+
+from mvpscaffold import __version__, source
+from mvpscaffold.cli import app
+
+__all__ = ["isolated_home"]
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path, isolated_home: Path) -> Path:
+    """A fork-like template with v-prefixed tags (copier reads them as PEP 440 versions)."""
+    return make_template_repo(tmp_path / "tpl", {"v1.0.0": V1, "v2.0.0": V2})
+
+
+def _check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["check", *args])
+    return result.exit_code, result.output
+
+
+def test_behind_project_exits_1_and_current_one_0(template_repo: Path, tmp_path: Path) -> None:
+    old = generate(str(template_repo), tmp_path / "old", "v1.0.0")
+    new = generate(str(template_repo), tmp_path / "new", "v2.0.0")
+
+    code, output = _check(str(old), str(new))
+    assert code == 1
+    rows = {line.split()[0]: line.split()[1:] for line in output.splitlines()[1:]}
+    assert rows[str(old)] == ["1.0.0", "2.0.0", "behind"]
+    assert rows[str(new)] == ["2.0.0", "2.0.0", "current"]
+    assert _check(str(new))[0] == 0
+
+
+def test_json_report(template_repo: Path, tmp_path: Path) -> None:
+    old = generate(str(template_repo), tmp_path / "old", "v1.0.0")
+    code, output = _check(str(old), "--json")
+    assert code == 1
+    assert json.loads(output) == [
+        {
+            "path": str(old),
+            "template": str(template_repo),
+            "current": "1.0.0",
+            "newest": "2.0.0",
+            "state": "behind",
+            "error": None,
+        }
+    ]
+
+
+def test_ref_compares_against_a_chosen_version(template_repo: Path, tmp_path: Path) -> None:
+    old = generate(str(template_repo), tmp_path / "old", "v1.0.0")
+    assert _check(str(old), "--ref", "v1.0.0")[0] == 0
+    code, output = _check(str(old), "--ref", "9.0")
+    assert code == 2 and "9.0 is not a version" in output
+
+
+def test_template_option_reads_a_forks_tags(template_repo: Path, tmp_path: Path) -> None:
+    old = generate(str(template_repo), tmp_path / "old", "v1.0.0")
+    fork = make_template_repo(tmp_path / "fork", {"v1.0.0": V1, "v2.0.0": V2, "v3.1.0": V2})
+    code, output = _check(str(old), "--template", str(fork), "--json")
+    assert code == 1 and json.loads(output)[0]["newest"] == "3.1.0"
+
+
+def test_errors_exit_2_and_other_projects_are_still_reported(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    current = generate(str(template_repo), tmp_path / "current", "v2.0.0")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    code, output = _check(str(current), str(tmp_path / "missing"), str(plain))
+    assert code == 2
+    assert "current" in output and "does not exist" in output and "no .copier-answers.yml" in output
+
+
+def test_project_from_the_default_template_is_current(isolated_home: Path, tmp_path: Path) -> None:
+    src, ref = source.default_template()
+    project = generate(src, tmp_path / "app", ref, {"project_name": "Checked"})
+    code, output = _check(str(project), "--json")
+    report = json.loads(output)[0]
+    assert code == 0, output
+    assert report["template"] == "~/.cache/mvpscaffold/template.bundle"
+    assert report["current"] == report["newest"] == __version__
