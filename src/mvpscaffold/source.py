@@ -43,7 +43,7 @@ def default_template() -> tuple[str, str]:
 def source_checkout_root() -> Path | None:
     """The repository root when mvpscaffold runs from a source checkout (editable, tests)."""
     root = Path(__file__).resolve().parents[2]
-    if (root / "copier.yml").is_file() and (root / "src" / "mvpscaffold").is_dir():
+    if (root / ".git").exists() and (root / "copier.yml").is_file():
         return root
     return None
 

@@ -1,0 +1,60 @@
+"""Hatch build hook: ship the template's release history (template.bundle) in the wheel and sdist.
+
+From a git checkout the bundle is built fresh from the release map and the working tree; from an
+sdist (which has no .git) the bundle the sdist carries is reused, so both give the same wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+PREBUILT = "src/mvpscaffold/template.bundle"
+IN_WHEEL = "mvpscaffold/template.bundle"
+
+
+def _load_history(root: Path) -> ModuleType:
+    """Import src/mvpscaffold/history.py alone: the build environment lacks mvpscaffold's deps."""
+    spec = importlib.util.spec_from_file_location(
+        "_mvpscaffold_history", root / "src" / "mvpscaffold" / "history.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building classes
+    spec.loader.exec_module(module)
+    return module
+
+
+class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Build (or reuse) template.bundle and add it to the artifact being built."""
+
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        """Put the bundle where the installed package (or the sdist) expects it."""
+        if version == "editable":
+            return  # an editable install builds its bundle from the checkout at run time
+        root = Path(self.root)
+        self._workdir = Path(tempfile.mkdtemp(prefix="mvpscaffold-build-"))
+        bundle = self._workdir / "template.bundle"
+        if (root / ".git").exists():
+            _load_history(root).build_bundle(root, self.metadata.version, bundle)
+        elif (root / PREBUILT).is_file():
+            shutil.copyfile(root / PREBUILT, bundle)
+        else:
+            raise RuntimeError(f"no .git and no {PREBUILT}: cannot ship the template history")
+        target = PREBUILT if self.target_name == "sdist" else IN_WHEEL
+        build_data["force_include"][str(bundle)] = target
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """Remove the temporary bundle once the artifact holds it."""
+        workdir = getattr(self, "_workdir", None)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
