@@ -35,6 +35,11 @@ SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PACKAGE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXT_TYPES = frozenset({"str", "path"})
+# Latin letters NFKD does not decompose into ASCII.
+LATIN_LETTERS = str.maketrans(
+    {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l",
+     "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,8 @@ class Question:
 
 def derive_slug(project_name: str) -> str:
     """Turn a project name into a slug: 'Café Ünïcode' -> 'cafe-unicode' ('' if no ASCII left)."""
-    ascii_name = unicodedata.normalize("NFKD", project_name).encode("ascii", "ignore").decode()
+    latin = unicodedata.normalize("NFKD", project_name.translate(LATIN_LETTERS))
+    ascii_name = latin.encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
