@@ -1,0 +1,73 @@
+"""Composition root: the one place that turns settings into real adapters and use cases."""
+
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from .data.engine import build_engine
+from .data.unit_of_work import SqlUnitOfWorkFactory
+from .integrations.email import ConsoleEmailSender, SmtpEmailSender
+from .services.accounts import AccountService
+from .services.notes import NoteService
+from .services.passwords import PasswordHasher
+from .services.ports import EmailSender, JobQueue, UnitOfWorkFactory
+from .settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """Everything an entry point (web app, worker, script) needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    uow_factory: UnitOfWorkFactory
+    email_sender: EmailSender
+    job_queue: JobQueue
+    accounts: AccountService
+    notes: NoteService
+
+    def close(self) -> None:
+        """Close the pooled database connections."""
+        self.engine.dispose()
+
+
+def build_email_sender(settings: Settings) -> EmailSender:
+    """Return the e-mail adapter chosen by EMAIL_BACKEND."""
+    if settings.email_backend == "smtp":
+        return SmtpEmailSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            use_tls=settings.smtp_use_tls,
+            sender=settings.email_from,
+            timeout=settings.http_timeout_seconds,
+        )
+    return ConsoleEmailSender(stream=sys.stdout, sender=settings.email_from)
+
+
+def build_container(settings: Settings, job_queue: JobQueue) -> Container:
+    """Wire the real adapters for these settings; the job queue comes from the caller (jobs sit above us)."""
+    engine = build_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        slow_query_ms=settings.slow_query_ms,
+    )
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    hasher = PasswordHasher(
+        time_cost=settings.password_hash_time_cost,
+        memory_cost_kib=settings.password_hash_memory_cost,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        email_sender=build_email_sender(settings),
+        job_queue=job_queue,
+        accounts=AccountService(uow_factory, hasher, job_queue, timedelta(minutes=settings.token_ttl_minutes)),
+        notes=NoteService(uow_factory),
+    )

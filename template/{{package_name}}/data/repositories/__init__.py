@@ -1,0 +1,1 @@
+"""SQLAlchemy implementations of the repository ports; they return domain objects, never rows."""

@@ -1,0 +1,104 @@
+"""Accounts and API tokens in SQL."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...domain.accounts import Account
+from ...domain.errors import Conflict
+from ..tables import AccountRow, ApiTokenRow
+
+
+def to_account(row: AccountRow) -> Account:
+    """Copy a row into the domain entity."""
+    return Account(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        welcome_email_sent_at=row.welcome_email_sent_at,
+    )
+
+
+class SqlAccountRepository:
+    """Accounts stored in the `accounts` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, email: str, password_hash: str, created_at: datetime) -> Account:
+        """Insert an account; Conflict when the e-mail address is taken."""
+        row = AccountRow(email=email, password_hash=password_hash, created_at=created_at)
+        self._session.add(row)
+        try:
+            self._session.flush()  # the unique index decides, even between concurrent sign-ups
+        except IntegrityError as error:
+            raise Conflict("An account with this e-mail address already exists.") from error
+        return to_account(row)
+
+    def get(self, account_id: int) -> Account | None:
+        """Return the account with this id, if any."""
+        row = self._session.get(AccountRow, account_id)
+        return to_account(row) if row else None
+
+    def get_by_email(self, email: str) -> Account | None:
+        """Return the account with this e-mail address, if any."""
+        row = self._session.scalars(select(AccountRow).where(AccountRow.email == email)).first()
+        return to_account(row) if row else None
+
+    def list_awaiting_welcome_email(self, created_after: datetime, created_before: datetime, limit: int) -> list[int]:
+        """Return ids of accounts created in the window whose welcome e-mail is not stamped."""
+        query = (
+            select(AccountRow.id)
+            .where(
+                AccountRow.welcome_email_sent_at.is_(None),
+                AccountRow.created_at > created_after,
+                AccountRow.created_at < created_before,
+            )
+            .order_by(AccountRow.created_at, AccountRow.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        """Replace the stored password hash."""
+        self._session.execute(update(AccountRow).where(AccountRow.id == account_id).values(password_hash=password_hash))
+
+    def mark_welcome_email_sent(self, account_id: int, sent_at: datetime) -> None:
+        """Record when the welcome e-mail went out."""
+        self._session.execute(
+            update(AccountRow).where(AccountRow.id == account_id).values(welcome_email_sent_at=sent_at)
+        )
+
+
+class SqlTokenRepository:
+    """API tokens stored by hash in the `api_tokens` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        """Store a new token."""
+        self._session.add(
+            ApiTokenRow(
+                account_id=account_id,
+                token_hash=token_hash,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def find_account(self, token_hash: str, now: datetime) -> Account | None:
+        """Return the owner of an unexpired token, in one query."""
+        row = self._session.scalars(
+            select(AccountRow)
+            .join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
+            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.expires_at > now)
+        ).first()
+        return to_account(row) if row else None
+
+    def delete(self, token_hash: str) -> None:
+        """Revoke a token."""
+        self._session.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))

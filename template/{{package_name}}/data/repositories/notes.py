@@ -1,0 +1,79 @@
+"""Notes in SQL; every statement filters on the owner, so one owner never reaches another's notes."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ...domain.notes import Note
+from ...domain.pagination import PageRequest
+from ..tables import NoteRow
+
+
+def to_note(row: NoteRow) -> Note:
+    """Copy a row into the domain entity."""
+    return Note(
+        id=row.id,
+        owner_id=row.owner_id,
+        title=row.title,
+        body=row.body,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlNoteRepository:
+    """Notes stored in the `notes` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, owner_id: int, title: str, body: str, created_at: datetime) -> Note:
+        """Insert a note."""
+        row = NoteRow(owner_id=owner_id, title=title, body=body, created_at=created_at, updated_at=created_at)
+        self._session.add(row)
+        self._session.flush()  # assigns the id
+        return to_note(row)
+
+    def get(self, owner_id: int, note_id: int) -> Note | None:
+        """Return the owner's note with this id, if any."""
+        row = self._session.scalars(select(NoteRow).where(NoteRow.id == note_id, NoteRow.owner_id == owner_id)).first()
+        return to_note(row) if row else None
+
+    def list_page(self, owner_id: int, page: PageRequest) -> list[Note]:
+        """Return up to `limit + 1` notes after the cursor, newest first (the extra one says "more")."""
+        query = select(NoteRow).where(NoteRow.owner_id == owner_id)
+        if page.cursor is not None:
+            query = query.where(tuple_(NoteRow.created_at, NoteRow.id) < (page.cursor.created_at, page.cursor.id))
+        query = query.order_by(NoteRow.created_at.desc(), NoteRow.id.desc()).limit(page.limit + 1)
+        return [to_note(row) for row in self._session.scalars(query)]
+
+    def update(
+        self,
+        owner_id: int,
+        note_id: int,
+        title: str | None,
+        body: str | None,
+        updated_at: datetime,
+    ) -> Note | None:
+        """Change the given fields in one statement and return the note; None when there is no such note."""
+        values: dict[str, Any] = {"updated_at": updated_at}
+        if title is not None:
+            values["title"] = title
+        if body is not None:
+            values["body"] = body
+        row = self._session.scalars(
+            update(NoteRow)
+            .where(NoteRow.id == note_id, NoteRow.owner_id == owner_id)
+            .values(**values)
+            .returning(NoteRow)
+        ).first()
+        return to_note(row) if row else None
+
+    def delete(self, owner_id: int, note_id: int) -> bool:
+        """Delete the owner's note; False when there was no such note."""
+        deleted = self._session.scalars(
+            delete(NoteRow).where(NoteRow.id == note_id, NoteRow.owner_id == owner_id).returning(NoteRow.id)
+        ).first()
+        return deleted is not None

@@ -1,0 +1,57 @@
+"""The SQL unit of work: one session, one transaction, opened and closed inside a use case."""
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .repositories.accounts import SqlAccountRepository, SqlTokenRepository
+from .repositories.notes import SqlNoteRepository
+
+
+class SqlUnitOfWork:
+    """Gives the repositories one session; the connection returns to the pool on exit.
+
+    Never held across a response: use cases open it, do their statements and close it, so
+    a slow client cannot keep a pooled connection busy.
+    """
+
+    accounts: SqlAccountRepository
+    tokens: SqlTokenRepository
+    notes: SqlNoteRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        self.accounts = SqlAccountRepository(self._session)
+        self.tokens = SqlTokenRepository(self._session)
+        self.notes = SqlNoteRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._session.rollback()  # a no-op after commit(); undoes everything otherwise
+        self._session.close()
+
+    def commit(self) -> None:
+        """Make the changes durable."""
+        self._session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Creates a fresh unit of work per use-case call, all sharing one engine and pool."""
+
+    def __init__(self, engine: Engine) -> None:
+        # expire_on_commit=False: entities are copied out before commit anyway, and this avoids
+        # a reload query per attribute if anyone reads a row after commit.
+        self._session_factory = sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._session_factory)

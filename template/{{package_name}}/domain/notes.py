@@ -1,0 +1,38 @@
+"""Notes: the example record owned by an account; copy this module's shape for new features."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .errors import ValidationFailed
+
+MAX_TITLE_LENGTH = 200
+MAX_BODY_LENGTH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A short text written by its owner."""
+
+    id: int
+    owner_id: int
+    title: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def clean_title(title: str) -> str:
+    """Return the title without surrounding blanks, refusing empty or overlong ones."""
+    cleaned = title.strip()
+    if not cleaned:
+        raise ValidationFailed("The title must not be empty.")
+    if len(cleaned) > MAX_TITLE_LENGTH:
+        raise ValidationFailed(f"The title must have at most {MAX_TITLE_LENGTH} characters.")
+    return cleaned
+
+
+def check_body(body: str) -> str:
+    """Return the body unchanged, refusing overlong ones."""
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationFailed(f"The body must have at most {MAX_BODY_LENGTH} characters.")
+    return body

@@ -1,0 +1,57 @@
+"""Keyset pagination: stable pages over records ordered newest first by (created_at, id)."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from .errors import ValidationFailed
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """The position after which the next page starts: the last item's sort key."""
+
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """Return an opaque, URL-safe token for clients to send back."""
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        """Parse a token made by `encode`, refusing anything else."""
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created_at, _, record_id = base64.urlsafe_b64decode(padded).decode().partition("|")
+            return cls(created_at=datetime.fromisoformat(created_at), id=int(record_id))
+        except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+            raise ValidationFailed("The cursor is not valid.") from error
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What the caller asks for: at most `limit` items after `cursor` (first page when None)."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: Cursor | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            raise ValidationFailed(f"The limit must be between 1 and {MAX_PAGE_SIZE}.")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of items and the cursor of the next page (None on the last page)."""
+
+    items: list[T]
+    next_cursor: Cursor | None

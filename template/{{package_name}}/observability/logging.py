@@ -1,0 +1,79 @@
+"""Structured logging: JSON lines in production, readable lines in development, one setup for all loggers."""
+
+import logging
+import sys
+from typing import Any, Literal
+
+import structlog
+from structlog.typing import EventDict
+
+LogFormat = Literal["console", "json"]
+
+
+def configure_logging(
+    level: str = "INFO", log_format: LogFormat = "console", *, cache_loggers: bool = True, **static: Any
+) -> None:
+    """Set up structlog and the standard library (uvicorn, SQLAlchemy, huey) to share one format.
+
+    `static` fields (such as `version`) are added to every line. Our own loggers filter by level
+    before any work is done and write straight to stdout, so a suppressed debug call costs
+    almost nothing and an emitted line costs one dict and one write. Tests pass
+    `cache_loggers=False` so loggers follow each reconfiguration (pytest swaps stdout per test).
+    """
+    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    )
+
+    def add_static_fields(_logger: Any, _method: str, event: EventDict) -> EventDict:
+        for key, value in static.items():
+            event.setdefault(key, value)
+        return event
+
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,  # the request id, bound once per request
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_static_fields,
+    ]
+    exception_formatter: list[structlog.types.Processor] = (
+        [structlog.processors.dict_tracebacks] if log_format == "json" else []
+    )
+    structlog.configure(
+        processors=[*shared, structlog.processors.StackInfoRenderer(), *exception_formatter, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=cache_loggers,
+    )
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, _add_stdlib_logger_name],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric_level)
+    # Our middleware writes the access log; uvicorn's own would duplicate every line.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+
+
+def _add_stdlib_logger_name(_logger: Any, _method: str, event: EventDict) -> EventDict:
+    """Name the standard-library logger under the same key as ours (`logger_name`)."""
+    record = event.get("_record")
+    if record is not None:
+        event["logger_name"] = record.name
+    return event
+
+
+def get_logger(name: str) -> Any:
+    """Return a structlog logger tagged with the component name."""
+    # Lazy: the logger is assembled at first use, after configure_logging() has run.
+    return structlog.get_logger(logger_name=name)

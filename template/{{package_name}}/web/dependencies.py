@@ -1,0 +1,43 @@
+"""Route dependencies as `Annotated` aliases, so route signatures read like prose.
+
+None of them holds a database session: use cases open and close their own unit of work, so no
+pooled connection waits for a response to finish sending.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..bootstrap import Container
+from ..domain.accounts import Account
+from ..domain.errors import AuthenticationFailed
+
+_bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/sessions")
+
+
+async def get_container(request: Request) -> Container:
+    """The app's composition root (async: no thread hop for a dictionary lookup)."""
+    container: Container = request.app.state.container
+    return container
+
+
+async def get_bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The bearer token of the request; AuthenticationFailed when there is none."""
+    if credentials is None:
+        raise AuthenticationFailed("This endpoint needs an `Authorization: Bearer <token>` header.")
+    return credentials.credentials
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+BearerToken = Annotated[str, Depends(get_bearer_token)]
+
+
+def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
+    """The account that owns the request's token (sync: it queries the database in a worker thread)."""
+    return container.accounts.authenticate(token)
+
+
+CurrentAccount = Annotated[Account, Depends(get_current_account)]

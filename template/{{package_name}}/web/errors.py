@@ -1,0 +1,86 @@
+"""The one place where errors become HTTP responses: problem details (RFC 9457) with the request id."""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from ..observability.logging import get_logger
+from ..observability.request_id import current_request_id
+
+STATUS_BY_DOMAIN_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    Conflict: 409,
+    ValidationFailed: 422,
+    AuthenticationFailed: 401,
+}
+
+logger = get_logger("web.errors")
+
+
+def problem(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """Build an `application/problem+json` response that names the request it answers."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": current_request_id(),
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def _status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_BY_DOMAIN_ERROR:
+            return STATUS_BY_DOMAIN_ERROR[kind]
+    return 400
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)  # noqa: S101 - registered for DomainError only
+    status = _status_for(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(request, status, error.message, headers=headers)
+
+
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101
+    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+    return problem(request, 422, "The request is not valid.", errors=jsonable_encoder(errors))
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)  # noqa: S101
+    return problem(request, error.status_code, str(error.detail), headers=error.headers)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unhandled_error", error_type=type(error).__name__)
+    return problem(request, 500, "Something went wrong on our side; the request id helps us find it.")
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install the mapping on the app."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

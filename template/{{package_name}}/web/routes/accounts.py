@@ -1,0 +1,21 @@
+"""Accounts: sign up, and read the signed-in account."""
+
+from fastapi import APIRouter
+
+from ..dependencies import ContainerDep, CurrentAccount
+from ..schemas import AccountCreate, AccountPublic
+
+router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+
+
+@router.post("", status_code=201)
+def sign_up(form: AccountCreate, container: ContainerDep) -> AccountPublic:
+    """Create an account; its welcome e-mail is sent in the background. 409 when the address is taken."""
+    account = container.accounts.sign_up(form.email, form.password)
+    return AccountPublic.model_validate(account)
+
+
+@router.get("/me")
+async def read_me(account: CurrentAccount) -> AccountPublic:
+    """The account that owns the bearer token."""
+    return AccountPublic.model_validate(account)
