@@ -8,13 +8,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, NoReturn
 
 import typer
 
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
+from mvpscaffold.interrupts import signals_interrupt
 
 app = typer.Typer(
     name="mvpscaffold",
@@ -52,9 +52,9 @@ QuietOption = Annotated[
 @contextmanager
 def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> Iterator[None]:
     """Run a command body: SIGTERM acts like Ctrl-C, and any error becomes one line + exit code."""
-    previous = _install_sigterm_handler()
     try:
-        yield
+        with signals_interrupt(signal.SIGTERM):
+            yield
     except (typer.Exit, typer.Abort):
         raise
     except KeyboardInterrupt:
@@ -65,9 +65,6 @@ def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> I
         fail(error)
     except Exception as error:  # a bug of ours: still one sentence, never a traceback
         fail(ToolError(f"Unexpected {type(error).__name__}: {error}; please report this bug."))
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def fail(error: MvpScaffoldError) -> NoReturn:
@@ -75,17 +72,6 @@ def fail(error: MvpScaffoldError) -> NoReturn:
     message = " ".join(error.message.split())
     typer.echo(message if isinstance(error, Interrupted) else f"Error: {message}", err=True)
     raise typer.Exit(error.exit_code)
-
-
-def _install_sigterm_handler() -> signal.Handlers | None:
-    def raise_interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, raise_interrupt)
-    except ValueError:  # not the main thread (some embedding): keep the default behaviour
-        return None
-    return previous if isinstance(previous, signal.Handlers) else signal.Handlers.SIG_DFL
 
 
 def _show_version(value: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.gitutil import git, git_config
+from mvpscaffold.interrupts import signals_interrupt
 
 COMMIT_MESSAGE = "Initial commit from mvpscaffold"
 
@@ -65,12 +67,13 @@ def render_project(
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
     try:
-        notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
-        files = sum(1 for path in staging.rglob("*") if path.is_file())
-        if init_git:
-            _commit(staging, answers)
-        check_destination(dest, ())
-        _move_into_place(staging, dest)
+        with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
+            notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
+            files = sum(1 for path in staging.rglob("*") if path.is_file())
+            if init_git:
+                _commit(staging, answers)
+            check_destination(dest, ())
+            _move_into_place(staging, dest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if first_created is not None:

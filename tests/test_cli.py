@@ -1,0 +1,234 @@
+"""`mvpscaffold new` end to end, in-process: rendering, answers, git, templates, paths."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import (
+    build_default_template_once,
+    commit_all,
+    git,
+    make_template,
+    read_answers,
+    run_cli,
+    snapshot,
+)
+
+from mvpscaffold import __version__
+
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")  # `${{ ... }}` is GitHub Actions, not Jinja
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _default_template_published() -> None:
+    build_default_template_once()
+
+
+@pytest.fixture(autouse=True)
+def _no_git_identity(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests run as on a fresh machine: no global or system git identity."""
+    empty = tmp_path_factory.mktemp("gitconfig") / "config"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def test_version() -> None:
+    result = run_cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"mvpscaffold {__version__} (copier ")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["new", "--help"], ["new", "-h"]])
+def test_help_has_an_example(args: list[str]) -> None:
+    result = run_cli(args)
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert "mvpscaffold new my-app" in result.stdout
+
+
+def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
+    result = run_cli(["new", "shop", "--defaults"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "shop"
+    answers = read_answers(project)
+    assert answers["project_name"] == "My App"
+    assert answers["project_slug"] == "my-app"
+    assert answers["package_name"] == "my_app"
+    assert answers["author_name"] == "Your Name"  # no git identity on this "machine"
+    assert answers["database"] == "sqlite"
+    assert answers["_src_path"] == "~/.cache/mvpscaffold/template.bundle"
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.relative_to(project).parts:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not LEFTOVER_JINJA.search(text), f"unrendered Jinja in {path}"
+    assert git(["rev-list", "--count", "HEAD"], project).strip() == "1"
+    assert git(["status", "--porcelain"], project) == ""
+    assert (
+        git(["log", "-1", "--format=%an <%ae>"], project).strip() == "Your Name <you@example.com>"
+    )
+    assert "cd shop" in result.stdout and "make check" in result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["shop"]  # no staging folder left behind
+
+
+def test_git_identity_is_the_default_author(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Ana Lima\n\temail = ana@example.org\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+
+    result = run_cli(["new", "p", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    answers = read_answers(tmp_path / "p")
+    assert (answers["author_name"], answers["author_email"]) == ("Ana Lima", "ana@example.org")
+
+
+def test_data_file_then_set_wins(tmp_path: Path) -> None:
+    data = {
+        "project_name": "Agency Client",
+        "database": "postgresql",
+        "ci": "gitlab",
+        "error_tracking": True,
+        "_src_path": "ignored: copier metadata from a previous answers file",
+    }
+    (tmp_path / "answers.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    result = run_cli(
+        ["new", "client", "--data-file", "answers.yml", "--set", "ci=none", "--set", "metrics=yes",
+         "--no-git"],
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    answers = read_answers(tmp_path / "client")
+    assert answers["project_slug"] == "agency-client"
+    assert answers["database"] == "postgresql"
+    assert answers["ci"] == "none"
+    assert answers["error_tracking"] is True
+    assert answers["metrics"] is True
+    assert answers["jobs"] == "embedded"
+
+
+def test_no_git_leaves_no_repository(tmp_path: Path) -> None:
+    result = run_cli(["new", "p", "--defaults", "--no-git", "--quiet"], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert (tmp_path / "p" / "pyproject.toml").is_file()
+    assert not (tmp_path / "p" / ".git").exists()
+
+
+def test_local_folder_template(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tpl")
+
+    result = run_cli(
+        ["new", "out", "--template", str(template), "--defaults", "--set", "loud=true"],
+        cwd=tmp_path,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "README.md").read_text() == "# Tiny (plain)\n"
+    assert (tmp_path / "out" / "tiny" / "__init__.py").read_text().endswith("LOUD = True\n")
+    assert git(["rev-list", "--count", "HEAD"], tmp_path / "out").strip() == "1"
+
+
+def test_git_template_at_a_ref(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tpl")
+    commit_all(template, "1.0.0", tag="1.0.0")
+    (template / "template" / "README.md.jinja").write_text("# {{ project_name }} v2\n")
+    commit_all(template, "2.0.0", tag="2.0.0")
+
+    old = run_cli(["new", "old", "--template", str(template), "--ref", "1.0.0", "--defaults"],
+                  cwd=tmp_path)  # fmt: skip
+    newest = run_cli(["new", "newest", "--template", str(template), "--defaults"], cwd=tmp_path)
+
+    assert old.exit_code == 0, old.output
+    assert newest.exit_code == 0, newest.output
+    assert (tmp_path / "old" / "README.md").read_text() == "# Tiny (plain)\n"
+    assert (tmp_path / "newest" / "README.md").read_text() == "# Tiny v2\n"
+    assert read_answers(tmp_path / "old")["_commit"] == "1.0.0"
+    assert read_answers(tmp_path / "newest")["_commit"] == "2.0.0"
+
+
+def test_question_added_at_a_ref_is_validated_against_that_ref(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tpl")
+    commit_all(template, "1.0.0", tag="1.0.0")
+    config = yaml.safe_load((template / "copier.yml").read_text())
+    config["colour"] = {"type": "str", "choices": ["red", "blue"], "default": "red"}
+    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    commit_all(template, "2.0.0", tag="2.0.0")
+    args = ["--template", str(template), "--defaults", "--set", "colour=blue", "--no-git"]
+
+    at_v1 = run_cli(["new", "a", "--ref", "1.0.0", *args], cwd=tmp_path)
+    at_v2 = run_cli(["new", "b", *args], cwd=tmp_path)
+
+    assert at_v1.exit_code == 2 and "Unknown answer key 'colour'" in at_v1.stderr
+    assert at_v2.exit_code == 0, at_v2.output
+    assert read_answers(tmp_path / "b")["colour"] == "blue"
+
+
+def test_existing_empty_destination_is_filled_in_place(tmp_path: Path) -> None:
+    dest = tmp_path / "empty"
+    dest.mkdir()
+    inode = dest.stat().st_ino
+
+    result = run_cli(["new", ".", "--defaults", "-q"], cwd=dest)
+
+    assert result.exit_code == 0, result.output
+    assert dest.stat().st_ino == inode  # the same folder (maybe the user's shell is in it)
+    assert (dest / ".copier-answers.yml").is_file()
+    assert git(["status", "--porcelain"], dest) == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]  # no staging folder left
+
+
+def test_spaces_in_paths_and_missing_parents(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "my templates" / "tiny one")
+
+    result = run_cli(
+        ["new", "clients/new client", "--template", str(template), "--defaults"], cwd=tmp_path
+    )
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "clients" / "new client" / "README.md").is_file()
+    assert "cd 'clients/new client'" in result.stdout
+
+
+def test_failure_removes_the_parents_it_created(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tpl", files={"x.jinja": "{{ undefined.attr }}"})
+    before = snapshot(tmp_path)
+
+    result = run_cli(["new", "a/b/c", "--template", str(template), "--defaults"], cwd=tmp_path)
+
+    assert result.exit_code == 3
+    assert snapshot(tmp_path) == before
+
+
+def test_non_ascii_name(tmp_path: Path) -> None:
+    result = run_cli(
+        ["new", "café", "--defaults", "--no-git", "--set", "project_name=Café Ünïcode"],
+        cwd=tmp_path,
+    )
+
+    assert result.exit_code == 0, result.output
+    answers = read_answers(tmp_path / "café")
+    assert (answers["project_slug"], answers["package_name"]) == ("cafe-unicode", "cafe_unicode")
+    assert (tmp_path / "café" / "cafe_unicode" / "__init__.py").is_file()
+    assert "Café Ünïcode" in (tmp_path / "café" / "README.md").read_text(encoding="utf-8")
+
+
+def test_name_without_ascii_letters_works_with_an_explicit_slug(tmp_path: Path) -> None:
+    result = run_cli(
+        ["new", "jp", "--defaults", "--no-git", "--set", "project_name=日本",
+         "--set", "project_slug=nihon"],
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert read_answers(tmp_path / "jp")["package_name"] == "nihon"

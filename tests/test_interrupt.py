@@ -1,0 +1,168 @@
+"""Real processes: Ctrl-C and SIGTERM at the questions and during rendering leave nothing behind;
+a full interactive session in a pseudo-terminal renders a project."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+from helpers import build_default_template_once, make_template, read_answers, snapshot
+
+DOWN = "\x1b[B"
+INTERRUPTED = "Interrupted; nothing was written."
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _default_template_published() -> None:
+    build_default_template_once()
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """A fresh machine's git (no identity) and a plain terminal."""
+    config = tmp_path.parent / f"{tmp_path.name}-gitconfig"
+    config.write_text("", encoding="utf-8")
+    return {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "TERM": "xterm",
+        "NO_COLOR": "1",
+    }
+
+
+def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "mvpscaffold", *args],
+        cwd=str(cwd),
+        env=_env(cwd),
+        encoding="utf-8",
+        dimensions=(40, 160),
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize("how", ["ctrl-c key", "SIGINT", "SIGTERM"])
+def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
+    child = _spawn(["new", "proj"], tmp_path)
+    child.expect("project_name")
+    child.expect("My App")  # the prompt is drawn and waiting
+    if how == "ctrl-c key":
+        child.sendcontrol("c")
+    else:
+        child.kill(signal.SIGINT if how == "SIGINT" else signal.SIGTERM)
+    child.expect(INTERRUPTED)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _slow_template(root: Path) -> Path:
+    """A template whose task sleeps, so the render can be interrupted while it runs."""
+    return make_template(root, settings={"_tasks": ["sleep 30"]})
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("existing_dest", [False, True], ids=["new-dest", "empty-dest"])
+def test_interrupt_during_rendering_removes_everything(
+    tmp_path: Path, sig: signal.Signals, existing_dest: bool
+) -> None:
+    template = _slow_template(tmp_path / "tpl")
+    area = tmp_path / "area"
+    area.mkdir()
+    if existing_dest:
+        (area / "out").mkdir()
+    before = snapshot(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mvpscaffold", "new", "out", "--defaults", "--trust",
+         "--template", str(template)],
+        cwd=area,
+        env=_env(tmp_path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not any(area.glob(".out.mvpscaffold-*/README.md")):  # rendered; the task is sleeping
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the render never started"
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+    started = time.monotonic()
+    process.send_signal(sig)
+    stdout, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - started < 10  # did not wait for the 30 s task
+    assert stderr.strip() == INTERRUPTED
+    assert stdout == ""
+    assert snapshot(tmp_path) == before
+
+
+def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
+    child = _spawn(["new", "pty project"], tmp_path)
+
+    def answer_text(question: str, text: str | None) -> None:
+        child.expect(question)
+        if text is not None:
+            child.sendcontrol("u")  # clear the default shown in the prompt
+            child.send(text)
+        child.send("\r")
+
+    child.expect("project_name")
+    child.expect("Human-readable")  # the question's help line from copier.yml
+    answer_text("project_name", "Pty Shop")
+    answer_text("project_slug", None)  # derived default: pty-shop
+    answer_text("package_name", None)  # derived default: pty_shop
+    answer_text("description", "A shop driven by a pty.")
+    answer_text("author_name", "Ana Lima")
+    child.expect("author_email")
+    child.sendcontrol("u")
+    child.send("not-an-email\r")
+    child.expect("must look like name@example.com")  # inline validation, same rule as --set
+    child.sendcontrol("u")
+    child.send("ana@example.org\r")
+    child.expect("database")
+    child.send(DOWN + "\r")  # postgresql
+    child.expect("jobs")
+    child.send("\r")  # embedded
+    child.expect("ci")
+    child.send(DOWN + DOWN + "\r")  # none
+    child.expect("license")
+    child.send(DOWN + "\r")  # Apache-2.0
+    child.expect("error_tracking")
+    child.send("y")
+    child.expect("metrics")
+    child.send("n")
+    child.expect("Created Pty Shop")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    answers = read_answers(tmp_path / "pty project")
+    assert {key: value for key, value in answers.items() if not key.startswith("_")} == {
+        "project_name": "Pty Shop",
+        "project_slug": "pty-shop",
+        "package_name": "pty_shop",
+        "description": "A shop driven by a pty.",
+        "author_name": "Ana Lima",
+        "author_email": "ana@example.org",
+        "database": "postgresql",
+        "jobs": "embedded",
+        "ci": "none",
+        "license": "Apache-2.0",
+        "error_tracking": True,
+        "metrics": False,
+    }
+    assert (tmp_path / "pty project" / ".git").is_dir()
