@@ -40,7 +40,13 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self) -> None:
-        """Answer commands until QUIT or the client hangs up."""
+        """Answer commands until QUIT or the client hangs up (a killed client is not an error here)."""
+        try:
+            self._converse()
+        except OSError:
+            return
+
+    def _converse(self) -> None:
         recorder = self.server.recorder
         rcpt: list[str] = []
         self.reply("220 localhost test SMTP")

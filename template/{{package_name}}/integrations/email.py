@@ -37,10 +37,7 @@ class ConsoleEmailSender:
         """Write the message, headers first, between two rulers."""
         ruler = "-" * 72
         text = (
-            f"{ruler}\n"
-            f"From: {self._sender}\nTo: {message.to}\nSubject: {message.subject}\n\n"
-            f"{message.body}\n"
-            f"{ruler}\n"
+            f"{ruler}\nFrom: {self._sender}\nTo: {message.to}\nSubject: {message.subject}\n\n{message.body}\n{ruler}\n"
         )
         with self._lock:
             self._stream.write(text)

@@ -1,0 +1,89 @@
+"""Task functions: thin entry points that take ids and call idempotent use cases.
+
+Retry policy of the welcome e-mail: 4 retries after 10 s, 20 s, 40 s, 80 s (about 2.5 minutes in all),
+then the periodic reconciliation takes over: every 5 minutes it re-enqueues the welcome e-mails of
+accounts created more than 10 minutes ago (longer than the whole retry chain, so it never races a
+chain still in progress) and less than a day ago (so an address that always bounces stops costing
+work), whose `welcome_email_sent_at` is still empty. See jobs.queue for the delivery guarantee.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from huey import Huey, crontab
+
+from ..bootstrap import Container
+from ..observability.logging import get_logger
+from ..services import accounts
+
+WELCOME_EMAIL_RETRIES = 4
+WELCOME_EMAIL_RETRY_DELAY_SECONDS = 10
+WELCOME_EMAIL_RETRY_BACKOFF = 2.0
+RECONCILE_EVERY_MINUTES = 5
+RECONCILE_GRACE = timedelta(minutes=10)
+RECONCILE_WINDOW = timedelta(days=1)
+RECONCILE_BATCH_SIZE = 500
+
+logger = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobTasks:
+    """The task wrappers registered on one huey instance (call one to enqueue it)."""
+
+    send_welcome_email: Any
+    enqueue_missed_welcome_emails: Any
+
+
+def run_welcome_email_job(container: Container, account_id: int) -> bool:
+    """Send the welcome e-mail of `account_id` unless already sent; True when a message went out."""
+    sent = accounts.send_welcome_email(container.uow_factory, container.email_sender, account_id)
+    logger.info("welcome_email.sent" if sent else "welcome_email.skipped", account_id=account_id)
+    return sent
+
+
+def enqueue_missed_welcome_emails(
+    container: Container,
+    enqueue: Callable[[int], object],
+    now: datetime | None = None,
+    grace: timedelta = RECONCILE_GRACE,
+) -> list[int]:
+    """Enqueue again the welcome e-mails that were never stamped as sent; returns the account ids."""
+    now = now or datetime.now(UTC)
+    account_ids = accounts.list_accounts_awaiting_welcome_email(
+        container.uow_factory,
+        created_after=now - RECONCILE_WINDOW,
+        created_before=now - grace,
+        limit=RECONCILE_BATCH_SIZE,
+    )
+    for account_id in account_ids:
+        enqueue(account_id)
+    if account_ids:
+        logger.warning("welcome_email.reenqueued", count=len(account_ids), account_ids=account_ids)
+    return account_ids
+
+
+def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
+    """Register this application's tasks on `huey`; `container` is looked up when a task runs."""
+
+    def send_welcome_email(account_id: int) -> None:
+        """Background job: the welcome e-mail of one account (idempotent)."""
+        run_welcome_email_job(container(), account_id)
+
+    welcome_task = huey.task(
+        retries=WELCOME_EMAIL_RETRIES,
+        retry_delay=WELCOME_EMAIL_RETRY_DELAY_SECONDS,
+        retry_backoff=WELCOME_EMAIL_RETRY_BACKOFF,
+        name="send_welcome_email",
+    )(send_welcome_email)
+
+    def reconcile_welcome_emails() -> None:
+        """Periodic job: re-enqueue welcome e-mails lost with a killed worker."""
+        enqueue_missed_welcome_emails(container(), welcome_task)
+
+    reconcile_task = huey.periodic_task(
+        crontab(minute=f"*/{RECONCILE_EVERY_MINUTES}"), name="enqueue_missed_welcome_emails"
+    )(reconcile_welcome_emails)
+    return JobTasks(send_welcome_email=welcome_task, enqueue_missed_welcome_emails=reconcile_task)
