@@ -233,3 +233,69 @@ def test_cli_refusal_is_one_line_exit_2(project: Path) -> None:
     (project / "README.md").write_text("dirty\n")
     code, output = _cli(str(project))
     assert code == 2 and output.strip().count("\n") == 0 and "uncommitted changes" in output
+
+
+def test_migration_renames_a_file_once(tmp_path: Path, isolated_home: Path) -> None:
+    """A file the template renames follows the rename with the owner's edit (copier _migrations)."""
+    migration = (
+        "_migrations:\n  - version: '2.0.0'\n"
+        '    command: "git mv -k app/old_name.py app/new_name.py'
+        ' && echo ran >> ../migrations.log"\n'
+        "    when: \"{{ _stage == 'before' }}\"\n"
+    )
+    v1 = {**V1, "template/app/old_name.py": "A = 1\nB = 2\n"}
+    v2 = {**V2, "template/app/new_name.py": "A = 1\nB = 2\nC = 3\n"}
+    v2["copier.yml"] += migration
+    template = make_template_repo(tmp_path / "tpl", {"1.0.0": v1, "2.0.0": v2})
+    project = generate(str(template), tmp_path / "proj", "1.0.0")
+    (project / "app" / "old_name.py").write_text("A = 100\nB = 2\n")
+    run(project, "git", "commit", "-qam", "owner edit")
+
+    report = update_project(project, to="2.0.0", trust=True)
+
+    assert not (project / "app" / "old_name.py").exists()
+    assert "A = 100" in (project / "app" / "new_name.py").read_text()
+    assert "app/new_name.py" in report.conflicted and "app/old_name.py" in report.deleted
+    assert (tmp_path / "migrations.log").read_text() == "ran\n"
+
+
+@pytest.mark.slow
+def test_oldest_real_release_updates_to_current_and_passes_make_check(
+    app_venv: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    """The real template: the oldest release in the map -> this version, owner edits intact."""
+    from test_template import check_env, run_make
+
+    from mvpscaffold import __version__, history, source
+    from mvpscaffold.versions import parse_version
+
+    releases = history.read_release_map(Path(__file__).resolve().parents[1])
+    if not releases:
+        pytest.skip("template-versions.toml lists no release yet: there is no older version")
+    oldest = next(iter(releases))
+    src, _ref = source.default_template()
+    project = generate(src, tmp_path / "real-path", oldest, {"project_name": "Real Path"})
+    package = project / "real_path"
+    for folder in (package / "services", project / "tests" / "unit"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (package / "services" / "reports.py").write_text(
+        '"""Owner\'s own use case."""\n\n\ndef count_words(text: str) -> int:\n'
+        '    """Number of words in text."""\n    return len(text.split())\n'
+    )
+    (project / "tests" / "unit" / "test_reports.py").write_text(
+        "from real_path.services.reports import count_words\n\n\n"
+        "def test_count_words() -> None:\n    assert count_words('a b c') == 3\n"
+    )
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## Owner's section\n\nKept across updates.\n")
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "owner edits")
+
+    report = update_project(project, defaults=True)
+
+    assert report.to_version == str(parse_version(__version__))
+    assert "Kept across updates." in readme.read_text()
+    assert "return len(text.split())" in (package / "services" / "reports.py").read_text()
+    assert not report.conflicted, report.conflicted
+    result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, None, None))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]

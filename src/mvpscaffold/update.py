@@ -238,12 +238,12 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
     for code, path in _status(project):
         if code in _UNMERGED:
             report.conflicted.append(path)
-        elif code == "??" or "A" in code:
-            report.added.append(path)
         elif "D" in code:
             report.deleted.append(path)
         elif _has_conflict_markers(project, path):
             report.conflicted.append(path)
+        elif code == "??" or "A" in code:
+            report.added.append(path)
         else:
             report.merged.append(path)
     for name in ("merged", "added", "deleted", "conflicted"):
