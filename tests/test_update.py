@@ -141,6 +141,11 @@ def _refused(project: Path, match: str, **options: object) -> None:
     assert (snapshot(project) if project.exists() else None) == before
 
 
+def _worktree(files: dict[str, str]) -> dict[str, str]:
+    """A snapshot without git's own bookkeeping (index stat data, reflogs) that a reset rewrites."""
+    return {path: digest for path, digest in files.items() if not path.startswith(".git/")}
+
+
 def _commit_all(project: Path) -> None:
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "change")
@@ -299,3 +304,47 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     assert not report.conflicted, report.conflicted
     result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, None, None))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+
+
+def test_sigterm_during_a_real_update_restores_the_project(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """A real process, a real signal: the update is stopped mid-way and undone, exit 130."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = (
+        "_migrations:\n  - version: '2.0.0'\n"
+        '    command: "touch half-done.txt && exec sleep 10 >/dev/null 2>&1"\n'
+    )
+    template = make_template_repo(
+        tmp_path / "tpl", {"1.0.0": V1, "2.0.0": {**V2, "copier.yml": V2["copier.yml"] + slow}}
+    )
+    project = generate(str(template), tmp_path / "proj", "1.0.0")
+    before = snapshot(project)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from mvpscaffold.cli import main; main()",
+            "update",
+            str(project),
+            "--trust",
+            "--defaults",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (project / "half-done.txt").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "back at its last commit" in err
+    assert _worktree(snapshot(project)) == _worktree(before)
+    assert run(project, "git", "log", "--format=%s") == "generated\n"

@@ -126,3 +126,19 @@ def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> Non
     assert (
         subprocess.run(["git", "bundle", "verify", str(first)], capture_output=True).returncode == 0
     )
+
+
+def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = {}
+    for name, content in (("a", b"a: 1\n"), ("b", b"b: 1\n"), ("a", b"a: 1\n")):
+        snapshots = [
+            history.Snapshot("0.5.0", (history.TemplateFile("copier.yml", "100644", content),))
+        ]
+        bundle = tmp_path / f"{name}.bundle"
+        history.write_bundle(snapshots, bundle)
+        commits[name] = _tags(bundle)["0.5.0"]
+        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle, n=name: (b, n))
+        exported = source.publish_history()
+        assert _tags(exported)["0.5.0"] == commits[name]

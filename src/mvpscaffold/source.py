@@ -94,9 +94,9 @@ def publish_history() -> Path:
     bundle, identity = packaged_bundle()
     with _cache_lock() as root:
         exported = root / "template.bundle"
-        merged = root / "template.sources"
-        seen = merged.read_text().splitlines() if merged.is_file() else []
-        if identity in seen and exported.is_file():
+        last = root / "template.source"
+        # Only the last publisher counts: a development build may have re-tagged its version since.
+        if exported.is_file() and last.is_file() and last.read_text() == identity:
             return exported
         union = root / "history.git"
         if not (union / "HEAD").is_file():
@@ -128,7 +128,7 @@ def publish_history() -> Path:
             "--all",
         )
         partial.replace(exported)
-        merged.write_text("\n".join([*seen[-50:], identity]) + "\n")
+        last.write_text(identity)
         return exported
 
 

@@ -163,11 +163,14 @@ def update_project(
     ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
     if pretend:
+        # Update a throw-away clone: the real project is never opened for writing.
+        top = Path(git(project, "rev-parse", "--show-toplevel").strip())
         with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as tmp:
-            clone = Path(tmp) / project.name
-            git(project, "clone", "--quiet", "--no-hardlinks", str(project), str(clone))
-            _run_copier(clone, tag, ask=False, unsafe=unsafe)
-            _fill_report(report, clone)
+            clone = Path(tmp) / top.name
+            git(project, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
+            copy = clone / project.relative_to(top)
+            _run_copier(copy, tag, ask=False, unsafe=unsafe)
+            _fill_report(report, copy)
         return report
     with _rollback_on_failure(project):
         _run_copier(project, tag, ask=ask, unsafe=unsafe)
