@@ -49,13 +49,16 @@ def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
     )
 
 
-@pytest.mark.parametrize("how", ["ctrl-c key", "SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("how", ["ctrl-c key", "ctrl-d key", "SIGINT", "SIGTERM"])
 def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
     child = _spawn(["new", "proj"], tmp_path)
     child.expect("project_name")
     child.expect("My App")  # the prompt is drawn and waiting
     if how == "ctrl-c key":
         child.sendcontrol("c")
+    elif how == "ctrl-d key":  # end of input on an empty answer
+        child.sendcontrol("u")
+        child.sendcontrol("d")
     else:
         child.kill(signal.SIGINT if how == "SIGINT" else signal.SIGTERM)
     child.expect(INTERRUPTED)

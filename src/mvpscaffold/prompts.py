@@ -18,14 +18,18 @@ def ask_all(
 ) -> dict[str, object]:
     """Ask every question not already answered in `preset`; return preset plus the answers.
 
-    Ctrl-C propagates as KeyboardInterrupt (unsafe_ask), which the CLI reports as an interrupt.
+    Ctrl-C (and Ctrl-D, end of input) propagate as KeyboardInterrupt, which the CLI reports as
+    an interrupt with nothing written.
     """
     answers: dict[str, object] = dict(preset)
     for question in questions:
         if question.name in preset:
             continue
         default = default_for(question, answers, extra_defaults)
-        value = _ask_one(question, default)
+        try:
+            value = _ask_one(question, default)
+        except EOFError:
+            raise KeyboardInterrupt from None
         if value is not None:  # None: left empty, copier computes the template's own default
             answers[question.name] = value
     return answers
