@@ -157,6 +157,24 @@ def test_git_template_at_a_ref(tmp_path: Path) -> None:
     assert read_answers(tmp_path / "newest")["_commit"] == "2.0.0"
 
 
+def test_git_url_template_is_read_from_a_clone(tmp_path: Path) -> None:
+    work = make_template(tmp_path / "work")
+    commit_all(work, "1.0.0", tag="1.0.0")
+    bare = tmp_path / "tiny.git"
+    git(["clone", "--quiet", "--bare", str(work), str(bare)], tmp_path)
+    url = f"git+file://{bare}"
+
+    result = run_cli(["new", "out", "--template", url, "--defaults", "--set", "flavour=fancy"],
+                     cwd=tmp_path)  # fmt: skip
+    refused = run_cli(["new", "bad", "--template", url, "--defaults", "--set", "flavour=odd"],
+                      cwd=tmp_path)  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "README.md").read_text() == "# Tiny (fancy)\n"
+    assert read_answers(tmp_path / "out")["_src_path"] == url
+    assert refused.exit_code == 2 and "plain, fancy" in refused.stderr
+
+
 def test_question_added_at_a_ref_is_validated_against_that_ref(tmp_path: Path) -> None:
     template = make_template(tmp_path / "tpl")
     commit_all(template, "1.0.0", tag="1.0.0")

@@ -82,7 +82,12 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(epilog="Example: mvpscaffold new my-app --defaults")
+@app.callback(
+    epilog=(
+        "Example: mvpscaffold new my-app --defaults  |  Exit codes: 0 done, 1 see the command,"
+        " 2 bad input or refused, 3 git/copier failed, 130 interrupted."
+    )
+)
 def root(
     version: Annotated[
         bool,
