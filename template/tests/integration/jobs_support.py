@@ -37,15 +37,15 @@ class WorkerProcess:
                 stderr=subprocess.STDOUT,
             )
 
-    def stop(self, timeout: float = 5.0) -> int:
-        """Ask for a graceful stop (SIGTERM) and return the exit code."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, graceful: bool = True, timeout: float = 5.0) -> int:
+        """Stop with SIGTERM (finish running tasks) or SIGINT (at once) and return the exit code."""
+        self.process.send_signal(signal.SIGTERM if graceful else signal.SIGINT)
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError(f"The worker ignored SIGTERM for {timeout} s:\n{self.output()}") from None
+            raise AssertionError(f"The worker did not stop within {timeout} s:\n{self.output()}") from None
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no chance to finish or re-enqueue anything."""
