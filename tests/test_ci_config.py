@@ -25,6 +25,13 @@ SERVICE_ANSWERS = [
     for database in ("sqlite", "postgresql")
     for jobs in ("embedded", "redis")
 ]
+# The license texts, each by a sentence only it contains.
+LICENSE_MARKERS = {
+    "MIT": "Permission is hereby granted, free of charge",
+    "Apache-2.0": "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+    "BSD-3-Clause": "Neither the name of the copyright holder",
+    "Proprietary": "All rights reserved.",
+}
 GITHUB_WORKFLOW = Path(".github/workflows/ci.yml")
 GITLAB_CI = Path(".gitlab-ci.yml")
 COMPOSE = Path("compose.yaml")
@@ -77,8 +84,31 @@ def label(answers: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def github_projects(copie_session: Any) -> dict[str, Path]:
-    """One project per service combination, with GitHub Actions."""
-    return {label(a): render(copie_session, {**a, "ci": "github"}) for a in SERVICE_ANSWERS}
+    """One project per service combination, with GitHub Actions.
+
+    Renders are the slow part of this module, so these projects also carry one license each and
+    the last one every optional extra: the license and .env.example tests read them too.
+    """
+    return {
+        label(answers): render(
+            copie_session,
+            {
+                **answers,
+                "ci": "github",
+                "license": license_name,
+                "author_name": "Ada Lovelace",
+                "error_tracking": answers == SERVICE_ANSWERS[-1],
+                "metrics": answers == SERVICE_ANSWERS[-1],
+            },
+        )
+        for answers, license_name in zip(SERVICE_ANSWERS, LICENSE_MARKERS, strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def no_ci_project(copie_session: Any) -> Path:
+    """The default project without CI."""
+    return render(copie_session, {"ci": "none"})
 
 
 @pytest.fixture(scope="module")
@@ -306,8 +336,8 @@ def test_ci_runs_every_check_through_existing_make_targets(
         assert ".venv/bin/ruff format --check ." in text
 
 
-def test_no_ci_file_when_ci_is_none(copie_session: Any) -> None:
-    project = render(copie_session, {"ci": "none"})
+def test_no_ci_file_when_ci_is_none(no_ci_project: Path) -> None:
+    project = no_ci_project
     assert not (project / ".github").exists()
     assert not (project / GITLAB_CI).exists()
 
@@ -402,17 +432,11 @@ def env_example_variables(project: Path) -> dict[str, str]:
     return found
 
 
-ENV_ANSWER_SETS = [
-    {},
-    {"database": "postgresql", "jobs": "redis", "error_tracking": True, "metrics": True},
-]
-
-
-@pytest.mark.parametrize("answers", ENV_ANSWER_SETS, ids=["defaults", "everything"])
+@pytest.mark.parametrize("answers", [SERVICE_ANSWERS[0], SERVICE_ANSWERS[-1]], ids=label)
 def test_env_example_lists_every_setting_and_no_secret(
-    copie_session: Any, answers: dict[str, Any]
+    github_projects: dict[str, Path], answers: dict[str, str]
 ) -> None:
-    project = render(copie_session, answers)
+    project = github_projects[label(answers)]
     settings = settings_variables(project)
     documented = env_example_variables(project)
     assert len(settings) > 15, settings
@@ -427,19 +451,13 @@ def test_env_example_lists_every_setting_and_no_secret(
 
 # --- LICENSE ------------------------------------------------------------------------------------
 
-LICENSE_MARKERS = {
-    "MIT": "Permission is hereby granted, free of charge",
-    "Apache-2.0": "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
-    "BSD-3-Clause": "Neither the name of the copyright holder",
-    "Proprietary": "All rights reserved.",
-}
 
-
-@pytest.mark.parametrize("license_name", LICENSE_MARKERS)
-def test_license_text_names_the_author(copie_session: Any, license_name: str) -> None:
-    project = render(
-        copie_session, {"license": license_name, "author_name": "Ada Lovelace", "ci": "none"}
-    )
+@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
+def test_license_text_names_the_author(
+    github_projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    project = github_projects[label(answers)]
+    license_name = yaml.safe_load((project / ".copier-answers.yml").read_text())["license"]
     text = (project / "LICENSE").read_text()
     assert LICENSE_MARKERS[license_name] in text
     assert re.search(r"Copyright (\(c\) )?20\d\d Ada Lovelace", text), text[:300]
@@ -453,9 +471,9 @@ def test_license_text_names_the_author(copie_session: Any, license_name: str) ->
 # --- README -------------------------------------------------------------------------------------
 
 
-def test_readme_matches_the_project(github_projects: dict[str, Path], copie_session: Any) -> None:
+def test_readme_matches_the_project(github_projects: dict[str, Path], no_ci_project: Path) -> None:
     """The make targets it names exist, every setting is documented, sections follow the answers."""
-    projects = {**github_projects, "sqlite-embedded-none": render(copie_session, {"ci": "none"})}
+    projects = {**github_projects, "sqlite-embedded-none": no_ci_project}
     problems = []
     for name, project in projects.items():
         readme = (project / "README.md").read_text()
