@@ -56,7 +56,8 @@ def generate(request: NewRequest) -> NewResult:
     given = _given_answers(request)
     spec = load_spec(src, vcs_ref)
     questions = spec.questions
-    identity = _git_identity(questions)
+    configured = (git_config("user.name"), git_config("user.email"))
+    identity = _git_identity(questions, *configured)
     if ask:
         from mvpscaffold.prompts import ask_all
 
@@ -71,6 +72,10 @@ def generate(request: NewRequest) -> NewResult:
         dest=request.dest,
         trusted=request.template is None or request.trust,
         init_git=request.init_git,
+        committer=(
+            configured[0] or str(answers.get("author_name") or "mvpscaffold"),
+            configured[1] or str(answers.get("author_email") or "mvpscaffold@localhost"),
+        ),
     )
     name = str(answers.get("project_name") or request.dest.name)
     return NewResult(name, result.destination, result.files, result.committed, result.notes)
@@ -107,12 +112,13 @@ def read_data_file(path: Path) -> dict[str, object]:
     return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
 
 
-def _git_identity(questions: tuple[Question, ...]) -> dict[str, object]:
+def _git_identity(
+    questions: tuple[Question, ...], name: str | None, email: str | None
+) -> dict[str, object]:
     """Defaults for the author questions from `git config`, when set and acceptable."""
     identity: dict[str, object] = {}
     for question in questions:
-        key = {"author_name": "user.name", "author_email": "user.email"}.get(question.name)
-        value = git_config(key) if key else None
+        value = {"author_name": name, "author_email": email}.get(question.name)
         if value is not None and problem(question, value) is None:
             identity[question.name] = value
     return identity

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.gitutil import git, git_config
+from mvpscaffold.gitutil import git
 from mvpscaffold.interrupts import signals_interrupt
 
 COMMIT_MESSAGE = "Initial commit from mvpscaffold"
@@ -60,8 +60,12 @@ def render_project(
     dest: Path,
     trusted: bool,
     init_git: bool,
+    committer: tuple[str, str] = ("mvpscaffold", "mvpscaffold@localhost"),
 ) -> RenderResult:
-    """Render `src` with `answers` into `dest` (new or empty), commit it, and return a summary."""
+    """Render `src` with `answers` into `dest` (new or empty), commit it, and return a summary.
+
+    `committer` (name, e-mail) signs the first commit: pass the user's git identity when set.
+    """
     dest = dest.absolute()
     first_created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +75,7 @@ def render_project(
             notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
             files = sum(1 for path in staging.rglob("*") if path.is_file())
             if init_git:
-                _commit(staging, answers)
+                _commit(staging, committer)
             check_destination(dest, ())
             _move_into_place(staging, dest)
     except BaseException:
@@ -129,10 +133,9 @@ def _copy(
     )
 
 
-def _commit(project: Path, answers: Mapping[str, object]) -> None:
+def _commit(project: Path, committer: tuple[str, str]) -> None:
     """git init + add + first commit, with an identity even on a machine that has none set."""
-    name = git_config("user.name") or str(answers.get("author_name") or "mvpscaffold")
-    email = git_config("user.email") or str(answers.get("author_email") or "mvpscaffold@localhost")
+    name, email = committer
     git(["init", "--quiet"], cwd=project)
     git(["add", "--all"], cwd=project)
     identity = [f"user.name={name}", f"user.email={email}", "commit.gpgsign=false"]
