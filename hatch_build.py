@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +33,16 @@ def _load_history(root: Path) -> ModuleType:
     return module
 
 
+def _template_is_dirty(root: Path, paths: tuple[str, ...]) -> bool:
+    status = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return status.returncode != 0 or bool(status.stdout.strip())
+
+
 class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
     """Build (or reuse) template.bundle and add it to the artifact being built."""
 
@@ -45,7 +56,14 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         self._workdir = Path(tempfile.mkdtemp(prefix="mvpscaffold-build-"))
         bundle = self._workdir / "template.bundle"
         if (root / ".git").exists():
-            _load_history(root).build_bundle(root, self.metadata.version, bundle)
+            history = _load_history(root)
+            history.build_bundle(root, self.metadata.version, bundle)
+            if _template_is_dirty(root, history.TEMPLATE_PATHS):
+                self.app.display_warning(
+                    "copier.yml or template/ has uncommitted changes: this build's template "
+                    f"{self.metadata.version} is not any commit's (fine for development, not for a "
+                    "release; see docs/RELEASING.md)"
+                )
         elif (root / PREBUILT).is_file():
             shutil.copyfile(root / PREBUILT, bundle)
         else:

@@ -348,3 +348,10 @@ def test_sigterm_during_a_real_update_restores_the_project(
     assert "back at its last commit" in err
     assert _worktree(snapshot(project)) == _worktree(before)
     assert run(project, "git", "log", "--format=%s") == "generated\n"
+
+
+def test_cli_pretend_predicts_conflicts_and_writes_nothing(project: Path) -> None:
+    before = snapshot(project)
+    code, output = _cli(str(project), "--pretend")
+    assert code == 1 and "would update template 1.0.0 -> 2.0.0" in output
+    assert "Nothing was written" in output and snapshot(project) == before

@@ -212,7 +212,12 @@ def update(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring a generated project to a newer template version, keeping your edits (3-way merge)."""
+    """Bring a generated project to a newer template version, keeping your edits (3-way merge).
+
+    Recorded answers are reused; only questions new in the target version are asked (in a
+    terminal; otherwise, or with --defaults, they take their defaults). Exit 0 when the merge is
+    clean, 1 when conflicts (marked inline in the files) need resolving, 2 when refused.
+    """
     with reported_errors("Update interrupted; the project is back at its last commit."):
         from mvpscaffold.update import render_summary, update_project
 
@@ -227,7 +232,7 @@ def update(
             typer.echo(json.dumps(report.as_json(), indent=2))
         else:
             typer.echo(render_summary(report))
-    if report.conflicted and not pretend:
+    if report.conflicted:  # with --pretend: conflicts would need resolving
         raise typer.Exit(1)
 
 
