@@ -5,6 +5,10 @@ then the periodic reconciliation takes over: every 5 minutes it re-enqueues the 
 accounts created more than 10 minutes ago (longer than the whole retry chain, so it never races a
 chain still in progress) and less than a day ago (so an address that always bounces stops costing
 work), whose `welcome_email_sent_at` is still empty. See jobs.queue for the delivery guarantee.
+
+Adding a job: a method on services.ports.JobQueue, a function registered in `register_tasks` (and a
+field on JobTasks), and the HueyJobQueue method that calls it. The task name is part of the messages
+already waiting in the queue: rename a task only once its queue is empty.
 """
 
 from collections.abc import Callable
