@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from packaging.version import Version
-from template_repos import V1, V2, isolated_home, run, write_tree
+from template_repos import V1, V2, generate, isolated_home, run, write_tree
 
 from mvpscaffold import __version__, history, source
 from mvpscaffold.versions import available_versions, parse_commit
@@ -142,3 +143,29 @@ def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
         monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle, n=name: (b, n))
         exported = source.publish_history()
         assert _tags(exported)["0.5.0"] == commits[name]
+
+
+def test_plain_copier_update_works_from_the_published_history(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Projects record the literal ~/.cache path, so copier alone can update them too."""
+    snapshots = [
+        history.Snapshot(
+            version,
+            tuple(history.TemplateFile(p, "100644", t.encode()) for p, t in sorted(files.items())),
+        )
+        for version, files in (("1.0.0", V1), ("2.0.0", V2))
+    ]
+    bundle = tmp_path / "shipped.bundle"
+    history.write_bundle(snapshots, bundle)
+    monkeypatch.setattr(source, "packaged_bundle", lambda: (bundle, "test"))
+    source.publish_history()
+    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+
+    copier = Path(sys.executable).with_name("copier")
+    run(project, str(copier), "update", "--trust", "--defaults", "--skip-answered")
+
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "_commit: 2.0.0" in answers
+    assert "_src_path: ~/.cache/mvpscaffold/template.bundle" in answers
+    assert (project / "app" / "health.py").is_file()
