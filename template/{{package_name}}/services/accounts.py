@@ -66,10 +66,13 @@ class AccountService:
         token = new_token()
         now = self._clock()
         expires_at = now + self._token_ttl
+        # After a cost change, upgrade the stored hash while we know the password (hashed outside
+        # the transaction: it is slow on purpose).
+        new_hash = self._hasher.hash(password) if self._hasher.needs_rehash(account.password_hash) else None
         with self._uow_factory() as uow:
             uow.tokens.add(account.id, hash_token(token), now, expires_at)
-            if self._hasher.needs_rehash(account.password_hash):
-                uow.accounts.set_password_hash(account.id, self._hasher.hash(password))
+            if new_hash is not None:
+                uow.accounts.set_password_hash(account.id, new_hash)
             uow.commit()
         return IssuedToken(token=token, expires_at=expires_at)
 
