@@ -9,7 +9,13 @@ from pathlib import Path
 from mvpscaffold.errors import ToolError
 
 # Never prompt for credentials or open an editor: we run unattended and must not hang.
-_QUIET_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "LC_ALL": "C"}
+# No optional locks: `git status` must not rewrite the index of a project we only look at.
+_QUIET_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_EDITOR": "true",
+    "LC_ALL": "C",
+    "GIT_OPTIONAL_LOCKS": "0",
+}
 
 
 def _run(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mvpscaffold import __version__, history
 from mvpscaffold.errors import ToolError
+from mvpscaffold.gitutil import git
 
 CACHE_LITERAL = "~/.cache/mvpscaffold"
 BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
@@ -46,13 +46,6 @@ def source_checkout_root() -> Path | None:
     if (root / ".git").exists() and (root / "copier.yml").is_file():
         return root
     return None
-
-
-def _git(*args: str) -> str:
-    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise ToolError(f"git {args[-1] if args else ''} failed: {result.stderr.strip()}")
-    return result.stdout
 
 
 @contextmanager
@@ -100,32 +93,25 @@ def publish_history() -> Path:
             return exported
         union = root / "history.git"
         if not (union / "HEAD").is_file():
-            _git("init", "--quiet", "--bare", "--initial-branch=main", str(union))
+            git(["init", "--quiet", "--bare", "--initial-branch=main", str(union)])
         # --force: an unreleased (development) version is re-tagged each time its content changes.
-        _git(
-            "-C",
-            str(union),
+        fetch = [
             "fetch",
             "--quiet",
             "--force",
             "--no-tags",
             str(bundle),
             "+refs/tags/*:refs/tags/*",
-        )
-        tags = [t for t in _git("-C", str(union), "tag", "--list").split() if _is_version(t)]
+        ]
+        git(fetch, cwd=union)
+        tags = [t for t in git(["tag", "--list"], cwd=union).split() if _is_version(t)]
         newest = max(tags, key=history.release_key)
-        _git("-C", str(union), "update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}")
+        git(["update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}"], cwd=union)
         partial = root / "template.bundle.partial"
-        _git(
-            "-C",
-            str(union),
-            "-c",
-            "pack.threads=1",
-            "bundle",
-            "create",
-            "--quiet",
-            str(partial),
-            "--all",
+        # One packing thread: the same tags give the same bundle bytes.
+        git(
+            ["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"],
+            cwd=union,
         )
         partial.replace(exported)
         last.write_text(identity)

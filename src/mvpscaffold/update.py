@@ -7,9 +7,7 @@ the owner's is lost).
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,6 +22,7 @@ from copier.errors import CopierError
 
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
+from mvpscaffold.gitutil import git, git_ok
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.versions import (
     RecordedTemplate,
@@ -59,21 +58,11 @@ class UpdateReport:
         return data
 
 
-def git(project: Path, *args: str) -> str:
-    """Run git in the project and return its output; a failure becomes a ToolError."""
-    # No optional locks: `git status` must not rewrite the index of a project we only look at.
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
-    result = subprocess.run(
-        ["git", "-C", str(project), *args], capture_output=True, text=True, check=False, env=env
-    )
-    if result.returncode != 0:
-        raise ToolError(f"git {args[0]} failed in {project}: {result.stderr.strip()}")
-    return result.stdout
-
-
 def _status(project: Path) -> list[tuple[str, str]]:
     """(two-letter code, path) of every changed, untracked or unmerged path of the repository."""
-    out = git(project, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    out = git(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"], cwd=project
+    )
     return [(record[:2], record[3:]) for record in out.split("\0") if record]
 
 
@@ -81,13 +70,7 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
     """Refuse a project we could not update safely; return what its answers file recorded."""
     if not project.is_dir():
         raise RefusedError(f"{project} does not exist or is not a directory.")
-    probe = subprocess.run(
-        ["git", "-C", str(project), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if probe.returncode != 0:
+    if not git_ok(["rev-parse", "--show-toplevel"], cwd=project):
         raise RefusedError(
             f"{project} is not a git repository; updates need git to merge and to undo."
         )
@@ -164,10 +147,10 @@ def update_project(
     unsafe = trust or is_default_source(recorded.src_path)
     if pretend:
         # Update a throw-away clone: the real project is never opened for writing.
-        top = Path(git(project, "rev-parse", "--show-toplevel").strip())
+        top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
         with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as tmp:
             clone = Path(tmp) / top.name
-            git(project, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
+            git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
             copy = clone / project.relative_to(top)
             _run_copier(copy, tag, ask=False, unsafe=unsafe)
             _fill_report(report, copy)
@@ -229,12 +212,12 @@ def _raise_keyboard_interrupt_on_sigterm() -> signal.Handlers | None:
 
 def restore(project: Path) -> None:
     """Put a project that was clean before back at its last commit (ignored files stay)."""
-    git(project, "reset", "--quiet", "--hard", "HEAD")
-    git(project, "clean", "--quiet", "-fd", "--", ".")
+    git(["reset", "--quiet", "--hard", "HEAD"], cwd=project)
+    git(["clean", "--quiet", "-fd", "--", "."], cwd=project)
 
 
 def _tracked_count(project: Path) -> int:
-    return len([p for p in git(project, "ls-files", "-z", "--", ".").split("\0") if p])
+    return len([p for p in git(["ls-files", "-z", "--", "."], cwd=project).split("\0") if p])
 
 
 def _fill_report(report: UpdateReport, project: Path) -> None:
@@ -256,7 +239,7 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
 
 
 def _has_conflict_markers(project: Path, path: str) -> bool:
-    top = Path(git(project, "rev-parse", "--show-toplevel").strip())
+    top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
     try:
         text = (top / path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
