@@ -175,7 +175,7 @@ def test_name_without_ascii_letters_asks_for_a_slug() -> None:
 
 
 def test_a_derived_bad_slug_says_which_key_to_set() -> None:
-    with pytest.raises(UserInputError, match=r"derived from the project name.*--set project_slug"):
+    with pytest.raises(UserInputError, match=r"from the project name.*--set project_slug=NAME"):
         resolve(QUESTIONS, {"project_name": "2048"})
 
 

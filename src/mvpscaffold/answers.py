@@ -172,9 +172,15 @@ def identifier_problem(name: str, value: str) -> str | None:
     if keyword.iskeyword(import_name):
         return f"{what} {value!r} is a Python keyword; choose another name."
     if import_name in sys.stdlib_module_names:
-        return f"{what} {value!r} would shadow the standard library module {import_name!r}."
+        return (
+            f"{what} {value!r} would shadow the standard library module {import_name!r};"
+            " choose another name."
+        )
     if import_name in GENERATED_APP_IMPORTS:
-        return f"{what} {value!r} would shadow {import_name!r}, which the project depends on."
+        return (
+            f"{what} {value!r} would shadow {import_name!r}, which the project depends on;"
+            " choose another name."
+        )
     return None
 
 
@@ -247,12 +253,12 @@ def default_for(
 
 
 def derived_problem(name: str, answers: Mapping[str, object], message: str) -> str:
-    """Reword a problem of a default value so it says which --set fixes it."""
+    """Reword the problem of a default (derived) value so it says which --set fixes it."""
     if name == "project_slug" and derive_slug(str(answers.get("project_name", ""))) == "":
         return (
             f"The project name {answers.get('project_name')!r} has no ASCII letters to make a slug"
             " from; give one with --set project_slug=my-app."
         )
-    if name in ("project_slug", "package_name"):
-        return f"{message.rstrip('.')} (derived from the project name); pass --set {name}=..."
-    return f"{message.rstrip('.')} (the default); pass --set {name}=..."
+    origin = "from the project name" if name in ("project_slug", "package_name") else "by default"
+    problem_only = message.rstrip(".").removesuffix("; choose another name")
+    return f"{problem_only} (chosen {origin}); choose one with --set {name}=NAME."

@@ -160,14 +160,17 @@ def new(
         if not quiet:
             for note in result.notes:
                 typer.echo(f"Note: {note}", err=True)
-            shown = shlex.quote(str(dest))
             committed = ", first commit made" if result.committed else ""
             typer.echo(
                 f"Created {result.project_name} in {result.destination}"
-                f" ({result.files} files{committed}).\n\nNext steps:\n"
-                f"  cd {shown}\n  make install   # create .venv and install\n"
-                "  make run       # start the app\n  make check     # lint, types, tests"
+                f" ({result.files} files{committed}).\n\nNext steps:\n  cd {shlex.quote(str(dest))}"
             )
+            if (result.destination / "Makefile").is_file():
+                typer.echo(
+                    "  make install   # create .venv and install\n"
+                    "  make run       # start the app\n"
+                    "  make check     # lint, types, tests"
+                )
 
 
 # --- update and check (owned by the versions & update work; logic in update.py and check.py) ---

@@ -92,7 +92,7 @@ def load_spec(src: str, vcs_ref: str | None) -> TemplateSpec:
     if path.is_dir():
         ref = vcs_ref or _latest_tag(path)
         if ref is None:  # no tags: copier renders HEAD plus uncommitted changes, as on disk
-            return TemplateSpec(_read_local(path), None, path.resolve())
+            return TemplateSpec(_read_local(path), "HEAD", path.resolve())
         return TemplateSpec(_read_at_ref(path, ref, src), ref, path.resolve())
     if path.exists() or "://" in src or src.startswith(("git@", "gh:", "gl:", "git+")):
         return _load_by_cloning(src, path if path.exists() else None, vcs_ref)
