@@ -7,15 +7,12 @@ the owner's is lost).
 
 from __future__ import annotations
 
-import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import FrameType
 
 from copier import run_update
 from copier.errors import CopierError
@@ -179,8 +176,10 @@ def _run_copier(project: Path, tag: str, *, ask: bool, unsafe: bool) -> None:
 
 @contextmanager
 def _rollback_on_failure(project: Path) -> Iterator[None]:
-    """Undo every change to the (clean) project if the body fails or is interrupted."""
-    previous = _raise_keyboard_interrupt_on_sigterm()
+    """Undo every change to the (clean) project if the body fails or is interrupted.
+
+    Ctrl-C arrives as KeyboardInterrupt; the CLI turns SIGTERM into one too (cli.reported_errors).
+    """
     try:
         yield
     except KeyboardInterrupt as stop:
@@ -194,20 +193,6 @@ def _rollback_on_failure(project: Path) -> Iterator[None]:
             f"Update failed ({type(error).__name__}: {error}); "
             "the project is back at its last commit."
         ) from error
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _raise_keyboard_interrupt_on_sigterm() -> signal.Handlers | None:
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    return previous if isinstance(previous, signal.Handlers) else signal.Handlers.SIG_DFL
 
 
 def restore(project: Path) -> None:
