@@ -106,8 +106,11 @@ def _mvpscaffold(
 
 
 @pytest.mark.slow
-def test_wheel_update_works_offline_on_another_machine(tmp_path: Path) -> None:
-    os.environ.update(IDENTITY)  # for the release commits in the clone (restored below)
+def test_wheel_update_works_offline_on_another_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in IDENTITY.items():  # for the release commits in the clone
+        monkeypatch.setenv(key, value)
     repo = tmp_path / "repo"
     run(tmp_path, "git", "clone", "-q", str(REPO_ROOT), str(repo))
     _copy_working_tree(REPO_ROOT, repo)  # test what is being developed, not only what is committed
@@ -157,3 +160,32 @@ def test_wheel_update_works_offline_on_another_machine(tmp_path: Path) -> None:
     assert "_src_path: ~/.cache/mvpscaffold/template.bundle" in answers
     current = _mvpscaffold(exe_2, other_machine, "check", str(project), cwd=tmp_path)
     assert current.returncode == 0, current.stdout
+
+
+@pytest.mark.slow
+def test_wheel_built_from_the_sdist_ships_the_same_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sdist has no .git: it carries the prebuilt bundle; its wheel reuses it byte for byte."""
+    import zipfile
+
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    repo = tmp_path / "repo"
+    run(tmp_path, "git", "clone", "-q", str(REPO_ROOT), str(repo))
+    _copy_working_tree(REPO_ROOT, repo)
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-qm", "snapshot", "--allow-empty")
+    build = (sys.executable, "-m", "build", "--no-isolation")
+    run(repo, *build, "--wheel", "--outdir", str(tmp_path / "direct"), ".")
+    run(repo, *build, "--outdir", str(tmp_path / "via-sdist"), ".")  # sdist, then wheel from it
+
+    def shipped(folder: str) -> bytes:
+        wheel = next((tmp_path / folder).glob("*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.read("mvpscaffold/template.bundle")
+
+    assert shipped("direct") == shipped("via-sdist")
+    sdist = next((tmp_path / "via-sdist").glob("*.tar.gz"))
+    listing = run(tmp_path, "tar", "tzf", str(sdist))
+    assert "/src/mvpscaffold/template.bundle" in listing and "/hatch_build.py" in listing

@@ -101,7 +101,7 @@ def test_the_cache_keeps_the_versions_of_every_installation(
 
     for version, content in (("3.0.0", b"new: 1\n"), ("2.0.0", b"old: 1\n")):
         bundle = ship(version, content)
-        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle: (b, str(b)))
+        monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle: (b, str(b)))
         source.publish_history()
 
     versions = available_versions(source.BUNDLE_LITERAL)
@@ -140,7 +140,7 @@ def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
         bundle = tmp_path / f"{name}.bundle"
         history.write_bundle(snapshots, bundle)
         commits[name] = _tags(bundle)["0.5.0"]
-        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle, n=name: (b, n))
+        monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle, n=name: (b, n))
         exported = source.publish_history()
         assert _tags(exported)["0.5.0"] == commits[name]
 
@@ -158,7 +158,7 @@ def test_plain_copier_update_works_from_the_published_history(
     ]
     bundle = tmp_path / "shipped.bundle"
     history.write_bundle(snapshots, bundle)
-    monkeypatch.setattr(source, "packaged_bundle", lambda: (bundle, "test"))
+    monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, "test"))
     source.publish_history()
     project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
 

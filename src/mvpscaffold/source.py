@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +61,11 @@ def _cache_lock() -> Iterator[Path]:
 
 def packaged_bundle() -> tuple[Path, str]:
     """This installation's release bundle and an identity that changes when its content does."""
+    with _cache_lock():
+        return _packaged_bundle()
+
+
+def _packaged_bundle() -> tuple[Path, str]:
     checkout = source_checkout_root()
     if checkout is not None:
         try:
@@ -70,9 +76,8 @@ def packaged_bundle() -> tuple[Path, str]:
         builds = cache_dir() / "builds"
         bundle = builds / f"{key}.bundle"
         if not bundle.is_file():
-            for stale in builds.glob("*.bundle"):
-                stale.unlink(missing_ok=True)
             history.write_bundle(snapshots, bundle)
+            _prune(builds, keep=bundle)
         return bundle, f"build {key}"
     if SHIPPED_BUNDLE.is_file():
         stat = SHIPPED_BUNDLE.stat()
@@ -82,10 +87,18 @@ def packaged_bundle() -> tuple[Path, str]:
     )
 
 
+def _prune(builds: Path, keep: Path) -> None:
+    """Drop development bundles unused for a day (other checkouts may still be using newer ones)."""
+    stale_before = time.time() - 86_400
+    for old in builds.glob("*.bundle"):
+        if old != keep and old.stat().st_mtime < stale_before:
+            old.unlink(missing_ok=True)
+
+
 def publish_history() -> Path:
     """Merge this installation's releases into the cache and export the shared bundle."""
-    bundle, identity = packaged_bundle()
     with _cache_lock() as root:
+        bundle, identity = _packaged_bundle()
         exported = root / "template.bundle"
         last = root / "template.source"
         # Only the last publisher counts: a development build may have re-tagged its version since.
