@@ -51,7 +51,10 @@ QuietOption = Annotated[
 
 @contextmanager
 def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> Iterator[None]:
-    """Run a command body: SIGTERM acts like Ctrl-C, and any error becomes one line + exit code."""
+    """Run a command body: SIGTERM acts like Ctrl-C, and any error becomes one line + exit code.
+
+    `interrupted` is said for a bare Ctrl-C; an Interrupted error keeps its own message.
+    """
     try:
         with signals_interrupt(signal.SIGTERM):
             yield
@@ -59,9 +62,7 @@ def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> I
         raise
     except KeyboardInterrupt:
         fail(Interrupted(interrupted))
-    except Interrupted:
-        fail(Interrupted(interrupted))
-    except MvpScaffoldError as error:
+    except MvpScaffoldError as error:  # Interrupted included: it says what state we left
         fail(error)
     except Exception as error:  # a bug of ours: still one sentence, never a traceback
         fail(ToolError(f"Unexpected {type(error).__name__}: {error}; please report this bug."))

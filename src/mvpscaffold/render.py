@@ -70,6 +70,7 @@ def render_project(
     first_created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
+    placed = False
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
             notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
@@ -78,7 +79,10 @@ def render_project(
                 _commit(staging, committer)
             check_destination(dest, ())
             _move_into_place(staging, dest)
-    except BaseException:
+            placed = True
+    except BaseException as error:
+        if placed:  # the signal came after the project was complete: keep it, say so
+            raise Interrupted(f"Interrupted, but {dest} was already complete.") from error
         shutil.rmtree(staging, ignore_errors=True)
         if first_created is not None:
             shutil.rmtree(first_created, ignore_errors=True)
