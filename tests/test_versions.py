@@ -169,3 +169,17 @@ def test_plain_copier_update_works_from_the_published_history(
     assert "_commit: 2.0.0" in answers
     assert "_src_path: ~/.cache/mvpscaffold/template.bundle" in answers
     assert (project / "app" / "health.py").is_file()
+
+
+def test_a_released_version_with_a_changed_template_needs_a_version_bump(tmp_path: Path) -> None:
+    repo, commit = _release_repo(tmp_path / "repo")
+    (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
+    unchanged = history.release_snapshots(repo, "1.0.0")
+    assert [s.version for s in unchanged] == ["1.0.0"]
+
+    (repo / "template" / "app" / "extras.py").write_text("EXTRA = 2\n")
+    with pytest.raises(RuntimeError, match=r"changed since release 1\.0\.0.*bump __version__"):
+        history.release_snapshots(repo, "1.0.0")
+    development = history.release_snapshots(repo, "1.0.0", worktree_wins=True)
+    changed = {f.path: f.data for f in development[-1].files}
+    assert changed["template/app/extras.py"] == b"EXTRA = 2\n"

@@ -148,16 +148,29 @@ def files_in_worktree(repo_root: Path) -> tuple[TemplateFile, ...]:
     return tuple(files)
 
 
-def release_snapshots(repo_root: Path, current_version: str) -> list[Snapshot]:
-    """Every released template from the release map, plus the working tree as `current_version`."""
+def release_snapshots(
+    repo_root: Path, current_version: str, *, worktree_wins: bool = False
+) -> list[Snapshot]:
+    """Every released template from the release map, plus the working tree as `current_version`.
+
+    When `current_version` is already released but the working tree's template differs from it,
+    a release build must not ship it under that version (RuntimeError: bump __version__); a
+    development run (`worktree_wins`) uses the working tree instead.
+    """
     releases = read_release_map(repo_root)
+    if releases and release_key(current_version) < release_key(next(reversed(releases))):
+        raise RuntimeError(f"version {current_version} is older than the newest release in the map")
     snapshots = [Snapshot(v, files_at_commit(repo_root, c)) for v, c in releases.items()]
+    worktree = Snapshot(current_version, files_in_worktree(repo_root))
     if current_version not in releases:
-        if releases and release_key(current_version) < release_key(next(reversed(releases))):
+        return [*snapshots, worktree]
+    if snapshots[-1].files != worktree.files:
+        if not worktree_wins:
             raise RuntimeError(
-                f"version {current_version} is older than the newest release in the map"
+                f"copier.yml or template/ changed since release {current_version} "
+                f"({releases[current_version][:12]}); bump __version__ (docs/RELEASING.md)"
             )
-        snapshots.append(Snapshot(current_version, files_in_worktree(repo_root)))
+        snapshots[-1] = worktree
     return snapshots
 
 

@@ -69,7 +69,7 @@ def _packaged_bundle() -> tuple[Path, str]:
     checkout = source_checkout_root()
     if checkout is not None:
         try:
-            snapshots = history.release_snapshots(checkout, __version__)
+            snapshots = history.release_snapshots(checkout, __version__, worktree_wins=True)
         except RuntimeError as error:
             raise ToolError(f"Cannot read the template history of {checkout}: {error}") from error
         key = history.content_key(snapshots)
