@@ -139,6 +139,15 @@ def test_local_folder_template(tmp_path: Path) -> None:
     assert git(["rev-list", "--count", "HEAD"], tmp_path / "out").strip() == "1"
 
 
+def test_relative_template_path_is_recorded_absolute(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "templates" / "tiny")
+
+    result = run_cli(["new", "out", "--template", "templates/tiny", "--defaults"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert read_answers(tmp_path / "out")["_src_path"] == str(template.resolve())
+
+
 def test_git_template_at_a_ref(tmp_path: Path) -> None:
     template = make_template(tmp_path / "tpl")
     commit_all(template, "1.0.0", tag="1.0.0")

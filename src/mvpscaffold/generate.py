@@ -50,7 +50,10 @@ def generate(request: NewRequest) -> NewResult:
         raise UserInputError(
             "No terminal to ask the questions in; pass --defaults or --data-file FILE."
         )
-    src, default_ref = (request.template, None) if request.template else default_template()
+    if request.template:
+        src, default_ref = _recordable_source(request.template), None
+    else:
+        src, default_ref = default_template()
     vcs_ref = request.ref or default_ref
     check_destination(request.dest, _forbidden_roots(src))
     given = _given_answers(request)
@@ -122,6 +125,18 @@ def _git_identity(
         if value is not None and problem(question, value) is None:
             identity[question.name] = value
     return identity
+
+
+def _recordable_source(template: str) -> str:
+    """The source as copier should record it in the answers file.
+
+    A relative local path becomes absolute (an update may run from another folder);
+    `~/...` paths and URLs stay as written, so they mean the same on another machine.
+    """
+    local = Path(template)
+    if template.startswith("~") or not local.exists():
+        return template
+    return str(local.resolve())
 
 
 def _forbidden_roots(src: str) -> tuple[Path, ...]:
