@@ -40,6 +40,11 @@ pairs:
   type: str
   choices: [[First, one], [Second, two]]
 included: !include other.yml
+_secret_questions: [token]
+token: abc
+pin:
+  secret: true
+  default: "1234"
 """
     questions = {question.name: question for question in parse_spec(text, "copier.yml")}
     assert "_subdirectory" not in questions
@@ -47,6 +52,8 @@ included: !include other.yml
     assert questions["flag"].type == "bool"
     assert questions["labelled"].choices == (("Small one", "s"), ("Large one", "l"))
     assert questions["pairs"].choice_values == ("one", "two")
+    assert questions["token"].secret and questions["pin"].secret
+    assert not questions["simple"].secret
     assert "included" in questions  # copier's own tags do not break reading
 
 

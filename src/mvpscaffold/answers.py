@@ -51,6 +51,7 @@ class Question:
     help: str = ""
     default: object = None
     choices: tuple[tuple[str, object], ...] = ()
+    secret: bool = False
 
     @property
     def default_is_template(self) -> bool:

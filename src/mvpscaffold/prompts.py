@@ -54,7 +54,8 @@ def _ask_one(question: Question, default: object) -> object:
             question.name, default=bool(default), instruction=f"{help_text} {hint} "
         ).unsafe_ask()
     computed_by_copier = default is None and question.default_is_template
-    text: str = questionary.text(
+    ask_text = questionary.password if question.secret else questionary.text
+    text: str = ask_text(
         question.name,
         default="" if default is None else str(default),
         instruction=f"{help_text}{' (empty: template default)' if computed_by_copier else ''}",

@@ -42,17 +42,17 @@ def parse_spec(text: str, origin: str) -> tuple[Question, ...]:
         ) from None
     if not isinstance(data, dict):
         raise UserInputError(f"The template's {origin} must be a YAML mapping of questions.")
+    secret_names = data.get("_secret_questions") or []
     questions = []
     for name, details in data.items():
         if not isinstance(name, str) or name.startswith("_"):
             continue
-        questions.append(
-            _question(name, details if isinstance(details, dict) else {"default": details})
-        )
+        details = details if isinstance(details, dict) else {"default": details}
+        questions.append(_question(name, details, name in secret_names))
     return tuple(questions)
 
 
-def _question(name: str, details: dict[object, object]) -> Question:
+def _question(name: str, details: dict[object, object], listed_secret: bool) -> Question:
     default = details.get("default")
     kind = details.get("type")
     if not isinstance(kind, str):
@@ -63,6 +63,7 @@ def _question(name: str, details: dict[object, object]) -> Question:
         help=str(details.get("help") or "").strip(),
         default=default,
         choices=_choices(details.get("choices")),
+        secret=listed_secret or details.get("secret") is True,
     )
 
 
