@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from mvpscaffold.cli import app
-from mvpscaffold.source import default_template
 
 # A small but complete contract: the generator's own rules apply to these keys in any template.
 TINY_QUESTIONS: dict[str, object] = {
@@ -103,15 +100,3 @@ def read_answers(project: Path) -> dict[str, object]:
     data = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
-
-
-def build_default_template_once() -> None:
-    """Publish the default template history before tests use it, one pytest worker at a time.
-
-    Two processes building the cache's bundle at the same moment can collide, so parallel
-    workers take turns here; afterwards the cache is fresh and commands only read it.
-    """
-    lock_path = Path(tempfile.gettempdir()) / "mvpscaffold-tests-default-template.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        default_template()

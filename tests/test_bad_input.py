@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from helpers import (
     TINY_QUESTIONS,
-    build_default_template_once,
     commit_all,
     make_template,
     run_cli,
@@ -231,11 +230,6 @@ CATALOG: list[BadInput] = [
         setup=with_template(files={"broken.txt.jinja": "{{ nope.nothing }}\n", "ok.txt": "x\n"}),
     ),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _default_template_published() -> None:
-    build_default_template_once()
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=[case.id for case in CATALOG])

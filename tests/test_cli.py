@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import (
-    build_default_template_once,
     commit_all,
     git,
     make_template,
@@ -20,11 +19,6 @@ from helpers import (
 from mvpscaffold import __version__
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")  # `${{ ... }}` is GitHub Actions, not Jinja
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _default_template_published() -> None:
-    build_default_template_once()
 
 
 @pytest.fixture(autouse=True)

@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import build_default_template_once, make_template, read_answers, snapshot
+from helpers import make_template, read_answers, snapshot
 
 DOWN = "\x1b[B"
 INTERRUPTED = "Interrupted; nothing was written."
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _default_template_published() -> None:
-    build_default_template_once()
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
