@@ -1,4 +1,4 @@
-"""Shared fixtures: the template's location, one virtual environment for every generated project, real services."""
+"""Shared fixtures: one virtual environment for every generated project, and the real services."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ FULL_ANSWERS = {
 def _env_key() -> str:
     """Hash of everything that decides the generated projects' dependencies."""
     digest = hashlib.sha256()
-    for path in sorted((REPO_ROOT / "template").glob("pyproject.toml*")) + [REPO_ROOT / "copier.yml"]:
+    inputs = [*sorted((REPO_ROOT / "template").glob("pyproject.toml*")), REPO_ROOT / "copier.yml"]
+    for path in inputs:
         digest.update(path.read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()[:16]
@@ -98,7 +99,7 @@ def _require_service(name: str, host: str, port: int) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
-    """URL of the machine's PostgreSQL server; generated suites create and drop their own database."""
+    """The machine's PostgreSQL server; generated suites create and drop their own database."""
     _require_service("PostgreSQL", "127.0.0.1", 5432)
     return os.environ.get(
         "MVPSCAFFOLD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,32 @@ TINY_QUESTIONS: dict[str, object] = {
     "flavour": {"type": "str", "help": "Style", "choices": ["plain", "fancy"], "default": "plain"},
     "loud": {"type": "bool", "help": "Shout", "default": False},
 }
+
+
+# `${{ ... }}` is GitHub Actions syntax, not a Jinja leftover.
+_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%")
+
+
+def template_leftovers(project: Path) -> list[str]:
+    """Files of a rendered project that still hold template syntax (or a .jinja suffix).
+
+    The generated app's own page templates (`templates/*.html`) keep their Jinja tags on purpose.
+    """
+    found = []
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if not path.is_file() or ".git" in relative.parts:
+            continue
+        if path.name.endswith(".jinja"):
+            found.append(f"{relative}: .jinja suffix")
+            continue
+        if "templates" in relative.parts and path.suffix == ".html":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        match = _LEFTOVER.search(text)
+        if match:
+            found.append(f"{relative}: {text[match.start() : match.start() + 40]!r}")
+    return found
 
 
 def snapshot(root: Path) -> dict[str, str]:

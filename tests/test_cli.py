@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,10 @@ from helpers import (
     read_answers,
     run_cli,
     snapshot,
+    template_leftovers,
 )
 
 from mvpscaffold import __version__
-
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%")  # `${{ ... }}` is GitHub Actions, not Jinja
 
 
 @pytest.fixture(autouse=True)
@@ -58,10 +56,7 @@ def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
     assert answers["author_name"] == "Your Name"  # no git identity on this "machine"
     assert answers["database"] == "sqlite"
     assert answers["_src_path"] == "~/.cache/mvpscaffold/template.bundle"
-    for path in project.rglob("*"):
-        if path.is_file() and ".git" not in path.relative_to(project).parts:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            assert not LEFTOVER_JINJA.search(text), f"unrendered Jinja in {path}"
+    assert template_leftovers(project) == []
     assert git(["rev-list", "--count", "HEAD"], project).strip() == "1"
     assert git(["status", "--porcelain"], project) == ""
     assert (

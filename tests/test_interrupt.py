@@ -120,8 +120,8 @@ def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
             child.send(text)
         child.send("\r")
 
-    child.expect("project_name")
     child.expect("Human-readable")  # the question's help line from copier.yml
+    child.expect("project_name")
     answer_text(None, "Pty Shop")
     answer_text("project_slug", None)  # derived default: pty-shop
     answer_text("package_name", None)  # derived default: pty_shop

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import template_leftovers
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-# The examples users copy, plus what they leave out, make a pairwise cover of every value of every choice.
+# The examples users copy, plus the values they leave out: every value of every choice, pairwise.
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     **{path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))},
@@ -27,12 +28,9 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     },
 }
 
-# `${{ ... }}` is GitHub Actions syntax, not a Jinja leftover.
-LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%")
-
 
 def render(copie: Any, answers: dict[str, Any]) -> Path:
-    """Render the template with `answers` and return the project folder, failing loudly on errors."""
+    """Render the template with `answers` and return the project folder; fail loudly on errors."""
     result = copie.copy(extra_answers=answers)
     assert result.exception is None, result.exception
     assert result.exit_code == 0
@@ -40,23 +38,11 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
     return Path(result.project_dir)
 
 
-def is_page_template(path: Path) -> bool:
-    """Jinja templates the generated web app renders itself keep their tags on purpose."""
-    return "templates" in path.parts and path.suffix == ".html"
-
-
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_renders_without_template_leftovers(copie: Any, answers: dict[str, Any]) -> None:
     project = render(copie, answers)
-    files = [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
-    assert files, "the template rendered nothing"
-    for path in files:
-        assert not path.name.endswith(".jinja"), path
-        if is_page_template(path):
-            continue
-        text = path.read_text(encoding="utf-8")
-        match = LEFTOVER.search(text)
-        assert match is None, f"{path.relative_to(project)} keeps template syntax: {text[match.start():match.start() + 40]!r}"
+    assert any(project.iterdir()), "the template rendered nothing"
+    assert template_leftovers(project) == []
 
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
@@ -83,7 +69,7 @@ def test_answers_shape_the_project(copie: Any, answers: dict[str, Any]) -> None:
 def check_env(
     app_venv: Path, tmp_path: Path, postgres_admin_url: str | None, redis_url: str | None
 ) -> dict[str, str]:
-    """Environment for a generated project's own checks: the shared venv, real services, a private mypy cache."""
+    """Environment for a generated project's checks: shared venv, real services, own mypy cache."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     env = {
         **os.environ,
@@ -98,7 +84,9 @@ def check_env(
     return env
 
 
-def run_make(project: Path, target: str, venv: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_make(
+    project: Path, target: str, venv: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """Run one Makefile target of a generated project with the shared virtual environment."""
     return subprocess.run(
         ["make", target, f"VENV={venv}"],
@@ -114,17 +102,26 @@ def run_make(project: Path, target: str, venv: Path, env: dict[str, str]) -> sub
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_generated_project_passes_make_check(
-    copie: Any, answers: dict[str, Any], app_venv: Path, tmp_path: Path, request: pytest.FixtureRequest
+    copie: Any,
+    answers: dict[str, Any],
+    app_venv: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    postgres = request.getfixturevalue("postgres_admin_url") if answers.get("database") == "postgresql" else None
-    redis = request.getfixturevalue("redis_url") if answers.get("jobs") == "redis" else None
+    postgres = redis = None
+    if answers.get("database") == "postgresql":
+        postgres = request.getfixturevalue("postgres_admin_url")
+    if answers.get("jobs") == "redis":
+        redis = request.getfixturevalue("redis_url")
     project = render(copie, answers)
     result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, postgres, redis))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
 
 
 @pytest.mark.slow
-def test_domain_importing_sqlalchemy_fails_make_check(copie: Any, app_venv: Path, tmp_path: Path) -> None:
+def test_domain_importing_sqlalchemy_fails_make_check(
+    copie: Any, app_venv: Path, tmp_path: Path
+) -> None:
     project = render(copie, {})
     domain = project / "my_app" / "domain"
     module = sorted(p for p in domain.glob("*.py") if p.name != "__init__.py")[0]
@@ -132,7 +129,7 @@ def test_domain_importing_sqlalchemy_fails_make_check(copie: Any, app_venv: Path
         module.read_text()
         + "\n\nimport sqlalchemy  # noqa: E402\n\n\n"
         + "def leak() -> object:\n"
-        + '    """Reach the database from the domain: the boundary this test proves is guarded."""\n'
+        + '    """Reach the database from the domain: the boundary under test."""\n'
         + '    return sqlalchemy.text("select 1")\n'
     )
     result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, None, None))

@@ -289,7 +289,7 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     )
     (project / "tests" / "unit" / "test_reports.py").write_text(
         "from real_path.services.reports import count_words\n\n\n"
-        "def test_count_words() -> None:\n    assert count_words(\"a b c\") == 3\n"
+        'def test_count_words() -> None:\n    assert count_words("a b c") == 3\n'
     )
     readme = project / "README.md"
     readme.write_text(readme.read_text() + "\n## Owner's section\n\nKept across updates.\n")

@@ -36,14 +36,16 @@ def ask_all(
 
 
 def _ask_one(question: Question, default: object) -> object:
-    help_text = f"— {question.help}" if question.help else ""
+    # The help sentence is what a person reads; the key, in brackets, is what answers files use.
+    message = question.help or question.name.replace("_", " ").capitalize()
+    help_text = f"[{question.name}]"
     if question.choices:
         choices = [
             questionary.Choice(title=label, value=value) for label, value in question.choices
         ]
         start = next((c for c in choices if c.value == default), None)
         return questionary.select(
-            question.name,
+            message,
             choices=choices,
             default=start,
             instruction=f"{help_text} (arrow keys, Enter)",
@@ -51,12 +53,12 @@ def _ask_one(question: Question, default: object) -> object:
     if question.type == "bool":
         hint = "(Y/n)" if default else "(y/N)"
         return questionary.confirm(
-            question.name, default=bool(default), instruction=f"{help_text} {hint} "
+            message, default=bool(default), instruction=f"{help_text} {hint} "
         ).unsafe_ask()
     computed_by_copier = default is None and question.default_is_template
     ask_text = questionary.password if question.secret else questionary.text
     text: str = ask_text(
-        question.name,
+        message,
         default="" if default is None else str(default),
         instruction=f"{help_text}{' (empty: template default)' if computed_by_copier else ''}",
         validate=lambda raw: _validate(question, raw, allow_empty=computed_by_copier),
