@@ -1,0 +1,17 @@
+"""Server-rendered pages (sign-up, log-in, notes) that work without JavaScript, on the same use cases as the API."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from . import accounts, notes
+from .browser_session import CsrfRefused, LoginRequired
+from .rendering import STATIC_DIRECTORY, redirect_to_log_in, refuse_forged_form
+
+
+def install_pages(app: FastAPI) -> None:
+    """Add the pages, their stylesheet under /static, and their answers to a missing log-in or CSRF token."""
+    app.include_router(accounts.router)
+    app.include_router(notes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
+    app.add_exception_handler(LoginRequired, redirect_to_log_in)
+    app.add_exception_handler(CsrfRefused, refuse_forged_form)

@@ -1,0 +1,93 @@
+"""Pages for visitors: the home page, sign-up, log-in and log-out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from ...domain.accounts import check_password_rules, normalize_email
+from ...domain.errors import AuthenticationFailed, Conflict, ValidationFailed
+from ..dependencies import ContainerDep
+from .browser_session import CsrfChecked, PageVisitor, end_session, session_token, start_session
+from .rendering import field_errors, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+HOME_OF_SIGNED_IN = "/notes"
+
+
+@router.get("/")
+async def home(request: Request, visitor: PageVisitor) -> Response:
+    """The front door: what the app is, and the ways in; signed-in visitors go straight to their notes."""
+    if visitor is not None:
+        return redirect(HOME_OF_SIGNED_IN)
+    return render(request, "home.html", description=request.app.description)
+
+
+@router.get("/signup")
+async def sign_up_form(request: Request, visitor: PageVisitor) -> Response:
+    """The sign-up form."""
+    if visitor is not None:
+        return redirect(HOME_OF_SIGNED_IN)
+    return render(request, "signup.html", email="", errors={})
+
+
+@router.post("/signup", dependencies=[CsrfChecked])
+def sign_up(
+    request: Request,
+    container: ContainerDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Create the account and sign it in; the form again, with the reasons, when that fails."""
+    errors = field_errors(email=(normalize_email, email), password=(check_password_rules, password))
+    status_code = 422
+    if not errors:
+        try:
+            container.accounts.sign_up(email, password)
+        except Conflict as error:
+            errors, status_code = {"email": error.message}, 409
+        except ValidationFailed as error:
+            errors = {"form": error.message}
+    if errors:
+        return render(request, "signup.html", status_code=status_code, email=email, errors=errors)
+    response = redirect(HOME_OF_SIGNED_IN)
+    start_session(response, container, container.accounts.log_in(email, password))
+    return response
+
+
+@router.get("/login")
+async def log_in_form(request: Request, visitor: PageVisitor) -> Response:
+    """The log-in form."""
+    if visitor is not None:
+        return redirect(HOME_OF_SIGNED_IN)
+    return render(request, "login.html", email="", errors={})
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def log_in(
+    request: Request,
+    container: ContainerDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Start a session; the form again when the e-mail address or the password is wrong."""
+    try:
+        issued = container.accounts.log_in(email, password)
+    except AuthenticationFailed as error:
+        # Not 401: that status promises a WWW-Authenticate challenge, which a form is not.
+        return render(request, "login.html", status_code=400, email=email, errors={"form": error.message})
+    response = redirect(HOME_OF_SIGNED_IN)
+    start_session(response, container, issued)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def log_out(request: Request, container: ContainerDep) -> Response:
+    """Revoke the session's token and forget the cookie (a POST: a link could be followed by any site)."""
+    token = session_token(request)
+    if token is not None:
+        container.accounts.log_out(token)
+    response = redirect("/login")
+    end_session(response, container)
+    return response

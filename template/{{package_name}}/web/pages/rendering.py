@@ -1,0 +1,109 @@
+"""HTML responses for the pages: templates, redirects, form errors, and the pages' own error answers."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
+
+from ... import __version__
+from ...bootstrap import Container
+from ...domain.accounts import Account
+from ...domain.errors import ValidationFailed
+from .browser_session import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    end_session,
+    new_browser_id,
+    set_browser_id_cookie,
+    sign_browser_id,
+)
+
+WEB_DIRECTORY = Path(__file__).resolve().parent.parent
+TEMPLATES = Jinja2Templates(directory=WEB_DIRECTORY / "templates")
+STATIC_DIRECTORY = WEB_DIRECTORY / "static"
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    account: Account | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """Render a page with what every page needs: the account, the app's name and this browser's CSRF token."""
+    container: Container = request.app.state.container
+    browser_id = request.cookies.get(CSRF_COOKIE)
+    fresh_browser_id = new_browser_id() if not browser_id else None
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            **context,
+            "account": account,
+            "app_title": request.app.title,
+            "version": __version__,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": sign_browser_id(container, browser_id or fresh_browser_id or ""),
+        },
+        status_code=status_code,
+    )
+    if fresh_browser_id is not None:
+        set_browser_id_cookie(response, container, fresh_browser_id)
+    # Pages hold a CSRF token and often private notes: never keep them in a shared or back-button cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """POST-redirect-GET: 303 makes the browser follow with a GET, so a reload never re-submits a form."""
+    return RedirectResponse(url, status_code=303)
+
+
+def field_errors(**checks: tuple[Callable[[str], object], str]) -> dict[str, str]:
+    """Run each field's domain rule on its value and return the messages by field name.
+
+    The use case checks the same rules again; this only tells the form which field to point at.
+    """
+    errors: dict[str, str] = {}
+    for field, (check, value) in checks.items():
+        try:
+            check(value)
+        except ValidationFailed as error:
+            errors[field] = error.message
+    return errors
+
+
+async def redirect_to_log_in(request: Request, _error: Exception) -> Response:
+    """Answer LoginRequired: to the log-in page, forgetting a session cookie that no longer works."""
+    response = redirect("/login")
+    if SESSION_COOKIE in request.cookies:
+        end_session(response, request.app.state.container)
+    return response
+
+
+async def refuse_forged_form(request: Request, _error: Exception) -> Response:
+    """Answer CsrfRefused with a page that says what to do (and a fresh CSRF cookie if there was none)."""
+    return render(
+        request,
+        "error.html",
+        status_code=403,
+        heading="This form has expired",
+        message="The form was not sent from this site, or it is too old. Go back, reload the page and try again.",
+    )
+
+
+def not_found_page(request: Request, account: Account | None) -> Response:
+    """A 404 page: the record does not exist, or belongs to someone else (we never reveal which)."""
+    return render(
+        request,
+        "error.html",
+        account=account,
+        status_code=404,
+        heading="Not found",
+        message="There is nothing here. It may have been deleted already.",
+    )
