@@ -9,7 +9,7 @@ like one killed with SIGKILL, and recovered the same way: see jobs.queue.
 from .. import __version__
 from ..bootstrap import build_container
 from ..observability.logging import configure_logging
-from ..settings import Settings
+from ..settings import load_settings
 from .queue import build_job_queue
 
 # An idle worker checks the embedded (SQLite) queue at least this often; Redis blocks instead of polling.
@@ -19,7 +19,7 @@ SHUTDOWN_TIMEOUT_SECONDS = 25.0
 
 def main() -> None:
     """Start the consumer and block until a signal stops it."""
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_format, version=__version__, environment=settings.environment)
     job_queue = build_job_queue(settings)
     if job_queue.huey.immediate:

@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import (
@@ -73,6 +75,16 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, error.status_code, str(error.detail), headers=error.headers)
 
 
+async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    # Connection refused or lost, pool exhausted, database locked: a 503 tells clients and load balancers
+    # to retry later. The pool drops its dead connections, so the next request reconnects by itself.
+    cause = getattr(error, "orig", None) or error
+    logger.error("database_unavailable", error_type=type(cause).__name__, reason=str(cause).partition("\n")[0])
+    return problem(
+        request, 503, "The database is not available right now; try again shortly.", headers={"Retry-After": "5"}
+    )
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.exception("unhandled_error", error_type=type(error).__name__)
     return problem(request, 500, "Something went wrong on our side; the request id helps us find it.")
@@ -83,4 +95,6 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for database_error in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(database_error, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

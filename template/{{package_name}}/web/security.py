@@ -1,0 +1,130 @@
+"""HTTP hardening as pure ASGI middleware: security headers and a request-body size limit.
+
+Both sit inside `RequestContextMiddleware`, so their answers carry a request id and an access-log line.
+Rate limiting of log-in and sign-up lives in `web/rate_limit.py`; CORS is Starlette's middleware,
+wired in `web/app.py` from CORS_ORIGINS.
+"""
+
+from collections.abc import Collection
+
+from fastapi import Request
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import problem
+
+# Same-origin everything: fits a JSON API and server-rendered pages whose scripts and styles are
+# files under /static. Inline <script>/<style> blocks need a nonce or a hash added here.
+DEFAULT_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# Two years, the preload list's minimum; only sent in production, where TLS is terminated in front of us.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    """Adds the baseline security headers to every response that does not set them itself.
+
+    `csp_exempt_paths` (the interactive API docs, which load Swagger UI from a CDN with inline
+    scripts) get every header but the Content-Security-Policy.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts: bool,
+        content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY,
+        csp_exempt_paths: Collection[str] = (),
+    ) -> None:
+        self.app = app
+        self.csp_exempt_paths = frozenset(csp_exempt_paths)
+        headers = {
+            b"x-content-type-options": b"nosniff",
+            b"x-frame-options": b"DENY",
+            b"referrer-policy": b"strict-origin-when-cross-origin",
+            b"cross-origin-opener-policy": b"same-origin",
+        }
+        if hsts:
+            headers[b"strict-transport-security"] = STRICT_TRANSPORT_SECURITY.encode()
+        self.headers = headers
+        self.csp = (b"content-security-policy", content_security_policy.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call; lifespan and websocket calls pass straight through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = list(self.headers.items())
+        if scope["path"] not in self.csp_exempt_paths:
+            wanted.append(self.csp)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in wanted if name not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestBodyTooLarge(HTTPException):
+    """Raised while reading a body that outgrows the limit; the error handlers answer it as a 413 problem."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than the {max_bytes} bytes this server accepts.")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies larger than `max_bytes` with 413, without buffering them.
+
+    A declared Content-Length is checked before the app runs; a streamed (chunked) body is counted
+    as it is read, and the read fails with `RequestBodyTooLarge` as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call; lifespan and websocket calls pass straight through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestBodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except RequestBodyTooLarge:
+            # Normally the error handlers answer it; this covers readers outside their reach.
+            if response_started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = RequestBodyTooLarge(self.max_bytes)
+        response = problem(Request(scope), error.status_code, error.detail, headers={"Connection": "close"})
+        await response(scope, receive, send)
