@@ -1,0 +1,216 @@
+"""A real browser drives a generated project's pages: sign up, write, page through, delete, log out.
+
+Headless Chromium is Debian's `chromium` package driven through Playwright (`.ci/run` installs it;
+Playwright's own browser download is never used). Set MVPSCAFFOLD_SCREENSHOTS=1 to refresh
+docs/screenshot-notes.png, the picture in our README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI, REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("MVPSCAFFOLD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_SIZE = 20  # the generated app's DEFAULT_PAGE_SIZE
+SCREENSHOT = REPO_ROOT / "docs" / "screenshot-notes.png"
+
+# What a first week of notes looks like; enough of them to need a second page.
+SAMPLE_NOTES = [
+    ("Ship the sign-up page", "Pages work without JavaScript; forms post, then redirect."),
+    ("Call the accountant", "Quarterly VAT return is due on the 7th."),
+    ("Ideas for the landing page", "Short headline.\nOne screenshot.\nA single call to action."),
+    ("Book flights to Lisbon", "Conference runs Wed to Fri; arrive Tuesday evening."),
+    ("Interview notes: Priya", "Keeps lists in three apps. Wants search across all of them."),
+    ("Groceries", "Oat milk, lemons, coffee beans, basil."),
+    ("Read later", "The architecture chapter on units of work."),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _sync_playwright() -> Any:
+    """Playwright's sync API, or a skip (a failure in CI) naming what to install."""
+    reason = ""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed: pip install -e '.[test]'"
+    if not reason and not Path(CHROMIUM).exists():
+        reason = (
+            f"no Chromium at {CHROMIUM}: apt-get install chromium (or set MVPSCAFFOLD_CHROMIUM)"
+        )
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason}; .ci/run must provide it.")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+@pytest.fixture
+def running_app(copie: Any, app_venv: Path, tmp_path: Path) -> Iterator[str]:
+    """Render the default project, migrate a fresh SQLite database, serve it; yield the URL."""
+    result = copie.copy(extra_answers={"project_name": "Notebook"})
+    assert result.exception is None, result.exception
+    project = Path(result.project_dir)
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
+        "JOBS_IMMEDIATE": "true",  # the welcome e-mail is printed in-process: no worker to start
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_COST": "1024",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    bin_dir = app_venv / "bin"
+    migrate = subprocess.run(
+        [str(bin_dir / "alembic"), "upgrade", "head"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr[-4000:]
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(bin_dir / "uvicorn"),
+            "notebook.web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_alive(base_url, server, tmp_path / "server.log")
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def _wait_until_alive(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"the app exited:\n{log.read_text()[-4000:]}"
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the app did not answer within 60 s:\n{log.read_text()[-4000:]}")
+
+
+def test_pages_work_in_a_real_browser(running_app: str, tmp_path: Path) -> None:
+    sync_playwright = _sync_playwright()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1100})
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
+            _walk_through_the_pages(page, running_app, tmp_path)
+            blocked = [line for line in console if "Content Security Policy" in line]
+            assert blocked == [], f"the Content-Security-Policy blocked part of a page: {blocked}"
+        finally:
+            browser.close()
+
+
+def _walk_through_the_pages(page: Any, base_url: str, tmp_path: Path) -> None:
+    page.goto(base_url + "/")
+    # The first Tab lands on the skip link, and it shows itself.
+    page.keyboard.press("Tab")
+    skip_link = page.locator(".skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert skip_link.bounding_box()["y"] >= 0
+    # The stylesheet is applied (a CSP that blocked it would leave the browser's white page).
+    assert (
+        page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        == "rgb(243, 244, 246)"
+    )
+
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    assert page.get_by_text("The password must have at least 8 characters.").first.is_visible()
+    assert page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(base_url + "/notes")
+    assert page.get_by_text("ada@example.com").is_visible()
+
+    total = PAGE_SIZE + 3
+    for number in range(total):
+        title, body = SAMPLE_NOTES[(total - 1 - number) % len(SAMPLE_NOTES)]
+        page.get_by_label("Title").fill(
+            title if number >= total - len(SAMPLE_NOTES) else f"{title} ({number})"
+        )
+        page.get_by_label("Text").fill(body)
+        page.get_by_role("button", name="Add note").click()
+        page.wait_for_url(base_url + "/notes")
+    notes = page.locator("li.note")
+    assert notes.count() == PAGE_SIZE
+    assert notes.first.locator("h3").inner_text() == SAMPLE_NOTES[0][0]
+
+    page.get_by_role("link", name="Older notes →").click()
+    assert page.locator("li.note").count() == total - PAGE_SIZE
+    page.get_by_role("link", name="← Newest notes").click()
+    assert page.locator("li.note").count() == PAGE_SIZE
+
+    doomed = page.locator("li.note").first.locator("h3").inner_text()
+    page.locator("li.note").first.get_by_role("button", name="Delete").click()
+    page.wait_for_url(base_url + "/notes")
+    assert page.locator("li.note").first.locator("h3").inner_text() != doomed
+    assert doomed not in page.locator("li.note h3").all_inner_texts()
+
+    screenshot = tmp_path / "screenshot-notes.png"
+    page.screenshot(path=str(screenshot))
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get("MVPSCAFFOLD_SCREENSHOTS") == "1":
+        shutil.copyfile(screenshot, SCREENSHOT)
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(base_url + "/login")
+    page.goto(base_url + "/notes")
+    assert page.url == base_url + "/login"
