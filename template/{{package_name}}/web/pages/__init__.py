@@ -4,14 +4,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from . import accounts, notes
-from .browser_session import CsrfRefused, LoginRequired
-from .rendering import STATIC_DIRECTORY, redirect_to_log_in, refuse_forged_form
+from .browser_session import CsrfRefused, LoginRequired, TooManyAttempts
+from .rendering import STATIC_DIRECTORY, redirect_to_log_in, refuse_forged_form, refuse_too_many_attempts
 
 
 def install_pages(app: FastAPI) -> None:
-    """Add the pages, their stylesheet under /static, and their answers to a missing log-in or CSRF token."""
+    """Add the pages, their stylesheet under /static, and their answers to a missing log-in, CSRF token or budget."""
     app.include_router(accounts.router)
     app.include_router(notes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
     app.add_exception_handler(LoginRequired, redirect_to_log_in)
     app.add_exception_handler(CsrfRefused, refuse_forged_form)
+    app.add_exception_handler(TooManyAttempts, refuse_too_many_attempts)

@@ -2,13 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from ...domain.accounts import check_password_rules, normalize_email
 from ...domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from ..dependencies import ContainerDep
-from .browser_session import CsrfChecked, PageVisitor, end_session, session_token, start_session
+from .browser_session import (
+    CsrfChecked,
+    PageVisitor,
+    attempts_limited,
+    end_session,
+    session_token,
+    start_session,
+)
 from .rendering import field_errors, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +39,7 @@ async def sign_up_form(request: Request, visitor: PageVisitor) -> Response:
     return render(request, "signup.html", email="", errors={})
 
 
-@router.post("/signup", dependencies=[CsrfChecked])
+@router.post("/signup", dependencies=[CsrfChecked, Depends(attempts_limited("sign-up"))])
 def sign_up(
     request: Request,
     container: ContainerDep,
@@ -64,7 +71,7 @@ async def log_in_form(request: Request, visitor: PageVisitor) -> Response:
     return render(request, "login.html", email="", errors={})
 
 
-@router.post("/login", dependencies=[CsrfChecked])
+@router.post("/login", dependencies=[CsrfChecked, Depends(attempts_limited("log-in"))])
 def log_in(
     request: Request,
     container: ContainerDep,

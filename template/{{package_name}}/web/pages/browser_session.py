@@ -8,7 +8,9 @@ way to learn the id, and a cookie planted by a sibling subdomain cannot be signe
 
 import hashlib
 import hmac
+import math
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
@@ -19,6 +21,7 @@ from ...domain.accounts import Account
 from ...domain.errors import AuthenticationFailed
 from ...services.accounts import IssuedToken
 from ..dependencies import ContainerDep
+from ..rate_limit import RateLimiter, client_address
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf"
@@ -31,6 +34,14 @@ class LoginRequired(Exception):
 
 class CsrfRefused(Exception):
     """A form arrived without this browser's CSRF token; answered with a 403 page."""
+
+
+class TooManyAttempts(Exception):
+    """The client used up its log-in or sign-up attempts; answered with a 429 page."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(retry_after_seconds)
+        self.retry_after_seconds = max(1, math.ceil(retry_after_seconds))
 
 
 def cookies_are_secure(container: Container) -> bool:
@@ -64,6 +75,18 @@ async def require_csrf_token(
 
 
 CsrfChecked = Depends(require_csrf_token)
+
+
+def attempts_limited(action: str) -> Callable[[Request], Awaitable[None]]:
+    """A dependency counting the attempt against the same budget as the API's `action` (log-in, sign-up)."""
+
+    async def count_attempt(request: Request) -> None:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        retry_after = limiter.hit(f"{action}:{client_address(request)}")
+        if retry_after is not None:
+            raise TooManyAttempts(retry_after)
+
+    return count_attempt
 
 
 def start_session(response: Response, container: Container, issued: IssuedToken) -> None:

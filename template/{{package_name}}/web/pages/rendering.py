@@ -16,6 +16,7 @@ from .browser_session import (
     CSRF_COOKIE,
     CSRF_FIELD,
     SESSION_COOKIE,
+    TooManyAttempts,
     end_session,
     new_browser_id,
     set_browser_id_cookie,
@@ -95,6 +96,20 @@ async def refuse_forged_form(request: Request, _error: Exception) -> Response:
         heading="This form has expired",
         message="The form was not sent from this site, or it is too old. Go back, reload the page and try again.",
     )
+
+
+async def refuse_too_many_attempts(request: Request, error: Exception) -> Response:
+    """Answer TooManyAttempts with a 429 page and Retry-After."""
+    assert isinstance(error, TooManyAttempts)  # noqa: S101 - registered for TooManyAttempts only
+    response = render(
+        request,
+        "error.html",
+        status_code=429,
+        heading="Too many attempts",
+        message=f"Too many attempts from your address. Wait {error.retry_after_seconds} seconds, then try again.",
+    )
+    response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 def not_found_page(request: Request, account: Account | None) -> Response:
