@@ -1,0 +1,102 @@
+"""The pages in a real headless browser: styles load under the Content-Security-Policy, keyboard and forms work.
+
+Optional: it runs when Playwright and a Chromium are installed, and is skipped (saying how) otherwise.
+    pip install -e ".[browser]"            then either
+    playwright install chromium            (Playwright's own build) or
+    CHROMIUM_PATH=/usr/bin/chromium        (a system Chromium, e.g. Debian's `apt-get install chromium`)
+"""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOW_TO_ENABLE = 'pip install -e ".[browser]", then `playwright install chromium` or set CHROMIUM_PATH'
+
+
+def chromium_path() -> str | None:
+    """A system Chromium, if there is one; None lets Playwright use the browser it installed itself."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured
+    return next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    """Serve the test app on a free local port (a browser needs a real socket, not the TestClient)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "the test server stopped while starting"
+        assert time.monotonic() < deadline, "the test server did not start within 10 s"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A fresh browser tab; skipped with instructions when Playwright or a browser is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason=f"Playwright is not installed: {HOW_TO_ENABLE}")
+    with sync_api.sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        except sync_api.Error as error:
+            pytest.skip(f"no Chromium could be started ({str(error).splitlines()[0]}): {HOW_TO_ENABLE}")
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_sign_up_write_delete_and_log_out_in_a_browser(page: Any, live_url: str) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto(f"{live_url}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    # The stylesheet applied: a Content-Security-Policy that blocked it would leave the page unstyled.
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(243, 244, 246)"
+
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{live_url}/notes")
+
+    for title in ("First note", "Second note"):
+        page.get_by_label("Title").fill(title)
+        page.get_by_role("button", name="Add note").click()
+        page.wait_for_url(f"{live_url}/notes")
+    assert page.locator("li.note h3").all_inner_texts() == ["Second note", "First note"]
+
+    page.locator("li.note").first.get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"{live_url}/notes")
+    assert page.locator("li.note h3").all_inner_texts() == ["First note"]
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_url}/login")
+    assert [line for line in console if "Content Security Policy" in line] == []
