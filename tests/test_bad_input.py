@@ -1,8 +1,9 @@
 """A catalog of bad inputs: each gets one sentence on stderr, its documented exit code,
 no traceback, and leaves the files around it exactly as they were.
 
-To add a case, append a BadInput to CATALOG (other commands' cases welcome: `update`, `check`).
-Arguments may use {area}, the scratch folder the command runs in.
+To add a case, append a BadInput to CATALOG. Arguments may use {area}, the scratch folder the
+command runs in. `update` and `check` cases work on {area}/proj, generated from a template
+repository {area}/tpl tagged 1.0.0 and 2.0.0 (see `with_project`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from helpers import (
     run_cli,
     snapshot,
 )
+from template_repos import V1, V2, generate, make_template_repo, run
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +62,79 @@ def with_nonempty_dir(area: Path) -> None:
     (area / "proj" / "keep.txt").write_text("mine\n", encoding="utf-8")
 
 
+def with_project(
+    version: str = "1.0.0", change: Callable[[Path], None] | None = None, commit: bool = True
+) -> Callable[[Path], None]:
+    """Setup: {area}/proj generated at `version` from {area}/tpl; `change` edits it afterwards.
+
+    The change is committed unless `commit` is false (a dirty tree).
+    """
+
+    def setup(area: Path) -> None:
+        template = make_template_repo(area / "tpl", {"1.0.0": V1, "2.0.0": V2})
+        project = generate(str(template), area / "proj", version)
+        if change is not None:
+            change(project)
+            if commit:
+                run(project, "git", "add", "-A")
+                run(project, "git", "commit", "-qm", "owner change")
+
+    return setup
+
+
+def answers_file(text: str) -> Callable[[Path], None]:
+    """A change: replace the project's .copier-answers.yml with `text`."""
+    return lambda project: (project / ".copier-answers.yml").write_text(text) and None
+
+
+def with_plain_folder(area: Path) -> None:
+    """Setup: {area}/plain, a folder with one file and no answers file."""
+    (area / "plain").mkdir()
+    (area / "plain" / "notes.txt").write_text("not a project\n")
+
+
+def with_answers_outside_git(area: Path) -> None:
+    """Setup: {area}/loose holds a copy of a real answers file but is no git repository."""
+    with_project()(area)
+    (area / "loose").mkdir()
+    (area / "loose" / ".copier-answers.yml").write_text(
+        (area / "proj" / ".copier-answers.yml").read_text()
+    )
+
+
+def with_git_repo_without_answers(area: Path) -> None:
+    """Setup: {area}/repo, a committed git repository that mvpscaffold did not generate."""
+    (area / "repo").mkdir()
+    (area / "repo" / "main.py").write_text("print('hi')\n")
+    run(area / "repo", "git", "init", "-q")
+    run(area / "repo", "git", "add", "-A")
+    run(area / "repo", "git", "commit", "-qm", "mine")
+
+
+def edit_readme(project: Path) -> None:
+    """A change: modify a tracked file."""
+    (project / "README.md").write_text("edited\n")
+
+
+def add_scratch(project: Path) -> None:
+    """A change: add an untracked file."""
+    (project / "app" / "scratch.py").write_text("")
+
+
+def stage_new_file(project: Path) -> None:
+    """A change: a new file, staged but not committed."""
+    (project / "TODO.md").write_text("later\n")
+    run(project, "git", "add", "TODO.md")
+
+
+def move_template_away(area: Path) -> None:
+    """Setup: a project whose recorded template folder no longer exists."""
+    with_project()(area)
+    (area / "tpl").rename(area / "tpl-moved")
+
+
 TINY = ("--template", "{area}/tpl")
+PROJ = "{area}/proj"
 CATALOG: list[BadInput] = [
     # package and slug names
     BadInput("package-keyword", new("--set", "package_name=class"), "keyword"),
@@ -229,6 +303,161 @@ CATALOG: list[BadInput] = [
         code=3,
         setup=with_template(files={"broken.txt.jinja": "{{ nope.nothing }}\n", "ok.txt": "x\n"}),
     ),
+    # update: not a project, not git, dirty, corrupt answers, bad versions
+    BadInput("update-missing-path", ("update", "nowhere"), "does not exist; give the folder"),
+    BadInput(
+        "update-a-file",
+        ("update", "notes.txt"),
+        "is a file; give the folder",
+        setup=with_file("notes.txt", "hello\n"),
+    ),
+    BadInput(
+        "update-not-generated-not-git",
+        ("update", "plain"),
+        "no .copier-answers.yml); give the folder that holds that file",
+        setup=with_plain_folder,
+    ),
+    BadInput(
+        "update-answers-outside-git",
+        ("update", "loose"),
+        "commit it first",
+        setup=with_answers_outside_git,
+    ),
+    BadInput(
+        "update-git-repo-not-generated",
+        ("update", "repo"),
+        "give the folder that holds that file",
+        setup=with_git_repo_without_answers,
+    ),
+    BadInput(
+        "update-dirty-modified",
+        ("update", PROJ),
+        "uncommitted changes (README.md); commit or stash",
+        setup=with_project(change=edit_readme, commit=False),
+    ),
+    BadInput(
+        "update-dirty-untracked",
+        ("update", PROJ),
+        "uncommitted changes (app/scratch.py)",
+        setup=with_project(change=add_scratch, commit=False),
+    ),
+    BadInput(
+        "update-dirty-staged",
+        ("update", PROJ),
+        "uncommitted changes (TODO.md)",
+        setup=with_project(change=stage_new_file, commit=False),
+    ),
+    BadInput(
+        "update-answers-not-yaml",
+        ("update", PROJ),
+        "not valid YAML",
+        setup=with_project(change=answers_file("_src_path: [unclosed\n")),
+    ),
+    BadInput(
+        "update-answers-not-mapping",
+        ("update", PROJ),
+        "must be a mapping of answers; restore it from git",
+        setup=with_project(change=answers_file("- just\n- a list\n")),
+    ),
+    BadInput(
+        "update-answers-no-commit",
+        ("update", PROJ),
+        "no _commit; restore it from git",
+        setup=with_project(change=answers_file("_src_path: /somewhere\nproject_name: X\n")),
+    ),
+    BadInput(
+        "update-answers-no-src-path",
+        ("update", PROJ),
+        "no _src_path; restore it from git",
+        setup=with_project(change=answers_file("_commit: 1.0.0\nproject_name: X\n")),
+    ),
+    BadInput(
+        "update-answers-commit-hash",
+        ("update", PROJ),
+        "is not a template version; set _commit",
+        setup=with_project(change=answers_file("_src_path: /x\n_commit: 4f2a9c1\n")),
+    ),
+    BadInput(
+        "update-to-unknown-version",
+        ("update", PROJ, "--to", "9.9.9"),
+        "known: 1.0.0, 2.0.0); pass one of those to --to",
+        setup=with_project(),
+    ),
+    BadInput(
+        "update-to-not-a-version",
+        ("update", PROJ, "--to", "latest-and-greatest"),
+        "is not a version of template",
+        setup=with_project(),
+    ),
+    BadInput(
+        "update-downgrade",
+        ("update", PROJ, "--to", "1.0.0"),
+        "downgrades are not supported, so pass --to 2.0.0 or newer",
+        setup=with_project("2.0.0"),
+    ),
+    BadInput(
+        "update-to-and-ref-disagree",
+        ("update", PROJ, "--to", "2.0.0", "--ref", "1.0.0"),
+        "give only one of them",
+        setup=with_project(),
+    ),
+    BadInput(
+        "update-other-template",
+        ("update", PROJ, "--template", "{area}/plain"),
+        "from the template it recorded",
+        setup=lambda area: with_project()(area) or with_plain_folder(area),
+    ),
+    BadInput(
+        "update-template-gone",
+        ("update", PROJ),
+        "does not appear to be a git repository); make it reachable again",
+        code=3,
+        setup=move_template_away,
+    ),
+    # check: paths that are not projects (exit 2; good projects in the same run still reported)
+    BadInput("check-missing-path", ("check", "nowhere"), "does not exist; give the folder"),
+    BadInput(
+        "check-a-file",
+        ("check", "notes.txt"),
+        "is a file; give the folder",
+        setup=with_file("notes.txt", "hello\n"),
+    ),
+    BadInput(
+        "check-plain-folder",
+        ("check", "plain"),
+        "no .copier-answers.yml); give the folder that holds that file",
+        setup=with_plain_folder,
+    ),
+    BadInput(
+        "check-good-and-missing",
+        ("check", PROJ, "{area}/gone"),
+        "gone does not exist",
+        setup=with_project("2.0.0"),
+    ),
+    BadInput(
+        "check-good-and-plain",
+        ("check", PROJ, "plain"),
+        "no .copier-answers.yml",
+        setup=lambda area: with_project()(area) or with_plain_folder(area),
+    ),
+    BadInput(
+        "check-corrupt-answers",
+        ("check", PROJ),
+        "must be a mapping of answers",
+        setup=with_project(change=answers_file("42\n")),
+    ),
+    BadInput(
+        "check-ref-unknown",
+        ("check", PROJ, "--ref", "7.0"),
+        "give one of its tags to --ref",
+        setup=with_project(),
+    ),
+    BadInput(
+        "check-template-gone",
+        ("check", PROJ),
+        "correct _src_path",
+        setup=move_template_away,
+    ),
 ]
 
 
@@ -250,8 +479,21 @@ def test_bad_input_gets_one_sentence_and_changes_nothing(case: BadInput, tmp_pat
     assert snapshot(area) == before
 
 
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setups commit generated projects: give git an identity whatever the machine has."""
+    for key, value in {
+        "GIT_AUTHOR_NAME": "Owner",
+        "GIT_AUTHOR_EMAIL": "owner@example.com",
+        "GIT_COMMITTER_NAME": "Owner",
+        "GIT_COMMITTER_EMAIL": "owner@example.com",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
 def test_catalog_is_large_and_ids_are_unique() -> None:
     assert len(CATALOG) >= 30
+    assert sum(case.args[0] in ("update", "check") for case in CATALOG) >= 15
     assert len({case.id for case in CATALOG}) == len(CATALOG)
 
 

@@ -32,10 +32,14 @@ def test_behind_project_exits_1_and_current_one_0(template_repo: Path, tmp_path:
 
     code, output = _check(str(old), str(new))
     assert code == 1
-    rows = {line.split()[0]: line.split()[1:] for line in output.splitlines()[1:]}
-    assert rows[str(old)] == ["1.0.0", "2.0.0", "behind"]
-    assert rows[str(new)] == ["2.0.0", "2.0.0", "current"]
-    assert _check(str(new))[0] == 0
+    lines = output.splitlines()
+    assert lines[0].split() == ["PROJECT", "VERSION", "NEWEST", "STATE", "PATH"]
+    rows = {line.split()[-1]: line.split()[:-1] for line in lines[2:-1]}
+    assert rows[str(old)] == ["Demo", "1.0.0", "2.0.0", "behind"]
+    assert rows[str(new)] == ["Demo", "2.0.0", "2.0.0", "current"]
+    assert lines[-1] == "2 projects: 1 current, 1 behind"
+    code, output = _check(str(new))
+    assert code == 0 and output.splitlines()[-1] == "1 project: 1 current"
 
 
 def test_json_report(template_repo: Path, tmp_path: Path) -> None:
@@ -74,9 +78,22 @@ def test_errors_exit_2_and_other_projects_are_still_reported(
     current = generate(str(template_repo), tmp_path / "current", "v2.0.0")
     plain = tmp_path / "plain"
     plain.mkdir()
-    code, output = _check(str(current), str(tmp_path / "missing"), str(plain))
-    assert code == 2
-    assert "current" in output and "does not exist" in output and "no .copier-answers.yml" in output
+    result = CliRunner().invoke(app, ["check", str(current), str(tmp_path / "missing"), str(plain)])
+    assert result.exit_code == 2
+    assert "current" in result.stdout
+    assert result.stdout.splitlines()[-1] == "3 projects: 1 current, 2 errors"
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2, result.stderr
+    assert errors[0].startswith(f"Error: {tmp_path / 'missing'} does not exist; give the folder")
+    assert "no .copier-answers.yml" in errors[1] and "Traceback" not in result.output
+
+
+def test_long_paths_are_never_wrapped(template_repo: Path, tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 6, "client project")
+    old = generate(str(template_repo), deep, "v1.0.0")
+    code, output = _check(str(old))
+    assert code == 1
+    assert output.splitlines()[2].split(maxsplit=4)[4] == str(old)
 
 
 def test_project_from_the_default_template_is_current(isolated_home: Path, tmp_path: Path) -> None:

@@ -306,8 +306,9 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
 
 
-def test_sigterm_during_a_real_update_restores_the_project(
-    tmp_path: Path, isolated_home: Path
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_signal_during_a_real_update_restores_the_project(
+    tmp_path: Path, isolated_home: Path, signame: str
 ) -> None:
     """A real process, a real signal: the update is stopped mid-way and undone, exit 130."""
     import signal
@@ -342,12 +343,14 @@ def test_sigterm_during_a_real_update_restores_the_project(
     while not (project / "half-done.txt").exists():
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(getattr(signal, signame))
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert "back at its last commit" in err
     assert _worktree(snapshot(project)) == _worktree(before)
     assert run(project, "git", "log", "--format=%s") == "generated\n"
+    assert run(project, "git", "status", "--porcelain", "--untracked-files=all") == ""
+    assert "Traceback" not in err
 
 
 def test_cli_pretend_predicts_conflicts_and_writes_nothing(project: Path) -> None:
@@ -355,3 +358,25 @@ def test_cli_pretend_predicts_conflicts_and_writes_nothing(project: Path) -> Non
     code, output = _cli(str(project), "--pretend")
     assert code == 1 and "would update template 1.0.0 -> 2.0.0" in output
     assert "Nothing was written" in output and snapshot(project) == before
+
+
+def test_update_and_check_a_project_with_spaces_and_non_ascii_in_its_path(
+    template_repo: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from mvpscaffold.cli import app
+
+    project = generate(
+        str(template_repo), tmp_path / "client projects" / "Café Ünïcode", "1.0.0",
+        {"project_name": "Café Ünïcode"},
+    )  # fmt: skip
+
+    code, output = _cli(str(project), "--defaults")
+    assert code == 0, output
+    assert "updated template 1.0.0 -> 2.0.0" in output
+    run(project, "git", "commit", "-qam", "update to 2.0.0")
+    checked = CliRunner().invoke(app, ["check", str(project)])
+    assert checked.exit_code == 0, checked.output
+    row = checked.stdout.splitlines()[2]
+    assert row.startswith("Café Ünïcode") and row.endswith(str(project))

@@ -9,7 +9,13 @@ from packaging.version import Version
 
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
 from mvpscaffold.source import BUNDLE_LITERAL, is_default_source, packaged_bundle
-from mvpscaffold.versions import available_versions, newest_version, parse_version, read_answers
+from mvpscaffold.versions import (
+    available_versions,
+    newest_version,
+    parse_version,
+    read_answers,
+    require_folder,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +24,7 @@ class ProjectStatus:
 
     path: str
     template: str | None = None
+    name: str | None = None
     current: str | None = None
     newest: str | None = None
     error: str | None = None
@@ -58,11 +65,13 @@ def check_projects(
 def _check_one(
     path: Path, template: str | None, ref: str | None, offers: dict[str, dict[Version, str]]
 ) -> ProjectStatus:
-    if not path.is_dir():
-        raise RefusedError(f"{path} does not exist or is not a directory.")
+    require_folder(path)
     recorded = read_answers(path)
     if recorded.version is None:
-        raise RefusedError(f"the recorded _commit {recorded.commit!r} is not a template version.")
+        raise RefusedError(
+            f"the recorded _commit {recorded.commit!r} is not a template version;"
+            " set _commit in .copier-answers.yml to the version it was generated from."
+        )
     source = template or recorded.src_path
     if source not in offers:
         if is_default_source(source):
@@ -74,14 +83,23 @@ def _check_one(
     if ref is not None:
         wanted = parse_version(ref)
         if wanted is None or wanted not in versions:
-            raise RefusedError(f"{ref} is not a version of template {source}.")
+            raise RefusedError(
+                f"{ref} is not a version of template {source}; give one of its tags to --ref."
+            )
         newest: Version | None = wanted
     else:
         newest = newest_version(versions)
     if newest is None:
-        raise RefusedError(f"template {source} has no version tags.")
+        raise RefusedError(f"template {source} has no version tags; tag a release of it.")
     shown = BUNDLE_LITERAL if is_default_source(source) else source
-    return ProjectStatus(str(path), shown, str(recorded.version), str(newest))
+    name = recorded.answers.get("project_name")
+    return ProjectStatus(
+        str(path),
+        shown,
+        name=name if isinstance(name, str) else None,
+        current=str(recorded.version),
+        newest=str(newest),
+    )
 
 
 def exit_code(statuses: list[ProjectStatus]) -> int:
@@ -90,14 +108,50 @@ def exit_code(statuses: list[ProjectStatus]) -> int:
     return 2 if "error" in states else 1 if "behind" in states else 0
 
 
-def render_table(statuses: list[ProjectStatus]) -> str:
-    """A plain-text table: project, template version, newest, state."""
-    rows = [("PROJECT", "VERSION", "NEWEST", "STATE")]
+def summary_line(statuses: list[ProjectStatus]) -> str:
+    """One line such as '3 projects: 2 current, 1 behind'."""
+    counts = {state: 0 for state in ("current", "behind", "error")}
     for status in statuses:
-        state = status.state if status.error is None else f"error: {status.error}"
-        rows.append((status.path, status.current or "-", status.newest or "-", state))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
-        for row in rows
-    )
+        counts[status.state] += 1
+    noun = "project" if len(statuses) == 1 else "projects"
+    parts = [
+        f"{count} {state if state != 'error' or count == 1 else 'errors'}"
+        for state, count in counts.items()
+        if count
+    ]
+    return f"{len(statuses)} {noun}: {', '.join(parts)}"
+
+
+def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:
+    """A table (project, template version, newest, state, path) and the summary line."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    styles = {"current": "green", "behind": "yellow", "error": "bold red"}
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for header in ("PROJECT", "VERSION", "NEWEST", "STATE", "PATH"):
+        table.add_column(header, no_wrap=True)
+    for status in statuses:
+        state = f"[{styles[status.state]}]{status.state}[/]"
+        table.add_row(
+            _escape(status.name or Path(status.path).name or status.path),
+            status.current or "-",
+            status.newest or "-",
+            state,
+            _escape(status.path),
+        )
+    # Never wrap: a pipe or a CI log must get whole rows (a terminal gets rich's colours too).
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, color_system="standard" if color else None)
+    console.print(table)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    return "\n".join([*lines, summary_line(statuses)])
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -257,7 +257,11 @@ def check(
 
             typer.echo(json.dumps([status.as_json() for status in statuses], indent=2))
         else:
-            typer.echo(render_table(statuses))
+            typer.echo(render_table(statuses, color=sys.stdout.isatty()))
+            for status in statuses:
+                if status.error is not None:  # the why, one line per project, on stderr
+                    where = "" if status.error.startswith(status.path) else f"{status.path}: "
+                    typer.echo(f"Error: {where}{status.error}", err=True)
     raise typer.Exit(exit_code(statuses))
 
 

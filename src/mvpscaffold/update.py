@@ -27,6 +27,7 @@ from mvpscaffold.versions import (
     newest_version,
     parse_version,
     read_answers,
+    require_folder,
 )
 
 CONFLICT_MARKER = "<<<<<<< "
@@ -65,16 +66,17 @@ def _status(project: Path) -> list[tuple[str, str]]:
 
 def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
     """Refuse a project we could not update safely; return what its answers file recorded."""
-    if not project.is_dir():
-        raise RefusedError(f"{project} does not exist or is not a directory.")
+    require_folder(project)
+    recorded = read_answers(project)
     if not git_ok(["rev-parse", "--show-toplevel"], cwd=project):
         raise RefusedError(
-            f"{project} is not a git repository; updates need git to merge and to undo."
+            f"{project} is not a git repository; updates need git to merge and to undo,"
+            " so commit it first (git init && git add -A && git commit)."
         )
-    recorded = read_answers(project)
     if recorded.version is None:
         raise RefusedError(
-            f"{project}: the recorded _commit {recorded.commit!r} is not a template version."
+            f"{project}: the recorded _commit {recorded.commit!r} is not a template version;"
+            " set _commit in .copier-answers.yml to the version it was generated from."
         )
     if template is not None and not _same_source(template, recorded.src_path):
         raise RefusedError(
@@ -108,17 +110,21 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
         default = ours if is_default_source(recorded.src_path) and ours in versions else None
         target = default or newest_version(versions)
         if target is None:
-            raise RefusedError(f"Template {recorded.src_path} has no version tags to update to.")
+            raise RefusedError(
+                f"Template {recorded.src_path} has no version tags to update to; tag a release."
+            )
     else:
         target = parse_version(to)
         if target is None or target not in versions:
             known = ", ".join(str(v) for v in versions) or "none"
             raise RefusedError(
-                f"{to} is not a version of template {recorded.src_path} (known: {known})."
+                f"{to} is not a version of template {recorded.src_path} (known: {known});"
+                " pass one of those to --to."
             )
     if target < current:
         raise RefusedError(
-            f"The project is on {current}, newer than {target}; downgrades are not supported."
+            f"The project is on {current}, newer than {target}; downgrades are not supported,"
+            f" so pass --to {current} or newer."
         )
     return str(target), versions[target]
 
