@@ -6,7 +6,7 @@ pooled connection waits for a response to finish sending.
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..bootstrap import Container
@@ -41,3 +41,8 @@ def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
 
 
 CurrentAccount = Annotated[Account, Depends(get_current_account)]
+
+# Ids are the database's integer primary keys (32-bit in PostgreSQL): a larger number in a URL is a 422,
+# not an overflow error deep in the driver.
+MAX_RECORD_ID = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]

@@ -11,7 +11,7 @@ from ...domain.accounts import Account
 from ...domain.errors import NotFound, ValidationFailed
 from ...domain.notes import MAX_BODY_LENGTH, MAX_TITLE_LENGTH, check_body, clean_title
 from ...domain.pagination import Cursor, PageRequest
-from ..dependencies import ContainerDep
+from ..dependencies import ContainerDep, RecordId
 from .browser_session import CsrfChecked, SignedInAccount
 from .rendering import field_errors, not_found_page, redirect, render
 
@@ -87,7 +87,7 @@ def create_note(
 @router.post("/notes/{note_id}/delete", dependencies=[CsrfChecked])
 def delete_note(
     request: Request,
-    note_id: int,
+    note_id: RecordId,
     account: SignedInAccount,
     container: ContainerDep,
     cursor: Annotated[str, Form(max_length=200)] = "",
