@@ -165,9 +165,13 @@ class _TolerantLoader(yaml.SafeLoader):
     """SafeLoader that reads unknown tags (copier's !include) as plain values."""
 
 
+def _tag_as_plain_value(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
 _TolerantLoader.add_multi_constructor(
-    "!",
-    lambda loader, suffix, node: (
-        loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
-    ),
+    "!", lambda loader, _suffix, node: _tag_as_plain_value(loader, node)
 )
+# Registered by name too: a plugin that adds `!include` to SafeLoader itself (pytest-copie does)
+# would otherwise win over the multi-constructor above and try to open the file.
+_TolerantLoader.add_constructor("!include", _tag_as_plain_value)
