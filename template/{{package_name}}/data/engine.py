@@ -45,9 +45,11 @@ def build_engine(
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
-            # Recycling avoids firewalls silently dropping idle connections; we skip pre-ping,
-            # which would cost one round trip per checkout under load.
+            # Recycling avoids firewalls silently dropping idle connections. Pre-ping costs one
+            # round trip per checkout, and buys that a database restart or failover between two
+            # requests fails none of them (a pooled connection that died unseen is replaced).
             pool_recycle=1800,
+            pool_pre_ping=True,
             **options,
         )
     if slow_query_ms is not None:

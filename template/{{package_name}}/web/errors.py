@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +33,30 @@ STATUS_BY_DOMAIN_ERROR: dict[type[DomainError], int] = {
 }
 
 logger = get_logger("web.errors")
+
+
+class Problem(BaseModel):
+    """The body of every error answer (RFC 9457 problem details), as documented in the OpenAPI schema."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str | None
+    errors: list[dict[str, Any]] | None = None  # 422: which fields are wrong (loc, msg, type)
+
+
+# Documents every error status of every route at once (and replaces FastAPI's default 422 schema,
+# which is not what `_invalid_request` answers). Inline, so it needs no entry in the components.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "default": {
+        "description": "An error, as problem details (RFC 9457) naming the request id",
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+}
 
 
 def problem(

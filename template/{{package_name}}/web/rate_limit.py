@@ -15,9 +15,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import HTTPException, Request
+
+from .errors import Problem
 
 # Past this many tracked keys, a hit first drops the keys whose windows have expired (bounded memory).
 _SWEEP_ABOVE_KEYS = 10_000
@@ -84,7 +86,10 @@ def rate_limited(action: str) -> Callable[[Request], Awaitable[None]]:
     return check_rate_limit
 
 
-# Documented on the rate-limited routes, so clients and API fuzzers know the answer exists.
-RATE_LIMITED_RESPONSE: dict[int | str, dict[str, object]] = {
-    429: {"description": "Too many attempts from this address; see the Retry-After header."}
+# Documented on the rate-limited routes, so clients know the answer exists and what to do with it.
+RATE_LIMITED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many attempts from this address; wait for the Retry-After header's seconds.",
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
 }
