@@ -37,7 +37,8 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._session.rollback()  # a no-op after commit(); undoes everything otherwise
+        # close() ends the transaction with a rollback (a no-op after commit()) and returns the
+        # connection to the pool; an explicit rollback() first would only add a snapshot restore.
         self._session.close()
 
     def commit(self) -> None:

@@ -36,7 +36,11 @@ BearerToken = Annotated[str, Depends(get_bearer_token)]
 
 
 def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
-    """The account that owns the request's token (sync: it queries the database in a worker thread)."""
+    """The account that owns the request's token (sync: it queries the database in a worker thread).
+
+    For `async def` routes. A sync route that also does database work should take `BearerToken` and
+    call `container.accounts.authenticate(token)` itself: one worker-thread hop instead of two.
+    """
     return container.accounts.authenticate(token)
 
 

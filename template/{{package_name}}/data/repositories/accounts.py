@@ -1,8 +1,9 @@
 """Accounts and API tokens in SQL."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -10,9 +11,17 @@ from ...domain.accounts import Account
 from ...domain.errors import Conflict
 from ..tables import AccountRow, ApiTokenRow
 
+# Every authenticated request runs this: a Core statement built once (see repositories/notes.py).
+_ACCOUNTS, _TOKENS = AccountRow.__table__, ApiTokenRow.__table__
+_ACCOUNT_BY_TOKEN = (
+    select(_ACCOUNTS)
+    .join(_TOKENS, _TOKENS.c.account_id == _ACCOUNTS.c.id)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.expires_at > bindparam("now"))
+)
 
-def to_account(row: AccountRow) -> Account:
-    """Copy a row into the domain entity."""
+
+def to_account(row: AccountRow | Row[Any]) -> Account:
+    """Copy a row (ORM or Core) into the domain entity."""
     return Account(
         id=row.id,
         email=row.email,
@@ -92,11 +101,7 @@ class SqlTokenRepository:
 
     def find_account(self, token_hash: str, now: datetime) -> Account | None:
         """Return the owner of an unexpired token, in one query."""
-        row = self._session.scalars(
-            select(AccountRow)
-            .join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
-            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.expires_at > now)
-        ).first()
+        row = self._session.execute(_ACCOUNT_BY_TOKEN, {"token_hash": token_hash, "now": now}).first()
         return to_account(row) if row else None
 
     def delete(self, token_hash: str) -> None:
