@@ -15,8 +15,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 def build_engine(
     database_url: str,
     *,
-    pool_size: int = 10,
-    max_overflow: int = 30,
+    pool_size: int = 5,
+    max_overflow: int = 10,
     pool_timeout: float = 10.0,
     slow_query_ms: float | None = None,
     echo: bool = False,
