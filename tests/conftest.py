@@ -114,6 +114,12 @@ def redis_url() -> str:
     return os.environ.get("MVPSCAFFOLD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+@pytest.fixture(autouse=True)
+def _no_user_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own ~/.config/mvpscaffold/defaults.yml must not change test results."""
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", os.devnull)
+
+
 @pytest.fixture
 def unique_name() -> Iterator[str]:
     """A name no other test run uses (database names, key prefixes)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import signal
 import sys
 from collections.abc import Iterator
@@ -15,13 +14,13 @@ import typer
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.interrupts import signals_interrupt
+from mvpscaffold.presets import defaults_file_hint
 
 app = typer.Typer(
     name="mvpscaffold",
     help="Generate and update well-structured Python monoliths from a copier template.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -85,8 +84,10 @@ def _show_version(value: bool) -> None:
 
 @app.callback(
     epilog=(
-        "Example: mvpscaffold new my-app --defaults  |  Exit codes: 0 done, 1 see the command,"
-        " 2 bad input or refused, 3 git/copier failed, 130 interrupted."
+        "Example: mvpscaffold new my-app --defaults  |  Exit codes: 0 done; 1 new: created but"
+        " --install's checks failed, update: conflicts to resolve, check: a project is behind;"
+        " 2 bad input or refused, nothing changed; 3 git or copier failed, nothing changed;"
+        " 130 interrupted, nothing changed (see README.md, Exit codes)."
     )
 )
 def root(
@@ -100,11 +101,24 @@ def root(
     """Generate and update well-structured Python monoliths from a copier template."""
 
 
+NEW_HELP = (
+    "Create a new project in DEST: ask the template's questions, render it, commit it.\n\n"
+    "Your own defaults, answers your agency always gives (author_name, author_email, license,"
+    f" ci, ...), go in {defaults_file_hint()} as a YAML mapping such as 'license: Apache-2.0',"
+    " or in the file the MVPSCAFFOLD_CONFIG environment variable names. They are shown as the"
+    " defaults of the questions and used by --defaults; --data-file and --set win over them."
+    "\n\nExit codes: 0 created; 1 created, but --install's make install or make check failed;"
+    " 2 bad input, nothing written; 3 git or copier failed, nothing written; 130 interrupted."
+)
+
+
 @app.command(
+    help=NEW_HELP,
     epilog=(
         "Examples: mvpscaffold new my-app  |  mvpscaffold new my-app --defaults"
         " --set database=postgresql  |  mvpscaffold new client-x --data-file agency.yml --no-git"
-    )
+        "  |  mvpscaffold new my-app --defaults --install"
+    ),
 )
 def new(
     dest: Annotated[
@@ -112,7 +126,10 @@ def new(
         typer.Argument(help="Folder to create (new, or existing and empty).", show_default=False),
     ],
     defaults: Annotated[
-        bool, typer.Option("--defaults", help="Use default answers; ask nothing.")
+        bool,
+        typer.Option(
+            "--defaults", help="Use default answers (yours, then the template's); ask nothing."
+        ),
     ] = False,
     data_file: Annotated[
         Path | None,
@@ -140,9 +157,12 @@ def new(
     no_git: Annotated[
         bool, typer.Option("--no-git", help="Skip git init and the first commit.")
     ] = False,
+    install: Annotated[
+        bool,
+        typer.Option("--install", help="Then run make install and make check in the new project."),
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Create a new project in DEST: ask the template's questions, render it, commit it."""
     with reported_errors():
         from mvpscaffold.generate import NewRequest, generate
 
@@ -161,17 +181,14 @@ def new(
         if not quiet:
             for note in result.notes:
                 typer.echo(f"Note: {note}", err=True)
-            committed = ", first commit made" if result.committed else ""
-            typer.echo(
-                f"Created {result.project_name} in {result.destination}"
-                f" ({result.files} files{committed}).\n\nNext steps:\n  cd {shlex.quote(str(dest))}"
-            )
-            if (result.destination / "Makefile").is_file():
-                typer.echo(
-                    "  make install   # create .venv and install\n"
-                    "  make run       # start the app\n"
-                    "  make check     # lint, types, tests"
-                )
+        if install:
+            from mvpscaffold.install import install_and_check
+
+            install_and_check(result.destination, show_progress=not quiet)
+        if not quiet:
+            from mvpscaffold.summary import print_created
+
+            print_created(result, dest_arg=dest, installed=install)
 
 
 # --- update and check (owned by the versions & update work; logic in update.py and check.py) ---
@@ -219,8 +236,12 @@ def update(
     """Bring a generated project to a newer template version, keeping your edits (3-way merge).
 
     Recorded answers are reused; only questions new in the target version are asked (in a
-    terminal; otherwise, or with --defaults, they take their defaults). Exit 0 when the merge is
-    clean, 1 when conflicts (marked inline in the files) need resolving, 2 when refused.
+    terminal; otherwise, or with --defaults, they take their defaults).
+
+    Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) need resolving;
+    2 refused (not a project, not git, uncommitted changes, unknown or older version), nothing
+    changed; 3 git or copier failed, project back at its last commit; 130 interrupted, project
+    back at its last commit.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
         from mvpscaffold.update import render_summary, update_project
@@ -247,7 +268,14 @@ def check(
     ref: RefOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show each project's template version and the newest; exit 1 if any is behind, 2 on error."""
+    """Show each project's template version and the newest; exit 1 if any is behind, 2 on error.
+
+    A table (project, version, newest, state, path) and a summary line on stdout, one line per
+    path that could not be checked on stderr; --json prints the same as JSON for dashboards.
+
+    Exit codes: 0 every project is current; 1 at least one is behind; 2 at least one path could
+    not be checked (missing, not a project, corrupt answers, unknown --ref); 130 interrupted.
+    """
     with reported_errors():
         from mvpscaffold.check import check_projects, exit_code, render_table
 

@@ -35,3 +35,9 @@ class Interrupted(MvpScaffoldError):
     """The user pressed Ctrl-C or the process got SIGTERM; partial work was removed."""
 
     exit_code = 130
+
+
+class ChecksFailed(MvpScaffoldError):
+    """The project was created completely, but its own `make install` or `make check` failed."""
+
+    exit_code = 1

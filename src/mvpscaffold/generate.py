@@ -8,6 +8,7 @@ from pathlib import Path
 from mvpscaffold.answers import Question, check_given, parse_assignment, problem, resolve
 from mvpscaffold.errors import UserInputError
 from mvpscaffold.gitutil import git_config
+from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import default_template
 
 # The generator's own checkout (when run from source): never render into it.
@@ -38,6 +39,7 @@ class NewResult:
     files: int
     committed: bool
     notes: tuple[str, ...]
+    answers: dict[str, object]  # what was chosen, secret answers left out
 
 
 def generate(request: NewRequest) -> NewResult:
@@ -57,17 +59,20 @@ def generate(request: NewRequest) -> NewResult:
     vcs_ref = request.ref or default_ref
     check_destination(request.dest, _forbidden_roots(src))
     given = _given_answers(request)
+    user_file, user_raw = read_user_defaults()
     spec = load_spec(src, vcs_ref)
     questions = spec.questions
+    user_defaults = check_user_defaults(questions, user_file, user_raw)
     configured = (git_config("user.name"), git_config("user.email"))
-    identity = _git_identity(questions, *configured)
+    # The user's own defaults file was written on purpose: it wins over git's identity.
+    defaults = {**_git_identity(questions, *configured), **user_defaults}
     if ask:
         from mvpscaffold.prompts import ask_all
 
         preset = check_given(questions, given)
-        answers = resolve(questions, ask_all(questions, preset, identity))
+        answers = resolve(questions, ask_all(questions, preset, defaults))
     else:
-        answers = resolve(questions, given, identity)
+        answers = resolve(questions, given, defaults)
     result = render_project(
         src=src,
         vcs_ref=spec.vcs_ref if request.template else vcs_ref,
@@ -81,7 +86,9 @@ def generate(request: NewRequest) -> NewResult:
         ),
     )
     name = str(answers.get("project_name") or request.dest.name)
-    return NewResult(name, result.destination, result.files, result.committed, result.notes)
+    secret = {question.name for question in questions if question.secret}
+    shown = {key: value for key, value in answers.items() if key not in secret}
+    return NewResult(name, result.destination, result.files, result.committed, result.notes, shown)
 
 
 def _given_answers(request: NewRequest) -> dict[str, object]:

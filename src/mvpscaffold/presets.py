@@ -1,0 +1,85 @@
+"""The user's own default answers: answers an agency always gives (author, license, CI, ...).
+
+One YAML mapping per user, at platformdirs' user_config_dir('mvpscaffold')/defaults.yml, or the
+file the MVPSCAFFOLD_CONFIG environment variable names. Its answers replace the template's
+defaults (shown as the defaults of the questions, used by --defaults); --data-file and --set win
+over them. Precedence: --set > --data-file > this file > git identity > the template's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from mvpscaffold.answers import Question, check_given
+from mvpscaffold.errors import UserInputError
+
+CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
+FILE_NAME = "defaults.yml"
+
+
+def defaults_path() -> Path:
+    """Where the user's defaults live: $MVPSCAFFOLD_CONFIG, else the user's config folder."""
+    override = os.environ.get(CONFIG_ENV)
+    return Path(override).expanduser() if override else default_location()
+
+
+def default_location() -> Path:
+    """The defaults file in this user's configuration folder (platformdirs decides per OS)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("mvpscaffold")) / FILE_NAME
+
+
+def defaults_file_hint() -> str:
+    """Where the defaults file is by default, for help texts ('~' for the home folder)."""
+    path, home = str(default_location()), str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+
+
+def read_user_defaults() -> tuple[Path, dict[str, object]]:
+    """Read the defaults file (raw values; absent: none); refuse one that is not a YAML mapping."""
+    path = defaults_path()
+    if not path.exists():
+        if os.environ.get(CONFIG_ENV):  # named on purpose: a typo must not be silently ignored
+            raise UserInputError(
+                f"{CONFIG_ENV} names {path}, which does not exist; create it or unset {CONFIG_ENV}."
+            )
+        return path, {}
+    if path.is_dir():
+        raise UserInputError(
+            f"Your defaults file {path} is a folder; make it a YAML file of answers."
+        )
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise UserInputError(f"Your defaults file {path} is not valid YAML{at}; fix it.") from None
+    except OSError as error:
+        raise UserInputError(
+            f"Cannot read your defaults file {path} ({error.strerror}); fix its permissions."
+        ) from None
+    if data is None:
+        return path, {}
+    if not isinstance(data, dict):
+        raise UserInputError(
+            f"Your defaults file {path} must be a YAML mapping such as 'license: MIT', "
+            f"not a {type(data).__name__}."
+        )
+    return path, {str(key): value for key, value in data.items()}
+
+
+def check_user_defaults(
+    questions: tuple[Question, ...], path: Path, raw: Mapping[str, object]
+) -> dict[str, object]:
+    """Type and validate the defaults against the template's questions, naming the file."""
+    try:
+        return check_given(questions, raw)
+    except UserInputError as error:
+        raise UserInputError(
+            f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
+        ) from None

@@ -1,0 +1,87 @@
+"""What `mvpscaffold new` tells its user afterwards: the layout, the answers, the next steps.
+
+rich is imported here only, when there is something to print, so `new --quiet` never loads it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mvpscaffold.generate import NewResult
+
+MAKE_STEPS = (
+    ("install", "create .venv and install"),
+    ("run", "start the app"),
+    ("check", "lint, types, tests"),
+)
+
+
+def top_level(project: Path) -> tuple[list[str], list[str]]:
+    """The project's top-level entries ('name/' for folders, folders first), without .git.
+
+    Returned as (visible, hidden): dot-files are listed on one line, after the layout.
+    """
+    entries = [entry for entry in project.iterdir() if entry.name != ".git"]
+    entries.sort(key=lambda entry: (not entry.is_dir(), entry.name.lower()))
+    names = [f"{entry.name}/" if entry.is_dir() else entry.name for entry in entries]
+    return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".")]
+
+
+def next_steps(dest_arg: Path, project: Path, installed: bool) -> list[tuple[str, str]]:
+    """(command, why) lines: cd into the project, then its make targets when it has a Makefile."""
+    steps = [(f"cd {shlex.quote(str(dest_arg))}", "")]
+    if (project / "Makefile").is_file():
+        steps += [
+            (f"make {target}", why)
+            for target, why in MAKE_STEPS
+            if not (installed and target != "run")
+        ]
+    return steps
+
+
+def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None:
+    """Print what was created: a short tree of the top level, the answers chosen, next steps.
+
+    `dest_arg` is the destination as the user typed it (for the `cd` line).
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    console = Console(highlight=False, soft_wrap=True)
+    committed = ", first commit made" if result.committed else ""
+    checked = ", installed and checked" if installed else ""
+    console.print(
+        f"Created {result.project_name} in {result.destination}"
+        f" ({result.files} files{committed}{checked}).",
+        markup=False,
+    )
+    project, answers = result.destination, result.answers
+    visible, hidden = top_level(project)
+    tree = Tree(f"[bold]{escape(project.name)}/[/]")
+    for entry in visible:
+        tree.add(f"[blue]{escape(entry)}[/]" if entry.endswith("/") else escape(entry))
+    if hidden:
+        tree.add(f"[dim]{escape(', '.join(hidden))}[/]")
+    console.print()
+    console.print(tree)
+    if answers:
+        width = max(len(key) for key in answers)
+        console.print("\n[bold]Answers:[/]")
+        for key, value in answers.items():
+            console.print(f"  [cyan]{escape(key.ljust(width))}[/]  {escape(_shown(value))}")
+    console.print("\n[bold]Next steps:[/]")
+    steps = next_steps(dest_arg, project, installed)
+    width = max(len(command) for command, _why in steps)
+    for command, why in steps:
+        comment = f"  [dim]# {escape(why)}[/]" if why else ""
+        console.print(f"  {escape(command.ljust(width) if why else command)}{comment}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

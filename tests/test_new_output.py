@@ -1,0 +1,162 @@
+"""What `new` prints (layout, answers, next steps), `new --install`, help and shell completion."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import TINY_QUESTIONS, git, make_template, run_cli
+
+TINY_FILES = {
+    "README.md.jinja": "# {{ project_name }} ({{ flavour }})\n",
+    "{{package_name}}/__init__.py.jinja": '"""{{ project_name }}."""\n',
+    "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+    ".gitignore": "make-ran.log\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        monkeypatch.setenv(f"{key}_NAME", "Test")
+        monkeypatch.setenv(f"{key}_EMAIL", "test@example.com")
+
+
+def _template_with_makefile(root: Path, install: str, check: str) -> Path:
+    makefile = f"install:\n\t{install}\n\ncheck:\n\t{check}\n\nrun:\n\t@echo run\n"
+    return make_template(root, files={**TINY_FILES, "Makefile": makefile})
+
+
+def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
+    result = run_cli(["new", "shop", "--defaults", "--set", "project_name=Café"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Created Café in ")
+    layout = out.split("\n\n")[1].splitlines()
+    assert layout[0] == "shop/"
+    assert any(line.endswith(" cafe/") for line in layout)  # the package folder
+    assert any(line.endswith(" pyproject.toml") for line in layout)
+    assert ".copier-answers.yml" in layout[-1]  # dot-files summed up on the last line
+    assert "project_name    Café" in out and "database        sqlite" in out
+    assert "error_tracking  no" in out
+    steps = out.split("Next steps:\n")[1].splitlines()
+    assert steps[0] == "  cd shop"
+    assert [line.split()[:2] for line in steps[1:]] == [
+        ["make", "install"], ["make", "run"], ["make", "check"],
+    ]  # fmt: skip
+
+
+def test_secret_answers_are_not_printed(tmp_path: Path) -> None:
+    questions = {**TINY_QUESTIONS, "api_token": {"type": "str", "secret": True, "default": "s3"}}
+    template = make_template(tmp_path / "tpl", questions=questions)
+    result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "api_token" not in result.stdout and "s3" not in result.stdout
+
+
+def test_install_runs_make_install_then_make_check(tmp_path: Path) -> None:
+    template = _template_with_makefile(
+        tmp_path / "tpl", "@echo install >> make-ran.log", "@echo check >> make-ran.log"
+    )
+
+    result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install"],
+                     cwd=tmp_path)  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "make-ran.log").read_text() == "install\ncheck\n"
+    assert "installed and checked" in result.stdout
+    assert "make run" in result.stdout and "make install" not in result.stdout  # already done
+    assert "make check" in result.stderr and "done" in result.stderr  # progress, per step
+
+
+def test_failing_check_keeps_the_complete_project_and_says_so(tmp_path: Path) -> None:
+    template = _template_with_makefile(
+        tmp_path / "tpl", "@echo installed", "@echo 'E501 line too long' && exit 2"
+    )
+
+    result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install", "-q"],
+                     cwd=tmp_path)  # fmt: skip
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert "is complete and nothing was removed, but `make check` failed (exit 2" in lines[0]
+    assert "make check` to see why" in lines[0]
+    log = Path(lines[0].split("output in ")[1].split(")")[0])
+    assert "E501 line too long" in log.read_text()
+    log.unlink()
+    assert (tmp_path / "o" / "README.md").is_file()
+    assert git(["status", "--porcelain"], tmp_path / "o") == ""  # committed, nothing half-done
+
+
+def test_failing_install_stops_before_check(tmp_path: Path) -> None:
+    template = _template_with_makefile(tmp_path / "tpl", "@exit 3", "@echo check > checked")
+    result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install", "-q"],
+                     cwd=tmp_path)  # fmt: skip
+    assert result.exit_code == 1
+    assert "`make install` failed (exit 2" in result.stderr  # make's own code for a failed rule
+    assert not (tmp_path / "o" / "checked").exists()
+    Path(result.stderr.split("output in ")[1].split(")")[0]).unlink()
+
+
+def test_install_without_a_makefile_says_the_project_is_complete(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tpl")
+    result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install"],
+                     cwd=tmp_path)  # fmt: skip
+    assert result.exit_code == 1
+    assert "is complete, but it has no Makefile" in result.stderr
+    assert (tmp_path / "o" / "README.md").is_file()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_during_install_keeps_the_project_and_stops_make(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    template = _template_with_makefile(
+        tmp_path / "tpl", "@touch installing && sleep 30 && touch installed", "@true"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mvpscaffold", "new", "o", "--template", str(template),
+         "--defaults", "--install", "-q"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=os.environ,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "o" / "installing").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+
+    process.send_signal(sig)
+    _out, err = process.communicate(timeout=15)
+
+    assert process.returncode == 130, err
+    assert "Interrupted during `make install`" in err and "is complete" in err
+    assert (tmp_path / "o" / "README.md").is_file()
+    time.sleep(0.5)
+    assert not (tmp_path / "o" / "installed").exists()  # make's sleep was stopped too
+
+
+@pytest.mark.parametrize("command", [[], ["new"], ["update"], ["check"]])
+def test_every_command_has_help_with_an_example_and_exit_codes(command: list[str]) -> None:
+    result = run_cli([*command, "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "Example" in text and f"mvpscaffold {' '.join(command)}".strip() in text
+    assert "Exit codes" in text and "130" in text
+
+
+def test_shell_completion_is_enabled() -> None:
+    assert "--install-completion" in run_cli(["--help"]).stdout
+    done = subprocess.run(
+        [sys.executable, "-c", "from mvpscaffold.cli import main; main()"],
+        env={**os.environ, "_MVPSCAFFOLD_COMPLETE": "complete_bash",
+             "COMP_WORDS": "mvpscaffold ch", "COMP_CWORD": "1"},
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.stdout.split() == ["check"], done.stdout + done.stderr
