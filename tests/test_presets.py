@@ -12,7 +12,7 @@ import yaml
 from helpers import make_template, read_answers, run_cli, snapshot
 
 AGENCY = {
-    "author_name": "Acme Agency",
+    "author_name": "Agência Açaí",
     "author_email": "dev@acme.example",
     "license": "Apache-2.0",
     "ci": "gitlab",
@@ -48,7 +48,7 @@ def test_defaults_file_answers_what_the_agency_always_gives(
     answers = read_answers(tmp_path / "client")
     assert {key: answers[key] for key in AGENCY} == AGENCY  # over git's identity too
     assert answers["database"] == "sqlite"  # the template's default for the rest
-    assert "Acme Agency" in (tmp_path / "client" / "LICENSE").read_text(encoding="utf-8")
+    assert "Agência Açaí" in (tmp_path / "client" / "LICENSE").read_text(encoding="utf-8")
 
 
 def test_data_file_and_set_win_over_the_defaults_file(
@@ -66,7 +66,7 @@ def test_data_file_and_set_win_over_the_defaults_file(
     answers = read_answers(tmp_path / "client")
     assert answers["ci"] == "none"  # --set > --data-file
     assert answers["license"] == "MIT"  # --data-file > defaults file
-    assert answers["author_name"] == "Acme Agency"  # defaults file > git identity
+    assert answers["author_name"] == "Agência Açaí"  # defaults file > git identity
 
 
 def test_default_location_is_the_user_config_folder(
