@@ -38,8 +38,10 @@ def render(
 ) -> Response:
     """Render a page with what every page needs: the account, the app's name and this browser's CSRF token."""
     container: Container = request.app.state.container
-    browser_id = request.cookies.get(CSRF_COOKIE)
-    fresh_browser_id = new_browser_id() if not browser_id else None
+    browser_id = request.cookies.get(CSRF_COOKIE) or ""
+    first_visit = not browser_id
+    if first_visit:
+        browser_id = new_browser_id()
     response = TEMPLATES.TemplateResponse(
         request,
         template,
@@ -49,12 +51,12 @@ def render(
             "app_title": request.app.title,
             "version": __version__,
             "csrf_field": CSRF_FIELD,
-            "csrf_token": sign_browser_id(container, browser_id or fresh_browser_id or ""),
+            "csrf_token": sign_browser_id(container, browser_id),
         },
         status_code=status_code,
     )
-    if fresh_browser_id is not None:
-        set_browser_id_cookie(response, container, fresh_browser_id)
+    if first_visit:
+        set_browser_id_cookie(response, container, browser_id)
     # Pages hold a CSRF token and often private notes: never keep them in a shared or back-button cache.
     response.headers["Cache-Control"] = "no-store"
     return response
