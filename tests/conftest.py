@@ -54,7 +54,7 @@ def _build_app_venv(venv: Path, scratch: Path) -> None:
     )
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    # [browser]: Playwright, so the generated projects' browser test runs wherever Chromium is installed.
+    # [browser]: Playwright, so generated projects' browser tests run wherever Chromium is.
     subprocess.run([*pip, "install", f"{project}[dev,browser]"], check=True)
     subprocess.run([*pip, "uninstall", "-y", "shared-env-probe"], check=True)
 
