@@ -1,6 +1,7 @@
 """What `mvpscaffold new` tells its user afterwards: the layout, the answers, the next steps.
 
-rich is imported here only, when there is something to print, so `new --quiet` never loads it.
+rich is imported inside the function, only when there is something to print: `new --quiet` never
+loads it (nor do check --json and update).
 """
 
 from __future__ import annotations
