@@ -160,3 +160,18 @@ def test_shell_completion_is_enabled() -> None:
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert done.stdout.split() == ["check"], done.stdout + done.stderr
+
+
+def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
+    """rich costs ~30 ms to import: only output that needs it may load it."""
+    probe = (
+        "import atexit, sys; atexit.register(lambda: print('rich' in sys.modules));"
+        " from mvpscaffold.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "new", str(tmp_path / "p"), "--defaults", "--quiet",
+         "--no-git"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"
