@@ -1,0 +1,132 @@
+"""Generator speed: `mvpscaffold new --defaults`, `update` with nothing to do, and zero-to-green.
+
+    python benchmarks/generator.py                  # median of 5, plus one zero-to-green run
+    python benchmarks/generator.py --runs 3 --skip-zero-to-green
+
+Zero-to-green is what a new user waits for: `new`, then `make install` (the project's own .venv,
+from a warm package cache) and `make check` passing. It prints the figures and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+TARGETS_S = {"new_defaults_median": 1.0, "zero_to_green": 30.0}
+
+
+def timed(command: list[str], cwd: Path | None = None) -> float:
+    """Run a command that must succeed; return its wall-clock seconds."""
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    return elapsed
+
+
+def cli(*args: str) -> list[str]:
+    """The mvpscaffold command of this interpreter (a venv with mvpscaffold installed)."""
+    return [sys.executable, "-m", "mvpscaffold", *args]
+
+
+def measure_new(work: Path, runs: int) -> list[float]:
+    """`new --defaults` into a fresh folder, `runs` times (git init and first commit included)."""
+    return [timed(cli("new", str(work / f"new-{run}"), "--defaults", "-q")) for run in range(runs)]
+
+
+def measure_update(project: Path, runs: int) -> list[float]:
+    """`update` on a project already on the newest template: the check users run most."""
+    return [timed(cli("update", str(project))) for _ in range(runs)]
+
+
+def measure_zero_to_green(work: Path) -> dict[str, float]:
+    """new, make install, make check in a fresh project; seconds per step and in total."""
+    project = work / "zero-to-green"
+    env_free = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    steps = {"new": timed(cli("new", str(project), "--defaults", "-q"))}
+    for target in ("install", "check"):
+        began = time.perf_counter()
+        done = subprocess.run(
+            ["make", target], cwd=project, env=env_free, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"make {target} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        steps[f"make_{target}"] = time.perf_counter() - began
+    steps["total"] = sum(steps.values())
+    return {name: round(seconds, 2) for name, seconds in steps.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print, write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--runs", type=int, default=5, help="runs of new and update (median reported)"
+    )
+    parser.add_argument("--skip-zero-to-green", action="store_true")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parser.add_argument(
+        "--output", type=Path, default=BENCH_DIR / "results" / f"generator-{stamp}.json"
+    )
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="mvpscaffold-gen-bench-"))
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_before": list(os.getloadavg()),
+        "cpus": os.cpu_count(),
+    }
+    try:
+        new = measure_new(work, args.runs)
+        update = measure_update(work / "new-0", args.runs)
+        report["new_defaults_s"] = {
+            "median": round(statistics.median(new), 3),
+            "runs": [round(s, 3) for s in new],
+        }
+        report["update_unchanged_s"] = {
+            "median": round(statistics.median(update), 3),
+            "runs": [round(s, 3) for s in update],
+        }
+        if not args.skip_zero_to_green:
+            report["zero_to_green_s"] = measure_zero_to_green(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report["load_average_after"] = list(os.getloadavg())
+    report["targets_s"] = TARGETS_S
+    print(
+        f"new --defaults      median {report['new_defaults_s']['median']:.2f} s of {args.runs}"
+        " (target < 1 s)"
+    )
+    print(
+        f"update (no change)  median {report['update_unchanged_s']['median']:.2f} s of {args.runs}"
+    )
+    if "zero_to_green_s" in report:
+        steps = report["zero_to_green_s"]
+        print(
+            f"zero-to-green       {steps['total']:.1f} s (new {steps['new']:.1f}, make install "
+            f"{steps['make_install']:.1f}, make check {steps['make_check']:.1f}; target < 30 s)"
+        )
+    print(
+        f"load average before {report['load_average_before'][0]:.2f},"
+        f" after {report['load_average_after'][0]:.2f}"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"JSON written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
