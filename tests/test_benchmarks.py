@@ -1,0 +1,53 @@
+"""The benchmark harness works end to end (tiny load, no figures judged: CI machines vary)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, REPO_ROOT
+
+WRK_FIELDS = {"requests", "duration_s", "requests_per_s", "latency_ms", "errors", "non_2xx"}
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_load_benchmark_produces_its_json(
+    app_venv: Path, tmp_path: Path, postgres_admin_url: str, redis_url: str
+) -> None:
+    if shutil.which("wrk") is None:
+        message = "wrk is not installed (apt-get install wrk)"
+        if IN_CI:
+            pytest.fail(f"{message}; .ci/run installs it")
+        pytest.skip(message)
+    output = tmp_path / "load.json"
+    env = {
+        **os.environ,
+        "MVPSCAFFOLD_BENCH_POSTGRES": postgres_admin_url,
+        "MVPSCAFFOLD_BENCH_REDIS": redis_url,
+    }
+    command = [
+        sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), "--duration", "2",
+        "--connections", "50", "--venv", str(app_venv), "--skip-install", "--output", str(output),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    report = json.loads(output.read_text())
+    assert set(report["apps"]) == {"ping", "sqlite", "postgresql-redis"}
+    for name, app in report["apps"].items():
+        assert WRK_FIELDS <= app["wrk"].keys(), name
+        assert {"p50", "p95", "p99"} <= app["wrk"]["latency_ms"].keys(), name
+        assert {"connect", "read", "write", "timeout"} <= app["wrk"]["errors"].keys(), name
+        assert app["wrk"]["requests"] > 0, name
+        assert app["memory"]["peak_rss_per_worker_mib"] > 0, name
+    for name in ("sqlite", "postgresql-redis"):
+        assert report["apps"][name]["ratio_to_ping"] is not None
+        assert set(report["apps"][name]["targets_met"]) >= {"no_timeouts", "p99_within_1s"}
+    assert "requests/s" in done.stdout and "vs ping" in done.stdout
