@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import IN_CI, REPO_ROOT
+from conftest import IN_CI, REPO_ROOT
 
 WRK_FIELDS = {"requests", "duration_s", "requests_per_s", "latency_ms", "errors", "non_2xx"}
 

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.conftest import IN_CI, REPO_ROOT
+from conftest import IN_CI, REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
