@@ -79,7 +79,7 @@ function done(summary, latency, requests)
     '{"loadtest": {"requests": %d, "duration_s": %.3f, "requests_per_s": %.1f, ' ..
     '"latency_ms": {"p50": %.2f, "p95": %.2f, "p99": %.2f, "max": %.2f, "mean": %.2f}, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d, "status_4xx_5xx": %d}, ' ..
-    '"non_2xx": %d, "statuses": {%s}}}\n',
+    '"non_2xx": %d, "statuses": { %s }}}\n',
     summary.requests, seconds, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
     latency.max / 1000, latency.mean / 1000,
