@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from app_server import app_env, run_in_app_venv, serve
 from conftest import IN_CI, REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,12 +45,6 @@ SAMPLE_NOTES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _sync_playwright() -> Any:
     """Playwright's sync API, or a skip (a failure in CI) naming what to install."""
     reason = ""
@@ -78,66 +69,15 @@ def running_app(copie: Any, app_venv: Path, tmp_path: Path) -> Iterator[str]:
     result = copie.copy(extra_answers={"project_name": "Notebook"})
     assert result.exception is None, result.exception
     project = Path(result.project_dir)
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
-        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
-        "JOBS_IMMEDIATE": "true",  # the welcome e-mail is printed in-process: no worker to start
-        "PASSWORD_HASH_TIME_COST": "1",
-        "PASSWORD_HASH_MEMORY_COST": "1024",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("VIRTUAL_ENV", None)
-    bin_dir = app_venv / "bin"
-    migrate = subprocess.run(
-        [str(bin_dir / "alembic"), "upgrade", "head"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    # JOBS_IMMEDIATE (set by app_env): the welcome e-mail is sent in-process, no worker to start.
+    env = app_env(
+        app_venv,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"),
     )
-    assert migrate.returncode == 0, migrate.stderr[-4000:]
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            str(bin_dir / "uvicorn"),
-            "notebook.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=project,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_alive(base_url, server, tmp_path / "server.log")
+    run_in_app_venv(project, app_venv, env, "alembic", "upgrade", "head")
+    with serve(project, "notebook", app_venv, env) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
-
-
-def _wait_until_alive(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"the app exited:\n{log.read_text()[-4000:]}"
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"the app did not answer within 60 s:\n{log.read_text()[-4000:]}")
 
 
 def test_pages_work_in_a_real_browser(running_app: str, tmp_path: Path) -> None:
