@@ -21,8 +21,9 @@ class SqlUnitOfWork:
     tokens: SqlTokenRepository
     notes: SqlNoteRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only
 
     def __enter__(self) -> Self:
         self._session = self._session_factory()
@@ -43,6 +44,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         """Make the changes durable."""
+        if self._read_only:
+            raise RuntimeError("A read-only unit of work cannot commit; open it without read_only=True.")
         self._session.commit()
 
 
@@ -53,6 +56,17 @@ class SqlUnitOfWorkFactory:
         # expire_on_commit=False: entities are copied out before commit anyway, and this avoids
         # a reload query per attribute if anyone reads a row after commit.
         self._session_factory = sessionmaker(engine, expire_on_commit=False)
+        # Reads need no transaction: in autocommit mode the driver sends no BEGIN before the first
+        # statement and no ROLLBACK when the connection goes back to the pool, two round trips of
+        # the three or four a read costs. SQLite's driver begins transactions only before writes,
+        # so its reads are already free of them (and switching modes there costs a PRAGMA).
+        if engine.dialect.name == "sqlite":
+            self._read_only_session_factory = self._session_factory
+        else:
+            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._read_only_session_factory = sessionmaker(autocommit, expire_on_commit=False)
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only:
+            return SqlUnitOfWork(self._read_only_session_factory, read_only=True)
         return SqlUnitOfWork(self._session_factory)

@@ -6,13 +6,21 @@ from datetime import UTC, datetime, timedelta
 from ..domain.accounts import Account, check_password_rules, normalize_email
 from ..domain.errors import AuthenticationFailed, ValidationFailed
 from .passwords import PasswordHasher
-from .ports import Clock, EmailMessage, EmailSender, JobQueue, UnitOfWorkFactory
+from .ports import Clock, EmailMessage, EmailSender, JobQueue, UnitOfWork, UnitOfWorkFactory
 from .tokens import hash_token, new_token
 
 
 def utc_now() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def account_for_token(uow: UnitOfWork, token: str, now: datetime) -> Account:
+    """Return the owner of a valid token within the caller's unit of work; AuthenticationFailed otherwise."""
+    account = uow.tokens.find_account(hash_token(token), now)
+    if account is None:
+        raise AuthenticationFailed("The token is missing, unknown or expired.")
+    return account
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ class AccountService:
             email = normalize_email(email)
         except ValidationFailed:  # a malformed address cannot have an account
             email = ""
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             account = uow.accounts.get_by_email(email) if email else None
         if not self._hasher.verify(account.password_hash if account else None, password):
             raise AuthenticationFailed("The e-mail address or the password is wrong.")
@@ -78,11 +86,8 @@ class AccountService:
 
     def authenticate(self, token: str) -> Account:
         """Return the owner of a valid token; AuthenticationFailed when unknown or expired."""
-        with self._uow_factory() as uow:
-            account = uow.tokens.find_account(hash_token(token), self._clock())
-        if account is None:
-            raise AuthenticationFailed("The token is missing, unknown or expired.")
-        return account
+        with self._uow_factory(read_only=True) as uow:
+            return account_for_token(uow, token, self._clock())
 
     def log_out(self, token: str) -> None:
         """Revoke the token; later requests with it get AuthenticationFailed."""
@@ -115,5 +120,5 @@ def list_accounts_awaiting_welcome_email(
     uow_factory: UnitOfWorkFactory, created_after: datetime, created_before: datetime, limit: int
 ) -> list[int]:
     """Return ids of accounts created in the window that never got their welcome e-mail, oldest first."""
-    with uow_factory() as uow:
+    with uow_factory(read_only=True) as uow:
         return uow.accounts.list_awaiting_welcome_email(created_after, created_before, limit)

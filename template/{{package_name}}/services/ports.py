@@ -125,5 +125,15 @@ class UnitOfWork(Protocol):
         """Make the changes durable."""
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work per use-case call."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """Return a new unit of work; `read_only=True` for use cases that only read.
+
+        A read-only unit of work is cheaper (no transaction to begin and roll back: each statement
+        sees the latest committed data) and its `commit()` raises.
+        """
+
+
 Clock = Callable[[], datetime]

@@ -38,8 +38,9 @@ BearerToken = Annotated[str, Depends(get_bearer_token)]
 def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
     """The account that owns the request's token (sync: it queries the database in a worker thread).
 
-    For `async def` routes. A sync route that also does database work should take `BearerToken` and
-    call `container.accounts.authenticate(token)` itself: one worker-thread hop instead of two.
+    For `async def` routes. A route that also does database work should take `BearerToken` and pass
+    `AccessToken(token)` to a use case that checks it in its own unit of work (see `NoteService`):
+    one transaction and one worker-thread hop instead of two of each.
     """
     return container.accounts.authenticate(token)
 
