@@ -20,7 +20,7 @@ AGENCY = {
 
 
 @pytest.fixture(autouse=True)
-def _no_git_identity(
+def _a_git_identity_to_override(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A git identity that the defaults file must win over."""
