@@ -5,6 +5,7 @@ import sys
 from typing import Any, Literal
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict
 
 LogFormat = Literal["console", "json"]
@@ -24,7 +25,11 @@ def configure_logging(
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+        # Plain tracebacks: structlog's default uses rich when it is installed (pip-audit brings it),
+        # which prints every frame's local variables and takes seconds.
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stdout.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
 
     def add_static_fields(_logger: Any, _method: str, event: EventDict) -> EventDict:
@@ -38,8 +43,11 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_static_fields,
     ]
+    # Tracebacks never carry the frames' local variables: they hold passwords and tokens.
     exception_formatter: list[structlog.types.Processor] = (
-        [structlog.processors.dict_tracebacks] if log_format == "json" else []
+        [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))]
+        if log_format == "json"
+        else []
     )
     structlog.configure(
         processors=[*shared, structlog.processors.StackInfoRenderer(), *exception_formatter, renderer],
