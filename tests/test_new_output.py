@@ -175,3 +175,26 @@ def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == "False\n"
+
+
+def test_rendering_spawns_no_git_process_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """copier asks git about core.fileMode after every file it writes; a new project skips that."""
+    commands: list[list[str]] = []
+    popen_init = subprocess.Popen.__init__
+
+    def recording_init(
+        self: subprocess.Popen[bytes], args: list[str], *rest: object, **options: object
+    ) -> None:
+        commands.append([str(arg) for arg in args])
+        popen_init(self, args, *rest, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", recording_init)
+    result = run_cli(["new", "shop", "--defaults", "--quiet"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert not [command for command in commands if "core.fileMode" in command]
+    assert len(commands) < 40, commands  # about 110 files are written
+    modes = git(["ls-files", "--stage", "docker/entrypoint.sh"], cwd=tmp_path / "shop")
+    assert modes.startswith("100755 ")  # the executable bit still reaches the first commit
