@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -288,8 +289,10 @@ def test_a_database_outage_is_a_503_and_the_app_recovers_without_restart(
         assert statuses == [200, 200, 200]
         assert requests.get(f"{base_url}/readyz", timeout=10).status_code == 200
 
-        # A restart between two requests: the pooled connection died unseen.
+        # A restart between two requests: the pooled connections died unseen. They sat idle longer
+        # than the app's PING_AFTER_IDLE_S, so each is pinged, found dead and replaced.
         private_postgres.stop()
+        time.sleep(1.2)
         private_postgres.start()
         statuses = [
             requests.get(f"{base_url}/api/notes", headers=headers, timeout=10).status_code
