@@ -51,6 +51,7 @@ PLACEHOLDERS = {
     "correct horse battery": "the test suite's password",
     "short": "a test's too-short password",
     "pw-never-logged-7f3a9c": "the password the security tests look for in the logs",
+    "pw-in-a-local-variable": "the local variable a logged traceback must leave out",
     "loadtest-password": "the load-test accounts' password (seeding refuses production)",
 }
 SECRET_ASSIGNMENT = re.compile(
