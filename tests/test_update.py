@@ -380,3 +380,16 @@ def test_update_and_check_a_project_with_spaces_and_non_ascii_in_its_path(
     assert checked.exit_code == 0, checked.output
     row = checked.stdout.splitlines()[2]
     assert row.startswith("Café Ünïcode") and row.endswith(str(project))
+
+
+def test_a_file_the_template_removed_is_kept_when_the_owner_edited_it(project: Path) -> None:
+    obsolete = project / "app" / "obsolete.py"
+    obsolete.write_text("OLD = True\n\n\ndef still_used() -> bool:\n    return OLD\n")
+    _commit_all(project)
+
+    report = update_project(project, to="2.0.0")
+
+    assert obsolete.read_text().endswith("return OLD\n")  # the owner's work is still there
+    assert report.kept == ["app/obsolete.py"] and "app/obsolete.py" not in report.deleted
+    assert "kept (1): app/obsolete.py" in render_summary(report)
+    assert "no longer in the template" in render_summary(report)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from copier import run_update
+from copier import run_copy, run_update
 from copier.errors import CopierError
 
 from mvpscaffold import __version__
@@ -46,6 +46,7 @@ class UpdateReport:
     added: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     conflicted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
     unchanged: int = 0
 
     def as_json(self) -> dict[str, object]:
@@ -156,10 +157,12 @@ def update_project(
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
             copy = clone / project.relative_to(top)
             _run_copier(copy, tag, ask=False, unsafe=unsafe)
+            report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
             _fill_report(report, copy)
         return report
     with _rollback_on_failure(project):
         _run_copier(project, tag, ask=ask, unsafe=unsafe)
+        report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
     _fill_report(report, project)
     return report
 
@@ -178,6 +181,62 @@ def _run_copier(project: Path, tag: str, *, ask: bool, unsafe: bool) -> None:
         )
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
+
+
+def _restore_edited_removals(
+    project: Path, recorded: RecordedTemplate, *, unsafe: bool
+) -> list[str]:
+    """Put back the files the new version dropped but the owner had edited; return their paths.
+
+    copier deletes every file the template no longer has, edits and all, from the working tree
+    only; a deletion already staged was deliberate (a migration's `git mv`) and stays. A file
+    counts as the owner's when its committed content differs from what the old version renders
+    for it (or the old version cannot be rendered to tell).
+    """
+    deleted = [path for code, path in _status(project) if code == " D"]
+    if not deleted:
+        return []
+    top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+    prefix = project.relative_to(top)
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-old-") as tmp:
+        old = Path(tmp) / "old"
+        rendered = _render_recorded_version(recorded, old, unsafe=unsafe)
+        kept = [
+            path
+            for path in deleted
+            if not rendered
+            or _blob_id(top, old / Path(path).relative_to(prefix))
+            != git(["rev-parse", f"HEAD:{path}"], cwd=top).strip()
+        ]
+    if kept:
+        git(["checkout", "HEAD", "--", *kept], cwd=top)
+    return sorted(kept)
+
+
+def _render_recorded_version(recorded: RecordedTemplate, dest: Path, *, unsafe: bool) -> bool:
+    """Render the version and answers the project records into `dest`; False if that fails."""
+    data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
+    try:
+        run_copy(
+            recorded.src_path,
+            dest,
+            data=data,
+            vcs_ref=recorded.commit,
+            defaults=True,
+            quiet=True,
+            unsafe=unsafe,
+            skip_tasks=True,
+        )
+    except (CopierError, OSError, ValueError):
+        return False
+    return True
+
+
+def _blob_id(top: Path, path: Path) -> str | None:
+    """git's blob id of a file outside the repository, or None when there is no such file."""
+    if not path.is_file():
+        return None
+    return git(["hash-object", "--", str(path)], cwd=top).strip()
 
 
 @contextmanager
@@ -249,9 +308,15 @@ def render_summary(report: UpdateReport) -> str:
         ("added", report.added),
         ("deleted", report.deleted),
         ("CONFLICTED", report.conflicted),
+        ("kept", report.kept),
     ):
         if paths:
             lines.append(f"  {title} ({len(paths)}): " + ", ".join(paths))
+    if report.kept:
+        lines.append(
+            "  (kept: no longer in the template, but edited by you, so left in place;"
+            " delete them yourself if you no longer need them)"
+        )
     lines.append(f"  unchanged: {report.unchanged} files")
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
