@@ -1,6 +1,6 @@
 """The one place where errors become HTTP responses: problem details (RFC 9457) with the request id."""
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -110,16 +110,29 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
     )
 
 
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled_error", error_type=type(error).__name__)
-    return problem(request, 500, "Something went wrong on our side; the request id helps us find it.")
+def _unexpected_error_handler(
+    headers: Mapping[str, str],
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """The 500 handler. Starlette runs it outside all of our middleware, so it adds their headers itself."""
+
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled_error", error_type=type(error).__name__)
+        request_id = current_request_id()
+        return problem(
+            request,
+            500,
+            "Something went wrong on our side; the request id helps us find it.",
+            headers={**headers, "X-Request-ID": request_id} if request_id else headers,
+        )
+
+    return unexpected_error
 
 
-def register_error_handlers(app: FastAPI) -> None:
-    """Install the mapping on the app."""
+def register_error_handlers(app: FastAPI, *, unexpected_error_headers: Mapping[str, str]) -> None:
+    """Install the mapping on the app; `unexpected_error_headers` go on the 500 answer."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for database_error in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(database_error, _database_unavailable)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(Exception, _unexpected_error_handler(unexpected_error_headers))

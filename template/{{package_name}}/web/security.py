@@ -23,6 +23,21 @@ DEFAULT_CONTENT_SECURITY_POLICY = (
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
 
+def baseline_security_headers(*, hsts: bool, content_security_policy: str | None) -> dict[str, str]:
+    """The headers every response carries (`SecurityHeadersMiddleware`, and the 500 answer outside it)."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if hsts:
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    if content_security_policy:
+        headers["Content-Security-Policy"] = content_security_policy
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Adds the baseline security headers to every response that does not set them itself.
 
@@ -40,15 +55,8 @@ class SecurityHeadersMiddleware:
     ) -> None:
         self.app = app
         self.csp_exempt_paths = frozenset(csp_exempt_paths)
-        headers = {
-            b"x-content-type-options": b"nosniff",
-            b"x-frame-options": b"DENY",
-            b"referrer-policy": b"strict-origin-when-cross-origin",
-            b"cross-origin-opener-policy": b"same-origin",
-        }
-        if hsts:
-            headers[b"strict-transport-security"] = STRICT_TRANSPORT_SECURITY.encode()
-        self.headers = headers
+        headers = baseline_security_headers(hsts=hsts, content_security_policy=None)
+        self.headers = {name.lower().encode(): value.encode() for name, value in headers.items()}
         self.csp = (b"content-security-policy", content_security_policy.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
