@@ -11,7 +11,7 @@ from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
 from mvpscaffold import update as update_module
-from mvpscaffold.errors import Interrupted, RefusedError, ToolError
+from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.update import render_summary, update_project
 
 __all__ = ["isolated_home"]
@@ -393,3 +393,31 @@ def test_a_file_the_template_removed_is_kept_when_the_owner_edited_it(project: P
     assert report.kept == ["app/obsolete.py"] and "app/obsolete.py" not in report.deleted
     assert "kept (1): app/obsolete.py" in render_summary(report)
     assert "no longer in the template" in render_summary(report)
+
+
+def test_a_question_new_in_the_version_takes_the_users_default(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presets = tmp_path / "defaults.yml"
+    presets.write_text("metrics: true\nproject_name: Not Ours\n")
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+
+    update_project(project, to="2.0.0", defaults=True)
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["metrics"] is True  # new in 2.0.0: the agency's default, not the template's
+    assert answers["project_name"] == "Demo"  # answered when generated: never replaced
+    assert "METRICS = True" in (project / "app" / "settings.py").read_text()
+
+
+def test_a_defaults_file_that_does_not_fit_the_new_version_is_refused_before_any_change(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presets = tmp_path / "defaults.yml"
+    presets.write_text("metrics: sometimes\n")
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+    before = _worktree(snapshot(project))
+
+    with pytest.raises(UserInputError, match="defaults file"):
+        update_project(project, to="2.0.0")
+    assert _worktree(snapshot(project)) == before

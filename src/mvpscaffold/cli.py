@@ -236,7 +236,8 @@ def update(
     """Bring a generated project to a newer template version, keeping your edits (3-way merge).
 
     Recorded answers are reused; only questions new in the target version are asked (in a
-    terminal; otherwise, or with --defaults, they take their defaults).
+    terminal; otherwise, or with --defaults, they take their defaults: yours from the defaults
+    file first, then the template's). A file the template dropped stays if you edited it.
 
     Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) need resolving;
     2 refused (not a project, not git, uncommitted changes, unknown or older version), nothing

@@ -20,6 +20,7 @@ from copier.errors import CopierError
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.versions import (
     RecordedTemplate,
@@ -149,6 +150,7 @@ def update_project(
         return report
     ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
+    user_defaults = _user_defaults_for(recorded.src_path, tag)
     if pretend:
         # Update a throw-away clone: the real project is never opened for writing.
         top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
@@ -156,22 +158,38 @@ def update_project(
             clone = Path(tmp) / top.name
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
             copy = clone / project.relative_to(top)
-            _run_copier(copy, tag, ask=False, unsafe=unsafe)
+            _run_copier(copy, tag, ask=False, unsafe=unsafe, user_defaults=user_defaults)
             report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
             _fill_report(report, copy)
         return report
     with _rollback_on_failure(project):
-        _run_copier(project, tag, ask=ask, unsafe=unsafe)
+        _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
         report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
     _fill_report(report, project)
     return report
 
 
-def _run_copier(project: Path, tag: str, *, ask: bool, unsafe: bool) -> None:
+def _user_defaults_for(src: str, tag: str) -> dict[str, object]:
+    """The user's defaults file, checked against the target version, for the questions new in it.
+
+    The project's recorded answers win over it: only a question the project never answered takes it.
+    """
+    path, raw = read_user_defaults()
+    if not raw:
+        return {}
+    from mvpscaffold.spec import load_spec
+
+    return check_user_defaults(load_spec(src, tag).questions, path, raw)
+
+
+def _run_copier(
+    project: Path, tag: str, *, ask: bool, unsafe: bool, user_defaults: dict[str, object]
+) -> None:
     try:
         run_update(
             project,
             vcs_ref=tag,
+            user_defaults=user_defaults,
             conflict="inline",
             overwrite=True,
             unsafe=unsafe,
