@@ -395,12 +395,17 @@ def test_a_file_the_template_removed_is_kept_when_the_owner_edited_it(project: P
     assert "no longer in the template" in render_summary(report)
 
 
+def _use_defaults_file(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give the user a defaults file (the agency presets) with this content."""
+    presets = tmp_path / "defaults.yml"
+    presets.write_text(text)
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+
+
 def test_a_question_new_in_the_version_takes_the_users_default(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    presets = tmp_path / "defaults.yml"
-    presets.write_text("metrics: true\nproject_name: Not Ours\n")
-    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+    _use_defaults_file("metrics: true\nproject_name: Not Ours\n", tmp_path, monkeypatch)
 
     update_project(project, to="2.0.0", defaults=True)
 
@@ -413,9 +418,7 @@ def test_a_question_new_in_the_version_takes_the_users_default(
 def test_a_defaults_file_that_does_not_fit_the_new_version_is_refused_before_any_change(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    presets = tmp_path / "defaults.yml"
-    presets.write_text("metrics: sometimes\n")
-    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+    _use_defaults_file("metrics: sometimes\n", tmp_path, monkeypatch)
     before = _worktree(snapshot(project))
 
     with pytest.raises(UserInputError, match="defaults file"):
