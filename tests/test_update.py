@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
-from mvpscaffold import update as update_module
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.update import render_summary, update_project
 
@@ -109,7 +111,7 @@ def test_failure_during_update_restores_the_project(
         (project / "stray.txt").write_text("left behind")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(update_module, "run_update", half_written)
+    monkeypatch.setattr(copier, "run_update", half_written)
     with pytest.raises(ToolError, match="back at its last commit"):
         update_project(project, to="2.0.0")
     assert run(project, "git", "status", "--porcelain") == ""
@@ -125,7 +127,7 @@ def test_interrupt_during_update_restores_the_project(
         (project / "new_dir" / "x.py").write_text("")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(update_module, "run_update", interrupted)
+    monkeypatch.setattr(copier, "run_update", interrupted)
     with pytest.raises(Interrupted) as caught:
         update_project(project, to="2.0.0")
     assert caught.value.exit_code == 130
@@ -424,3 +426,17 @@ def test_a_defaults_file_that_does_not_fit_the_new_version_is_refused_before_any
     with pytest.raises(UserInputError, match="defaults file"):
         update_project(project, to="2.0.0")
     assert _worktree(snapshot(project)) == before
+
+
+def test_an_update_with_nothing_to_do_does_not_import_copier(project: Path) -> None:
+    """copier takes ~0.5 s to import; checking a project that is current must not pay for it."""
+    probe = (
+        "import sys, pathlib; from mvpscaffold.update import update_project; "
+        f"update_project(pathlib.Path({str(project)!r}), to='1.0.0'); "
+        "print('copier' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"

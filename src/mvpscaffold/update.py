@@ -14,9 +14,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from copier import run_copy, run_update
-from copier.errors import CopierError
-
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.gitutil import git, git_ok
@@ -185,6 +182,11 @@ def _user_defaults_for(src: str, tag: str) -> dict[str, object]:
 def _run_copier(
     project: Path, tag: str, *, ask: bool, unsafe: bool, user_defaults: dict[str, object]
 ) -> None:
+    # Imported here, not at the top: copier takes ~0.5 s to import, and an update that has nothing
+    # to do or refuses (a dirty tree, an unknown version) never needs it.
+    from copier import run_update
+    from copier.errors import CopierError
+
     try:
         run_update(
             project,
@@ -233,6 +235,9 @@ def _restore_edited_removals(
 
 def _render_recorded_version(recorded: RecordedTemplate, dest: Path, *, unsafe: bool) -> bool:
     """Render the version and answers the project records into `dest`; False if that fails."""
+    from copier import run_copy
+    from copier.errors import CopierError
+
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
     try:
         run_copy(
