@@ -19,7 +19,14 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     **{path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))},
     "sqlite-redis-noci": {
-        "project_name": "Side Project",
+        # Free text near the longest accepted (200 characters) must not break the line length.
+        "project_name": "Side Project: Walkers, Sitters & Owners' Weekend Plans, All Over Europe",
+        "project_slug": "side-project",
+        "description": (
+            "Matches dog walkers and pet sitters with owners who travel at the weekend, books and"
+            " pays for the visits, and keeps every owner's notes about their pets' habits in one"
+            " place, all across Europe."
+        ),
         "database": "sqlite",
         "jobs": "redis",
         "ci": "none",
@@ -49,9 +56,9 @@ def test_renders_without_template_leftovers(copie: Any, answers: dict[str, Any])
 def test_answers_shape_the_project(copie: Any, answers: dict[str, Any]) -> None:
     project = render(copie, answers)
     recorded = (project / ".copier-answers.yml").read_text()
-    package = answers.get("package_name") or (
-        re.sub(r"[^a-z0-9]+", "_", answers.get("project_name", "My App").lower()).strip("_")
-    )
+    named_after = answers.get("project_slug") or answers.get("project_name", "My App")
+    derived = re.sub(r"[^a-z0-9]+", "_", named_after.lower()).strip("_")
+    package = answers.get("package_name") or derived
     assert (project / package / "__init__.py").is_file()
     pyproject = (project / "pyproject.toml").read_text()
     assert ("psycopg" in pyproject) == (answers.get("database") == "postgresql")
