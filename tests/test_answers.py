@@ -129,7 +129,7 @@ def test_good_slugs_pass(value: str) -> None:
     assert problem(PACKAGE, derive_package_name(value)) is None
 
 
-@pytest.mark.parametrize("email", ["nope", "a@b", "a b@c.de", "a@b@c.de", 'a"b@c.de'])
+@pytest.mark.parametrize("email", ["nope", "a@b", "a b@c.de", "a@b@c.de", 'a"b@c.de', "a\\b@c.de"])
 def test_bad_emails(email: str) -> None:
     assert problem(Question("author_email"), email) is not None
 
@@ -138,9 +138,15 @@ def test_good_email() -> None:
     assert problem(Question("author_email"), "ana@example.co.uk") is None
 
 
-@pytest.mark.parametrize("name", ["", "   ", "a\nb", 'say "hi"', "x" * 201])
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "x" * 201])
 def test_bad_project_names(name: str) -> None:
     assert problem(Question("project_name"), name) is not None
+
+
+@pytest.mark.parametrize("name", ['Say "Hi"', "O'Neil & Sons", "C:\\Apps", "x" * 200])
+def test_quotes_backslashes_and_200_characters_are_fine_in_free_text(name: str) -> None:
+    assert problem(Question("project_name"), name) is None
+    assert problem(Question("description"), name) is None
 
 
 def test_choice_outside_the_list() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,14 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
     **{path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))},
     "sqlite-redis-noci": {
-        # Free text near the longest accepted (200 characters) must not break the line length.
-        "project_name": "Side Project: Walkers, Sitters & Owners' Weekend Plans, All Over Europe",
+        # Free text near the longest accepted (200 characters), with quotes and a backslash, must
+        # come out as valid TOML, Python (as ruff formats it) and .env lines of any length.
+        "project_name": 'Side Project: "Walkers & Sitters", Owners\' Weekend Plans, All Europe',
         "project_slug": "side-project",
+        "author_name": 'Ana "Dogs" O\'Neil',
         "description": (
-            "Matches dog walkers and pet sitters with owners who travel at the weekend, books and"
-            " pays for the visits, and keeps every owner's notes about their pets' habits in one"
+            'Matches "dog walkers" and pet sitters with owners who travel at the weekend, books'
+            " and pays for the visits, and keeps every owner's notes (in C:\\Pets too) in one"
             " place, all across Europe."
         ),
         "database": "sqlite",
@@ -71,6 +75,34 @@ def test_answers_shape_the_project(copie: Any, answers: dict[str, Any]) -> None:
     for key in ("database", "jobs", "ci", "license"):
         if key in answers:
             assert f"{key}: {answers[key]}" in recorded
+
+
+def test_free_text_comes_back_unchanged_from_every_file_it_is_written_to(
+    copie: Any, app_venv: Path
+) -> None:
+    answers = ANSWER_SETS["sqlite-redis-noci"]
+    name, description = answers["project_name"], answers["description"]
+    project = render(copie, answers)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert pyproject["description"] == description
+    assert pyproject["authors"][0]["name"] == answers["author_name"]
+    module = ast.parse((project / "side_project" / "__init__.py").read_text())
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in module.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert (constants["PROJECT_NAME"], constants["DESCRIPTION"]) == (name, description)
+    docstring = ast.get_docstring(module) or ""
+    assert " ".join(docstring.split()) == f"{name}: {description}"
+    read_env = "import sys, dotenv; print(dotenv.dotenv_values(sys.argv[1])['EMAIL_FROM'])"
+    env_file = str(project / ".env.example")
+    done = subprocess.run(
+        [str(app_venv / "bin" / "python"), "-c", read_env, env_file],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout == f"{name} <no-reply@example.com>\n"
 
 
 def check_env(

@@ -132,21 +132,23 @@ def problem(question: Question, value: object) -> str | None:
 
 
 def text_problem(name: str, value: str) -> str | None:
-    """Rules for free text written into TOML/YAML/Markdown files of the generated project."""
+    """Rules for free text written into the project's files (the template escapes quotes there)."""
     if name == "project_name" and not value.strip():
         return "The project name must not be empty; give one such as 'My App'."
     if any(unicodedata.category(char) == "Cc" for char in value):
         return f"{name} must not contain control characters such as newlines or tabs."
-    if '"' in value or "\\" in value:
-        return f"{name} must not contain double quotes or backslashes."
     if len(value) > MAX_TEXT_LENGTH:
         return f"{name} is {len(value)} characters long; keep it under {MAX_TEXT_LENGTH}."
     return None
 
 
 def email_problem(value: str) -> str | None:
-    """Rules for the author's e-mail address (same pattern as the template's validator)."""
-    if text_problem("author_email", value) or not EMAIL_PATTERN.fullmatch(value):
+    """Rules for the author's e-mail address (same pattern as the template's validator).
+
+    Quotes and backslashes, legal in a quoted local part that nobody uses, are refused too.
+    """
+    unusual = '"' in value or "\\" in value
+    if unusual or text_problem("author_email", value) or not EMAIL_PATTERN.fullmatch(value):
         return f"author_email must look like name@example.com (got {value!r})."
     return None
 
