@@ -10,6 +10,7 @@ from mvpscaffold.errors import UserInputError
 from mvpscaffold.gitutil import git_config
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import default_template
+from mvpscaffold.yamlfiles import read_yaml_mapping
 
 # The generator's own checkout (when run from source): never render into it.
 GENERATOR_ROOT = Path(__file__).resolve().parents[2]
@@ -102,24 +103,10 @@ def _given_answers(request: NewRequest) -> dict[str, object]:
 
 def read_data_file(path: Path) -> dict[str, object]:
     """Read a YAML mapping of answers; keys starting with '_' (copier metadata) are ignored."""
-    import yaml
-
     if not path.is_file():
         raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        where = getattr(error, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise UserInputError(f"Data file {path} is not valid YAML{at}; fix it and retry.") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UserInputError(
-            f"Data file {path} must be a YAML mapping such as 'project_name: My App', "
-            f"not a {type(data).__name__}."
-        )
-    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+    data = read_yaml_mapping(path, "Data file", "project_name: My App", "fix it and retry")
+    return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
 def _git_identity(

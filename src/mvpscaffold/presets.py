@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mvpscaffold.answers import Question, check_given
 from mvpscaffold.errors import UserInputError
+from mvpscaffold.yamlfiles import read_yaml_mapping
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
 FILE_NAME = "defaults.yml"
@@ -51,26 +52,7 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
         raise UserInputError(
             f"Your defaults file {path} is a folder; make it a YAML file of answers."
         )
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        where = getattr(error, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise UserInputError(f"Your defaults file {path} is not valid YAML{at}; fix it.") from None
-    except OSError as error:
-        raise UserInputError(
-            f"Cannot read your defaults file {path} ({error.strerror}); fix its permissions."
-        ) from None
-    if data is None:
-        return path, {}
-    if not isinstance(data, dict):
-        raise UserInputError(
-            f"Your defaults file {path} must be a YAML mapping such as 'license: MIT', "
-            f"not a {type(data).__name__}."
-        )
-    return path, {str(key): value for key, value in data.items()}
+    return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
 
 
 def check_user_defaults(
