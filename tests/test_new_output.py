@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_QUESTIONS, git, make_template, run_cli
+from helpers import TINY_QUESTIONS, git, make_template, read_answers, run_cli
 
 TINY_FILES = {
     "README.md.jinja": "# {{ project_name }} ({{ flavour }})\n",
@@ -198,3 +198,71 @@ def test_rendering_spawns_no_git_process_per_file(
     assert len(commands) < 40, commands  # about 110 files are written
     modes = git(["ls-files", "--stage", "docker/entrypoint.sh"], cwd=tmp_path / "shop")
     assert modes.startswith("100755 ")  # the executable bit still reaches the first commit
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under root (outside .git) with its content and mode."""
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mode)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def _copier_alone(src: str, ref: str | None, answers: dict[str, object], dest: Path) -> None:
+    import copier
+
+    copier.run_copy(src, dest, data=answers, vcs_ref=ref, defaults=True, quiet=True)
+
+
+YIELD_QUESTIONS = {**TINY_QUESTIONS, "plugins": {"type": "yaml", "default": ["alpha", "beta"]}}
+YIELD_PART = "{% yield plugin from plugins %}{{ plugin }}{% endyield %}"
+YIELD_FILES = {
+    **TINY_FILES,
+    # A path with copier's yield tag, then plain and templated paths after it: the yield state
+    # of one path must not leak into the next.
+    f"plugins/{YIELD_PART}/plugin.toml.jinja": 'name = "{{ plugin }}"\n',
+    "plugins/README.md": "One folder per plugin.\n",
+    "plugins/{{ flavour }}.txt": "flavour\n",
+    "docs/{% if loud %}loud.md{% endif %}": "loud\n",
+}
+
+
+def test_new_renders_what_copier_alone_renders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our Worker's shortcuts (plain path parts, the answers-file path) change no byte or mode."""
+    from jinja2 import Environment
+
+    compiles = 0
+    compile_template = Environment.compile
+
+    def counting_compile(self: Environment, *args: object, **kwargs: object) -> object:
+        nonlocal compiles
+        compiles += 1
+        return compile_template(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Environment, "compile", counting_compile)
+    result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git"], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert compiles < 400  # each of ~270 paths compiled part by part, plus the files: ~870
+
+    monkeypatch.setattr(Environment, "compile", compile_template)
+    from mvpscaffold.source import default_template
+
+    answers = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
+    _copier_alone(*default_template(), answers, tmp_path / "copier")
+    assert _tree(tmp_path / "ours") == _tree(tmp_path / "copier")
+
+    template = make_template(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
+    result = run_cli(
+        ["new", "yours", "--template", str(template), "--defaults", "--quiet", "--no-git"],
+        cwd=tmp_path,
+    )
+    assert result.exit_code == 0, result.output
+    yours = {k: v for k, v in read_answers(tmp_path / "yours").items() if not k.startswith("_")}
+    _copier_alone(str(template), None, yours, tmp_path / "copier-yours")
+    rendered = _tree(tmp_path / "yours")
+    assert rendered == _tree(tmp_path / "copier-yours")
+    assert rendered["plugins/beta/plugin.toml"][0] == b'name = "beta"\n'
+    assert {"plugins/README.md", "plugins/plain.txt"} <= rendered.keys()

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.gitutil import git
@@ -23,6 +23,7 @@ from mvpscaffold.interrupts import signals_interrupt
 
 if TYPE_CHECKING:
     import copier
+    import jinja2
 
 COMMIT_MESSAGE = "Initial commit from mvpscaffold"
 
@@ -142,20 +143,58 @@ def _copy(
 
 
 def _new_project_worker_class() -> type[copier.Worker]:
-    """copier's Worker, minus one `git config` process per rendered file (~0.3 s of a `new`).
+    """copier's Worker, minus work that cannot change what a new project receives.
 
-    After writing each file, copier 9.19+ asks git whether the destination ignores file modes
-    (`core.fileMode=false`) and, if so, copies the executable bit into the index entry of that
-    file when it is tracked. Our staging folder is new, so no rendered file is tracked anywhere
-    and the answer cannot change what is written: the first commit records the modes on disk.
+    - After writing each file, copier 9.19+ starts `git config` to ask whether the destination
+      ignores file modes and, if so, copies the executable bit into the index entry of that file
+      when it is tracked. Our staging folder is new, so no rendered file is tracked anywhere: the
+      first commit records the modes on disk. (One git process per file, ~0.3 s of a `new`.)
+    - copier compiles every part of every path as a Jinja template (`my_app`, `tests`, ...) and
+      renders the answers-file path again for each of them: ~800 compiles for ~100 files. A part
+      with no Jinja syntax renders to itself, and the answers are final once files are written, so
+      both are skipped when the template adds no Jinja extension that could rewrite plain text.
     """
     from copier import Worker
+    from copier._jinja_ext import get_yield_context
 
     class NewProjectWorker(Worker):
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             return None
 
+        def _render_template(self) -> None:
+            self._fixed_answers_relpath: Path | None = self.answers_relpath
+            try:
+                super()._render_template()
+            finally:
+                self._fixed_answers_relpath = None
+
+        @property
+        def answers_relpath(self) -> Path:
+            fixed = getattr(self, "_fixed_answers_relpath", None)
+            return fixed if fixed is not None else super().answers_relpath
+
+        def _render_string(self, string: str, extra_context: dict[str, Any] | None = None) -> str:
+            if not _is_plain_text(string, self.jinja_env) or self.template.jinja_extensions:
+                return super()._render_string(string, extra_context)
+            # What compiling would do: copier's yield tag resets its state for each new string.
+            context = get_yield_context(self.jinja_env)
+            context.yield_name = None
+            context.yield_iterable = None
+            return string
+
     return NewProjectWorker
+
+
+def _is_plain_text(string: str, env: jinja2.Environment) -> bool:
+    """Whether Jinja would render `string` unchanged: one line, no tag, expression or comment."""
+    markers = (
+        env.block_start_string,
+        env.variable_start_string,
+        env.comment_start_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+    )
+    return "\n" not in string and not any(marker and marker in string for marker in markers)
 
 
 def _commit(project: Path, committer: tuple[str, str]) -> None:
