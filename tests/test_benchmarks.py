@@ -52,3 +52,22 @@ def test_load_benchmark_produces_its_json(
         assert report["apps"][name]["ratio_to_ping"] is not None
         assert set(report["apps"][name]["targets_met"]) >= {"no_timeouts", "p99_within_1s"}
     assert "requests/s" in done.stdout and "vs ping" in done.stdout
+
+
+@pytest.mark.slow
+def test_generator_benchmark_produces_its_json(tmp_path: Path) -> None:
+    output = tmp_path / "generator.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "benchmarks" / "generator.py"), "--runs", "1",
+        "--skip-zero-to-green", "--output", str(output),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    report = json.loads(output.read_text())
+    assert report["new_defaults_s"]["runs"][0] > 0
+    assert report["update_unchanged_s"]["runs"][0] > 0
+    assert report["python_loop_10M_s"] > 0
+    assert report["caller_had_PYTHONDONTWRITEBYTECODE"] is True
+    assert "new --defaults" in done.stdout and "10 M Python additions" in done.stdout
