@@ -8,15 +8,13 @@ Optional: it runs when Playwright and a Chromium are installed, and is skipped (
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
+
+from tests.live_server import serve
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,20 +39,8 @@ def chromium_path() -> str | None:
 @pytest.fixture
 def live_url(app: FastAPI) -> Iterator[str]:
     """Serve the test app on a free local port (a browser needs a real socket, not the TestClient)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the test server stopped while starting"
-        assert time.monotonic() < deadline, "the test server did not start within 10 s"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

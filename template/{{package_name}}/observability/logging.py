@@ -60,7 +60,8 @@ def configure_logging(
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, _add_stdlib_logger_name],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            # Library loggers (huey, uvicorn, SQLAlchemy) log exceptions too: same traceback format as ours.
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *exception_formatter, renderer],
         )
     )
     root = logging.getLogger()
@@ -71,6 +72,25 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.error").addFilter(_skip_logged_errors)
+
+
+_LOGGED = "_traceback_logged"
+
+
+def mark_logged(error: BaseException) -> None:
+    """Note that `error` is in the log with its traceback, so the server does not log it a second time."""
+    setattr(error, _LOGGED, True)
+
+
+def _skip_logged_errors(record: logging.LogRecord) -> bool:
+    """Drop uvicorn's second log of an exception that `mark_logged` says is in the log already.
+
+    uvicorn logs "Exception in ASGI application" for every exception an app lets out; Starlette lets
+    out each one after our 500 handler has logged it with the request id. Unmarked ones still pass.
+    """
+    error = record.exc_info[1] if record.exc_info else None
+    return not getattr(error, _LOGGED, False)
 
 
 def _add_stdlib_logger_name(_logger: Any, _method: str, event: EventDict) -> EventDict:

@@ -21,7 +21,7 @@ from ..domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from ..observability.logging import get_logger
+from ..observability.logging import get_logger, mark_logged
 from ..observability.request_id import current_request_id
 
 STATUS_BY_DOMAIN_ERROR: dict[type[DomainError], int] = {
@@ -117,6 +117,7 @@ def _unexpected_error_handler(
 
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled_error", error_type=type(error).__name__)
+        mark_logged(error)  # Starlette re-raises it to the server, which would log it again
         request_id = current_request_id()
         return problem(
             request,
