@@ -166,7 +166,8 @@ def test_domain_importing_sqlalchemy_fails_make_check(
     module = sorted(p for p in domain.glob("*.py") if p.name != "__init__.py")[0]
     module.write_text(
         module.read_text()
-        + "\n\nimport sqlalchemy  # noqa: E402\n\n\n"
+        + "\n\nimport os  # noqa: E402 (and unused: the lint step, which runs first, fails)\n"
+        + "import sqlalchemy  # noqa: E402\n\n\n"
         + "def leak() -> object:\n"
         + '    """Reach the database from the domain: the boundary under test."""\n'
         + '    return sqlalchemy.text("select 1")\n'
@@ -175,3 +176,5 @@ def test_domain_importing_sqlalchemy_fails_make_check(
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "BROKEN" in output and "sqlalchemy" in output, output[-4000:]
+    # A failing step does not stop the later ones: one run reports both problems.
+    assert "F401" in output, output[-4000:]
