@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
+from mvpscaffold.render import fast_render_worker_class
 from mvpscaffold.update import render_summary, update_project
 
 __all__ = ["isolated_home"]
@@ -111,7 +111,7 @@ def test_failure_during_update_restores_the_project(
         (project / "stray.txt").write_text("left behind")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(copier, "run_update", half_written)
+    monkeypatch.setattr(fast_render_worker_class(), "run_update", half_written)
     with pytest.raises(ToolError, match="back at its last commit"):
         update_project(project, to="2.0.0")
     assert run(project, "git", "status", "--porcelain") == ""
@@ -127,7 +127,7 @@ def test_interrupt_during_update_restores_the_project(
         (project / "new_dir" / "x.py").write_text("")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(copier, "run_update", interrupted)
+    monkeypatch.setattr(fast_render_worker_class(), "run_update", interrupted)
     with pytest.raises(Interrupted) as caught:
         update_project(project, to="2.0.0")
     assert caught.value.exit_code == 130
@@ -440,3 +440,21 @@ def test_an_update_with_nothing_to_do_does_not_import_copier(project: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "False\n"
+
+
+def test_where_git_ignores_file_modes_an_added_executable_bit_still_reaches_the_index(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """copier copies the executable bit into the index when core.fileMode is false (Windows,
+    WSL); asking git for that setting once per render instead of once per file keeps it so."""
+    template = make_template_repo(tmp_path / "tpl", {"1.0.0": {**V1, "template/run.sh": "true\n"}})
+    (template / "template" / "run.sh").chmod(0o755)
+    run(template, "git", "commit", "-qam", "template 2.0.0: run.sh is executable")
+    run(template, "git", "tag", "2.0.0")
+    project = generate(str(template), tmp_path / "proj", "1.0.0")
+    run(project, "git", "config", "core.fileMode", "false")
+    assert run(project, "git", "ls-files", "--stage", "run.sh").startswith("100644 ")
+
+    update_project(project, to="2.0.0")
+
+    assert run(project, "git", "ls-files", "--stage", "run.sh").startswith("100755 ")

@@ -7,6 +7,7 @@ is left exactly as it was.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.gitutil import git
+from mvpscaffold.gitutil import git, git_output
 from mvpscaffold.interrupts import signals_interrupt
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def _copy(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", copier_errors.CopierWarning)
         try:
-            with _new_project_worker_class()(
+            with fast_render_worker_class()(
                 src_path=src,
                 dst_path=staging,
                 data=data,
@@ -142,27 +143,29 @@ def _copy(
     )
 
 
-def _new_project_worker_class() -> type[copier.Worker]:
-    """copier's Worker, minus work that cannot change what a new project receives.
+@functools.cache
+def fast_render_worker_class() -> type[copier.Worker]:
+    """copier's Worker, minus work that cannot change what it renders (`new` and `update`).
 
-    - After writing each file, copier 9.19+ starts `git config` to ask whether the destination
-      ignores file modes and, if so, copies the executable bit into the index entry of that file
-      when it is tracked. Our staging folder is new, so no rendered file is tracked anywhere: the
-      first commit records the modes on disk. (One git process per file, ~0.3 s of a `new`.)
     - copier compiles every part of every path as a Jinja template (`my_app`, `tests`, ...) and
       renders the answers-file path again for each of them: ~800 compiles for ~100 files. A part
-      with no Jinja syntax renders to itself, and the answers are final once files are written, so
-      both are skipped when the template adds no Jinja extension that could rewrite plain text.
+      with no Jinja syntax renders to itself, and the answers are final while files are written,
+      so both are skipped when the template adds no Jinja extension that could rewrite plain text.
+    - After writing each file, copier 9.19+ starts `git config core.fileMode` to learn whether git
+      ignores file modes there (then it copies the executable bit into the index itself). The
+      answer cannot change while one render runs: it is asked once per render, not once per file
+      (~100 git processes, 0.3 s of a `new`, 1.7 s of an update that renders three times).
     """
-    from copier import Worker
+    with warnings.catch_warnings():
+        # copier 9.19 calls Worker internal; these overrides are why pyproject.toml pins 9.19.x.
+        warnings.filterwarnings("ignore", "Importing `Worker`", DeprecationWarning)
+        from copier import Worker
     from copier._jinja_ext import get_yield_context
 
-    class NewProjectWorker(Worker):
-        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
-            return None
-
+    class FastRenderWorker(Worker):
         def _render_template(self) -> None:
             self._fixed_answers_relpath: Path | None = self.answers_relpath
+            self._git_ignores_file_modes: bool | None = None
             try:
                 super()._render_template()
             finally:
@@ -182,7 +185,17 @@ def _new_project_worker_class() -> type[copier.Worker]:
             context.yield_iterable = None
             return string
 
-    return NewProjectWorker
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            if getattr(self, "_git_ignores_file_modes", None) is None:
+                found, value = git_output(
+                    ["config", "--type=bool", "--get", "core.fileMode"],
+                    cwd=self.subproject.local_abspath,
+                )
+                self._git_ignores_file_modes = found and value.strip() == "false"
+            if self._git_ignores_file_modes:
+                super()._sync_git_index_executable_bit(dst_relpath, src_mode)
+
+    return FastRenderWorker
 
 
 def _is_plain_text(string: str, env: jinja2.Environment) -> bool:
