@@ -1,11 +1,13 @@
-"""Generator speed: `mvpscaffold new --defaults`, `update` with nothing to do, and zero-to-green.
+"""Generator speed: `mvpscaffold new --defaults`, `update` (idle and real), zero-to-green.
 
     python benchmarks/generator.py                  # median of 5, plus one zero-to-green run
     python benchmarks/generator.py --runs 3 --skip-zero-to-green
 
 The generator is measured as users install it (README step 1: `pip install .`, not editable: an
 editable install checks the working tree on every run to keep its template bundle fresh), in
-~/.cache/mvpscaffold-bench/generator-venv, refreshed from this checkout on every run.
+~/.cache/mvpscaffold-bench/generator-venv, refreshed from this checkout on every run. A real
+update is timed too: a project made at the oldest release, one owner edit, then `update` to the
+newest version (median of 3).
 
 Zero-to-green is what a new user waits for: `new`, then `make install` (the project's own .venv,
 from a warm package cache) and `make check` passing. `make install` uses uv when it is on PATH and
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,28 @@ def measure_new(work: Path, runs: int) -> list[float]:
 def measure_update(project: Path, runs: int) -> list[float]:
     """`update` on a project already on the newest template: the check users run most."""
     return [timed(cli("update", str(project))) for _ in range(runs)]
+
+
+def oldest_release() -> str:
+    """The first template version in the release map (template-versions.toml)."""
+    with (REPO_ROOT / "template-versions.toml").open("rb") as releases:
+        return next(iter(tomllib.load(releases)["releases"]))
+
+
+def measure_real_update(work: Path, runs: int) -> tuple[str, list[float]]:
+    """`update` from the oldest release to the newest with one owner edit to merge, `runs` times."""
+    oldest = oldest_release()
+    seconds = []
+    for run in range(runs):
+        project = work / f"update-{run}"
+        timed(cli("new", str(project), "--defaults", "-q", "--ref", oldest))
+        readme = project / "README.md"
+        edited = readme.read_text(encoding="utf-8") + "\nOwner's notes.\n"
+        readme.write_text(edited, encoding="utf-8")
+        owner = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"]
+        timed(["git", *owner, "commit", "-qam", "owner edit"], cwd=project)
+        seconds.append(timed(cli("update", str(project)), cwd=project))
+    return oldest, seconds
 
 
 def find_uv() -> str | None:
@@ -169,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             "median": round(statistics.median(update), 3),
             "runs": [round(s, 3) for s in update],
         }
+        oldest, real_update = measure_real_update(work, min(3, args.runs))
+        report["update_from_oldest_s"] = {
+            "from": oldest,
+            "median": round(statistics.median(real_update), 3),
+            "runs": [round(s, 3) for s in real_update],
+        }
         if not args.skip_zero_to_green:
             report["zero_to_green_s"] = {"pip": measure_zero_to_green(work, None)}
             uv = find_uv()
@@ -191,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"update (no change)  median {report['update_unchanged_s']['median']:.2f} s of {args.runs}"
+    )
+    real = report["update_from_oldest_s"]
+    print(
+        f"update from {real['from']}  median {real['median']:.2f} s of {len(real['runs'])}"
+        " (an owner edit merged)"
     )
     for installer, steps in report.get("zero_to_green_s", {}).items():
         print(

@@ -68,6 +68,7 @@ def test_generator_benchmark_produces_its_json(tmp_path: Path) -> None:
     report = json.loads(output.read_text())
     assert report["new_defaults_s"]["runs"][0] > 0
     assert report["update_unchanged_s"]["runs"][0] > 0
+    assert report["update_from_oldest_s"]["runs"][0] > 0
     assert report["python_loop_10M_s"] > 0
     assert report["caller_had_PYTHONDONTWRITEBYTECODE"] is True
     assert "new --defaults" in done.stdout and "10 M Python additions" in done.stdout
