@@ -74,7 +74,9 @@ def install_generator(venv: Path) -> None:
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO_ROOT)], check=True)
+    # Dependencies as pyproject.toml pins them now (an older venv may hold another copier), then
+    # mvpscaffold itself rebuilt from this checkout even when its version number did not change.
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO_ROOT)], check=True)
     refresh = ["install", "-q", "--no-deps", "--force-reinstall", str(REPO_ROOT)]
     subprocess.run([str(python), "-m", "pip", *refresh], check=True)
 
@@ -95,9 +97,10 @@ def measure_update(project: Path, runs: int) -> list[float]:
 
 
 def oldest_release() -> str:
-    """The first template version in the release map (template-versions.toml)."""
+    """The lowest template version in the release map (template-versions.toml)."""
     with (REPO_ROOT / "template-versions.toml").open("rb") as releases:
-        return next(iter(tomllib.load(releases)["releases"]))
+        versions = tomllib.load(releases)["releases"]
+    return min(versions, key=lambda version: tuple(int(part) for part in version.split(".")))
 
 
 def measure_real_update(work: Path, runs: int) -> tuple[str, list[float]]:

@@ -223,6 +223,7 @@ YIELD_FILES = {
     # of one path must not leak into the next.
     f"plugins/{YIELD_PART}/plugin.toml.jinja": 'name = "{{ plugin }}"\n',
     "plugins/README.md": "One folder per plugin.\n",
+    f"reports/{YIELD_PART}.txt.jinja": "report on {{ plugin }}\n",  # the yield in the file's name
     "plugins/{{ flavour }}.txt": "flavour\n",
     "docs/{% if loud %}loud.md{% endif %}": "loud\n",
 }
@@ -265,6 +266,7 @@ def test_new_renders_what_copier_alone_renders(
     rendered = _tree(tmp_path / "yours")
     assert rendered == _tree(tmp_path / "copier-yours")
     assert rendered["plugins/beta/plugin.toml"][0] == b'name = "beta"\n'
+    assert rendered["reports/beta.txt"][0] == b"report on beta\n"
     assert {"plugins/README.md", "plugins/plain.txt"} <= rendered.keys()
 
 
@@ -274,8 +276,9 @@ def test_the_copier_internals_our_worker_overrides_still_exist() -> None:
 
     worker = fast_render_worker_class()
     copier_worker = worker.__mro__[1]
-    overridden = {name for name in vars(worker) if not name.startswith("__")}
-    assert overridden == {
+    ours = {name for name in vars(worker) if not name.startswith("__")}
+    overridden = {
         "_render_template", "_render_string", "_sync_git_index_executable_bit", "answers_relpath"
     }  # fmt: skip
     assert overridden <= set(vars(copier_worker))
+    assert not (ours - overridden) & set(dir(copier_worker))  # our helpers shadow nothing

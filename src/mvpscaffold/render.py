@@ -173,17 +173,23 @@ def fast_render_worker_class() -> type[copier.Worker]:
 
         @property
         def answers_relpath(self) -> Path:
-            fixed = getattr(self, "_fixed_answers_relpath", None)
-            return fixed if fixed is not None else super().answers_relpath
+            fixed: Path | None = getattr(self, "_fixed_answers_relpath", None)
+            if fixed is None:
+                return super().answers_relpath
+            self._reset_yield_state()  # as compiling the answers-file path would
+            return fixed
 
         def _render_string(self, string: str, extra_context: dict[str, Any] | None = None) -> str:
             if not _is_plain_text(string, self.jinja_env) or self.template.jinja_extensions:
                 return super()._render_string(string, extra_context)
-            # What compiling would do: copier's yield tag resets its state for each new string.
+            self._reset_yield_state()  # as compiling the string would
+            return string
+
+        def _reset_yield_state(self) -> None:
+            """Forget the last yield, as copier's yield tag does whenever a template compiles."""
             context = get_yield_context(self.jinja_env)
             context.yield_name = None
             context.yield_iterable = None
-            return string
 
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             if getattr(self, "_git_ignores_file_modes", None) is None:
@@ -200,6 +206,8 @@ def fast_render_worker_class() -> type[copier.Worker]:
 
 def _is_plain_text(string: str, env: jinja2.Environment) -> bool:
     """Whether Jinja would render `string` unchanged: one line, no tag, expression or comment."""
+    if "\n" in string or "\r" in string:  # Jinja normalises line breaks
+        return False
     markers = (
         env.block_start_string,
         env.variable_start_string,
@@ -207,7 +215,7 @@ def _is_plain_text(string: str, env: jinja2.Environment) -> bool:
         env.line_statement_prefix,
         env.line_comment_prefix,
     )
-    return "\n" not in string and not any(marker and marker in string for marker in markers)
+    return not any(marker and marker in string for marker in markers)
 
 
 def _commit(project: Path, committer: tuple[str, str]) -> None:

@@ -23,12 +23,12 @@ def serve(app: FastAPI, start_timeout: float = 10.0) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + start_timeout
-    while not server.started:
-        assert thread.is_alive(), "the test server stopped while starting"
-        assert time.monotonic() < deadline, f"the test server did not start within {start_timeout} s"
-        time.sleep(0.02)
     try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            assert thread.is_alive(), "the test server stopped while starting"
+            assert time.monotonic() < deadline, f"the test server did not start within {start_timeout} s"
+            time.sleep(0.02)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

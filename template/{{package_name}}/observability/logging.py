@@ -1,5 +1,6 @@
 """Structured logging: JSON lines in production, readable lines in development, one setup for all loggers."""
 
+import contextlib
 import logging
 import sys
 from typing import Any, Literal
@@ -80,7 +81,8 @@ _LOGGED = "_traceback_logged"
 
 def mark_logged(error: BaseException) -> None:
     """Note that `error` is in the log with its traceback, so the server does not log it a second time."""
-    setattr(error, _LOGGED, True)
+    with contextlib.suppress(AttributeError):  # a frozen exception (dataclass, attrs) is logged twice
+        setattr(error, _LOGGED, True)
 
 
 def _skip_logged_errors(record: logging.LogRecord) -> bool:

@@ -21,7 +21,7 @@ from ...domain.accounts import Account
 from ...domain.errors import AuthenticationFailed
 from ...services.accounts import IssuedToken
 from ..dependencies import ContainerDep
-from ..rate_limit import RateLimiter, client_address
+from ..rate_limit import record_attempt
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf"
@@ -81,8 +81,7 @@ def attempts_limited(action: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency counting the attempt against the same budget as the API's `action` (log-in, sign-up)."""
 
     async def count_attempt(request: Request) -> None:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        retry_after = limiter.hit(f"{action}:{client_address(request)}")
+        retry_after = await record_attempt(request, action)
         if retry_after is not None:
             raise TooManyAttempts(retry_after)
 
