@@ -157,7 +157,7 @@ def fast_render_worker_class() -> type[copier.Worker]:
       (~100 git processes, 0.3 s of a `new`, 1.7 s of an update that renders three times).
     """
     with warnings.catch_warnings():
-        # copier 9.19 calls Worker internal; these overrides are why pyproject.toml pins 9.19.x.
+        # copier 9.19 marks Worker internal; overriding it is why pyproject.toml pins 9.19.x.
         warnings.filterwarnings("ignore", "Importing `Worker`", DeprecationWarning)
         from copier import Worker
     from copier._jinja_ext import get_yield_context
