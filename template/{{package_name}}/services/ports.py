@@ -1,7 +1,7 @@
 """Ports: what the use cases need from storage, e-mail and jobs; `data/`, `integrations/` and `jobs/` implement them."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -69,16 +69,34 @@ class TokenRepository(Protocol):
         """Revoke a token (no error when already gone)."""
 
 
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Whoever holds an unexpired API token: an owner that a read resolves inside its own statement.
+
+    A read scoped to a TokenHolder checks the token and fetches the rows in one SQL statement, so an
+    authenticated API read is one round trip to the database instead of two. An unknown or expired
+    token owns nothing: the read finds no rows, and only then does the use case look at the token
+    again, to answer 401 instead of an empty page or a 404.
+    """
+
+    token_hash: str = field(repr=False)
+    now: datetime
+
+
+# Whose records a read is scoped to: an account id (the pages know who is signed in) or a token's holder.
+Owner = int | TokenHolder
+
+
 class NoteRepository(Protocol):
     """Stores notes; every method is scoped to one owner, so nobody reaches another's notes."""
 
     def add(self, owner_id: int, title: str, body: str, created_at: datetime) -> Note:
         """Insert a note."""
 
-    def get(self, owner_id: int, note_id: int) -> Note | None:
+    def get(self, owner: Owner, note_id: int) -> Note | None:
         """Return the owner's note with this id, if any."""
 
-    def list_page(self, owner_id: int, page: PageRequest) -> list[Note]:
+    def list_page(self, owner: Owner, page: PageRequest) -> list[Note]:
         """Return up to `page.limit + 1` of the owner's notes after the cursor, newest first."""
 
     def update(
