@@ -39,20 +39,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import cpu_model, python_loop_seconds  # the folder is not a package: imported by path
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 GENERATOR_VENV = Path.home() / ".cache" / "mvpscaffold-bench" / "generator-venv"
 TARGETS_S = {"new_defaults_median": 1.0, "zero_to_green": 30.0, "generated_suite": 10.0}
 # What users have by default: Python writes the bytecode of what it imports and reuses it next time.
 USER_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-
-
-def python_loop_seconds() -> float:
-    """Seconds for 10 million additions in a fresh interpreter: this machine's pure-Python speed."""
-    probe = "import time\nt = time.perf_counter()\ns = 0\nfor i in range(10_000_000): s += i\n"
-    probe += "print(time.perf_counter() - t)"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return round(float(done.stdout), 2)
 
 
 def timed(command: list[str], cwd: Path | None = None) -> float:
@@ -182,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_before": list(os.getloadavg()),
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "python_loop_10M_s": python_loop_seconds(),
         "caller_had_PYTHONDONTWRITEBYTECODE": "PYTHONDONTWRITEBYTECODE" in os.environ,
     }

@@ -1,8 +1,9 @@
-"""Helpers of benchmarks/run.py: memory sampling, scratch services, waiting, the printed table."""
+"""Benchmark helpers: machine speed, memory sampling, scratch services, the printed table."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -11,6 +12,26 @@ from types import TracebackType
 from typing import Any
 
 SAMPLE_EVERY_S = 0.25
+
+
+def python_loop_seconds() -> float:
+    """Seconds for 10 million additions in a fresh interpreter: this machine's pure-Python speed."""
+    probe = "import time\nt = time.perf_counter()\ns = 0\nfor i in range(10_000_000): s += i\n"
+    probe += "print(time.perf_counter() - t)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return round(float(done.stdout), 2)
+
+
+def cpu_model() -> str | None:
+    """The processor's name from /proc/cpuinfo (Linux); None elsewhere."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 class RssSampler:
@@ -181,7 +202,8 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         f"\n{settings['connections']} connections, {settings['duration_s']} s per app, "
         f"{machine['cpus']} cores shared by wrk and the servers; load average before "
-        f"{machine['load_average_before'][0]:.2f}, after {machine['load_average_after'][0]:.2f}"
+        f"{machine['load_average_before'][0]:.2f}, after {machine['load_average_after'][0]:.2f}; "
+        f"10 M Python additions in {machine['python_loop_10M_s']:.2f} s"
     )
     header = (
         f"{'app':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"

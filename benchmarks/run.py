@@ -34,10 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # the folder is not a package: imported by path
     RssSampler,
+    cpu_model,
     create_postgres_database,
     delete_redis_keys,
     drop_postgres_database,
     print_table,
+    python_loop_seconds,
     wait_for_http,
 )
 
@@ -384,6 +386,8 @@ def machine_info() -> dict[str, Any]:
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     return {
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "python_loop_10M_s": python_loop_seconds(),
         "load_average_before": list(os.getloadavg()),
         "python": platform.python_version(),
         "platform": platform.platform(),

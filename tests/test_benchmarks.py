@@ -42,6 +42,7 @@ def test_load_benchmark_produces_its_json(
 
     report = json.loads(output.read_text())
     assert set(report["apps"]) == {"ping", "sqlite", "postgresql-redis"}
+    assert report["machine"]["python_loop_10M_s"] > 0
     for name, app in report["apps"].items():
         assert app["wrk"].keys() >= WRK_FIELDS, name
         assert {"p50", "p95", "p99"} <= app["wrk"]["latency_ms"].keys(), name
@@ -51,7 +52,11 @@ def test_load_benchmark_produces_its_json(
     for name in ("sqlite", "postgresql-redis"):
         assert report["apps"][name]["ratio_to_ping"] is not None
         assert set(report["apps"][name]["targets_met"]) >= {"no_timeouts", "p99_within_1s"}
-    assert "requests/s" in done.stdout and "vs ping" in done.stdout
+    assert (
+        "requests/s" in done.stdout
+        and "vs ping" in done.stdout
+        and "10 M Python additions" in done.stdout
+    )
 
 
 @pytest.mark.slow
