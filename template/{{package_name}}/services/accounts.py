@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from ..domain.accounts import Account, check_password_rules, normalize_email
 from ..domain.errors import AuthenticationFailed, ValidationFailed
 from .passwords import PasswordHasher
-from .ports import Clock, EmailMessage, EmailSender, JobQueue, UnitOfWork, UnitOfWorkFactory
+from .ports import Clock, EmailMessage, EmailSender, JobQueue, TokenHolder, UnitOfWork, UnitOfWorkFactory
 from .tokens import hash_token, new_token
 
 
@@ -17,7 +17,12 @@ def utc_now() -> datetime:
 
 def account_for_token(uow: UnitOfWork, token: str, now: datetime) -> Account:
     """Return the owner of a valid token within the caller's unit of work; AuthenticationFailed otherwise."""
-    account = uow.tokens.find_account(hash_token(token), now)
+    return account_of_holder(uow, TokenHolder(hash_token(token), now))
+
+
+def account_of_holder(uow: UnitOfWork, holder: TokenHolder) -> Account:
+    """Return the account holding the token at `holder.now`; AuthenticationFailed when there is none."""
+    account = uow.tokens.find_account(holder.token_hash, holder.now)
     if account is None:
         raise AuthenticationFailed("The token is missing, unknown or expired.")
     return account

@@ -9,7 +9,7 @@ own statement (`TokenHolder`), so listing or reading notes is one SQL statement.
 from ..domain.errors import NotFound
 from ..domain.notes import Note, check_body, clean_title
 from ..domain.pagination import Cursor, Page, PageRequest
-from .accounts import account_for_token, utc_now
+from .accounts import account_for_token, account_of_holder, utc_now
 from .ports import Clock, Owner, TokenHolder, UnitOfWork, UnitOfWorkFactory
 from .tokens import AccessToken, hash_token
 
@@ -30,11 +30,17 @@ class NoteService:
             return account_for_token(uow, owner.value, self._clock()).id
         return owner
 
-    def _reader(self, owner: NoteOwner) -> Owner:
-        """The owner as a read is scoped to it: a token is checked by the read's own statement."""
+    def _read_scope(self, owner: NoteOwner) -> Owner:
+        """Whose notes a read returns: the account id, or the token's holder, checked by the read's own statement."""
         if isinstance(owner, AccessToken):
             return TokenHolder(hash_token(owner.value), self._clock())
         return owner
+
+    @staticmethod
+    def _authenticate_empty_read(uow: UnitOfWork, scope: Owner) -> None:
+        """After a read found nothing: AuthenticationFailed if its token is unknown or expired (401, not 404)."""
+        if isinstance(scope, TokenHolder):
+            account_of_holder(uow, scope)  # the same token and instant as the read
 
     def create(self, owner: NoteOwner, title: str, body: str) -> Note:
         """Write a new note for the owner."""
@@ -46,20 +52,22 @@ class NoteService:
 
     def get(self, owner: NoteOwner, note_id: int) -> Note:
         """Return one of the owner's notes; NotFound otherwise."""
+        scope = self._read_scope(owner)
         with self._uow_factory(read_only=True) as uow:
-            note = uow.notes.get(self._reader(owner), note_id)
+            note = uow.notes.get(scope, note_id)
             if note is None:
-                self._owner_id(uow, owner)  # an unknown or expired token is a 401, not a 404
+                self._authenticate_empty_read(uow, scope)
         if note is None:
             raise NotFound(f"Note {note_id} does not exist.")
         return note
 
     def list(self, owner: NoteOwner, page: PageRequest) -> Page[Note]:
         """Return one page of the owner's notes, newest first."""
+        scope = self._read_scope(owner)
         with self._uow_factory(read_only=True) as uow:
-            rows = uow.notes.list_page(self._reader(owner), page)
+            rows = uow.notes.list_page(scope, page)
             if not rows:
-                self._owner_id(uow, owner)  # an unknown or expired token is a 401, not an empty page
+                self._authenticate_empty_read(uow, scope)
         items = rows[: page.limit]
         has_more = len(rows) > page.limit
         last = items[-1] if items else None

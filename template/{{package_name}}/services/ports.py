@@ -75,8 +75,8 @@ class TokenHolder:
 
     A read scoped to a TokenHolder checks the token and fetches the rows in one SQL statement, so an
     authenticated API read is one round trip to the database instead of two. An unknown or expired
-    token owns nothing: the read finds no rows, and only then does the use case look at the token
-    again, to answer 401 instead of an empty page or a 404.
+    token owns nothing: the read finds no rows, and only then does the use case look the token up
+    on its own, to answer 401 instead of an empty page or a 404.
     """
 
     token_hash: str = field(repr=False)
