@@ -1,6 +1,6 @@
 -- The load-test scenario (wrk): `make loadtest`, or by hand:
 --   wrk -t2 -c1000 -d30s --timeout 10s -s loadtest/notes.lua http://127.0.0.1:8000 -- data/loadtest-tokens.txt
--- The tokens file comes from `python -m <package>.seed`: one line per account, "<token> <note id> ...".
+-- The tokens file comes from `python -m loadtest.seed`: one line per account, "<token> <note id> ...".
 -- Every request acts as a random seeded account:
 --   80% list its notes (GET /api/notes?limit=20, the first page, newest first)
 --   15% read one of its notes (GET /api/notes/<id>)

@@ -7,12 +7,14 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from .data.engine import build_engine
+from .data.repositories.accounts import SqlAccountRepository
+from .data.repositories.notes import SqlNoteRepository
 from .data.unit_of_work import SqlUnitOfWorkFactory
 from .integrations.email import ConsoleEmailSender, SmtpEmailSender
 from .services.accounts import AccountService
 from .services.notes import NoteService
 from .services.passwords import PasswordHasher
-from .services.ports import EmailSender, JobQueue, UnitOfWorkFactory
+from .services.ports import EmailSender, JobQueue
 from .settings import Settings
 
 
@@ -22,7 +24,6 @@ class Container:
 
     settings: Settings
     engine: Engine
-    uow_factory: UnitOfWorkFactory
     email_sender: EmailSender
     job_queue: JobQueue
     accounts: AccountService
@@ -48,8 +49,11 @@ def build_email_sender(settings: Settings) -> EmailSender:
     return ConsoleEmailSender(stream=sys.stdout, sender=settings.email_from)
 
 
-def build_container(settings: Settings, job_queue: JobQueue) -> Container:
-    """Wire the real adapters for these settings; the job queue comes from the caller (jobs sit above us)."""
+def build_container(settings: Settings, job_queue: JobQueue, email_sender: EmailSender | None = None) -> Container:
+    """Wire the real adapters for these settings; the job queue comes from the caller (jobs sit above us).
+
+    Tests pass their own `email_sender` to see what would have been sent.
+    """
     engine = build_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -57,17 +61,19 @@ def build_container(settings: Settings, job_queue: JobQueue) -> Container:
         pool_timeout=settings.db_pool_timeout,
         slow_query_ms=settings.slow_query_ms,
     )
-    uow_factory = SqlUnitOfWorkFactory(engine)
     hasher = PasswordHasher(
         time_cost=settings.password_hash_time_cost,
         memory_cost_kib=settings.password_hash_memory_cost,
     )
+    email_sender = email_sender or build_email_sender(settings)
+    token_ttl = timedelta(minutes=settings.token_ttl_minutes)
     return Container(
         settings=settings,
         engine=engine,
-        uow_factory=uow_factory,
-        email_sender=build_email_sender(settings),
+        email_sender=email_sender,
         job_queue=job_queue,
-        accounts=AccountService(uow_factory, hasher, job_queue, timedelta(minutes=settings.token_ttl_minutes)),
-        notes=NoteService(uow_factory),
+        accounts=AccountService(
+            SqlUnitOfWorkFactory(engine, SqlAccountRepository), hasher, job_queue, email_sender, token_ttl
+        ),
+        notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),
     )

@@ -1,10 +1,12 @@
-"""Authorization walk: every route the app serves is either public on purpose or refuses strangers.
+"""Authorization walk: every route the app serves, API and pages, is either public on purpose or refuses strangers.
 
 The routes come from the app itself (its OpenAPI schema and its route table), so a route added
 later is walked without editing this file, and a route the walk cannot classify fails loudly here.
-For every protected operation: no token or a forged one is a 401. For every operation on a record
-(a path with `{parameters}`): account A creates the record through the collection's POST, account B
-tries the operation and gets a 404, and A's record is unchanged afterwards. B's answers never show A's data.
+For every protected API operation: no token or a forged one is a 401. For every operation on a
+record (a path with `{parameters}`): account A creates the record through the collection's POST,
+account B tries the operation and gets a 404, and A's record is unchanged afterwards. Every page
+sends a visitor without a session to the log-in page, and every page of a record is a 404 for B.
+Leaks are found by record ids: B's lists and pages never name an id of A's records.
 """
 
 import re
@@ -26,7 +28,16 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/accounts"),  # sign-up
     ("POST", "/api/sessions"),  # log-in
 }
-# Routes served outside the API schema, with the reason they are not walked here: by path...
+# Pages anyone may see or post to: the way in and out.
+PUBLIC_PAGES = {
+    ("GET", "/"),
+    ("GET", "/signup"),
+    ("POST", "/signup"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+}
+# Routes served outside the API schema, with the reason they are not walked as API operations: by path...
 HIDDEN_ROUTES = {
     "/openapi.json": "the API schema",
     "/docs": "interactive API docs",
@@ -37,8 +48,9 @@ HIDDEN_ROUTES = {
 }
 # ...or by the module (inside the package) that serves them.
 HIDDEN_ROUTE_MODULES = {
-    "web.pages": "server-rendered pages: cookie sessions and CSRF, tested by tests/e2e/test_pages*",
+    "web.pages": "server-rendered pages: walked by the page tests below, with cookie sessions and CSRF",
 }
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -65,11 +77,10 @@ def api_operations(app: FastAPI) -> Iterator[Operation]:
 
 
 class ExampleMaker:
-    """Builds valid values from the OpenAPI schemas; strings carry `marker` so leaks can be spotted."""
+    """Builds valid values from the OpenAPI schemas, for every type and format a field can have."""
 
-    def __init__(self, schema: dict[str, Any], marker: str) -> None:
+    def __init__(self, schema: dict[str, Any]) -> None:
         self.components = schema.get("components", {}).get("schemas", {})
-        self.marker = marker
 
     def body(self, operation: Operation) -> Any:
         """A valid JSON body for the operation, or None when it takes none."""
@@ -88,6 +99,8 @@ class ExampleMaker:
             if key in schema:
                 options = [option for option in schema[key] if option.get("type") != "null"]
                 return self.value(options[0])
+        if "const" in schema:
+            return schema["const"]
         if "enum" in schema:
             return schema["enum"][0]
         kind = schema.get("type")
@@ -96,21 +109,30 @@ class ExampleMaker:
         if kind == "array":
             return [self.value(schema["items"]) for _ in range(schema.get("minItems", 0))]
         if kind == "integer":
-            return max(schema.get("minimum", 1), 1)
+            return max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1, 1)
         if kind == "number":
             return float(max(schema.get("minimum", 1), 1))
         if kind == "boolean":
             return True
         return self.text(schema)
 
-    def text(self, schema: dict[str, Any]) -> str:
+    @staticmethod
+    def text(schema: dict[str, Any]) -> str:
         """A string that fits the schema's format and length bounds."""
-        if schema.get("format") == "email":
-            return f"{self.marker}@example.com"
-        if schema.get("format") == "date-time":
-            return "2024-01-01T00:00:00Z"
-        text = self.marker.ljust(schema.get("minLength", 0), "x")
-        return text[: schema.get("maxLength", len(text))]
+        formats = {
+            "email": f"walk-{uuid.uuid4().hex[:8]}@example.com",
+            "date": "2024-01-02",
+            "date-time": "2024-01-02T03:04:05Z",
+            "time": "03:04:05",
+            "uuid": str(uuid.uuid4()),
+            "uri": "https://example.com/walk",
+        }
+        if schema.get("format") in formats:
+            return formats[str(schema["format"])]
+        if "pattern" in schema or "format" in schema:
+            pytest.fail(f"the walk cannot build a value for {schema}; extend ExampleMaker.text")
+        length: int = max(min(schema.get("maxLength", 4), 4), schema.get("minLength", 1))
+        return "w" * length
 
 
 class RecordMaker:
@@ -175,26 +197,45 @@ def call(client: TestClient, method: str, path: str, headers: AuthHeaders, body:
     return client.request(method, path, headers=headers, json=body)
 
 
-def test_public_operations_exist(app: FastAPI) -> None:
-    documented = {(op.method, op.path) for op in api_operations(app)}
-    assert documented >= PUBLIC_OPERATIONS, f"stale entries: {PUBLIC_OPERATIONS - documented}"
-
-
-def served_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
-    """(path, serving module inside the package) of every route, looking inside included routers."""
+def served_routes(app: FastAPI) -> Iterator[tuple[str, str, set[str]]]:
+    """(path, serving module inside the package, methods) of every route, looking inside included routers."""
     for route in app.routes:
         # Recent FastAPI versions keep included routers whole in app.routes and expand them lazily.
         expand = getattr(route, "effective_route_contexts", None)
         for served in expand() if expand else [route]:
             module = getattr(getattr(served, "endpoint", None), "__module__", "") or ""
-            yield getattr(served, "path", ""), module.partition(".")[2]
+            methods = set(getattr(served, "methods", None) or ()) - {"HEAD"}
+            yield getattr(served, "path", ""), module.partition(".")[2], methods
+
+
+def page_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every page the app serves."""
+    pages = {
+        (method, path)
+        for path, module, methods in served_routes(app)
+        if module.startswith("web.pages")
+        for method in methods
+    }
+    return sorted(pages)
+
+
+def record_ids(payload: Any) -> set[Any]:
+    """The ids of the records in a list response."""
+    items = payload.get("items", []) if isinstance(payload, dict) else payload
+    return {item["id"] for item in items if isinstance(item, dict) and "id" in item}
+
+
+def test_public_operations_exist(app: FastAPI) -> None:
+    documented = {(op.method, op.path) for op in api_operations(app)}
+    assert documented >= PUBLIC_OPERATIONS, f"stale entries: {PUBLIC_OPERATIONS - documented}"
+    assert set(page_routes(app)) >= PUBLIC_PAGES, f"stale entries: {PUBLIC_PAGES - set(page_routes(app))}"
 
 
 def test_every_route_outside_the_schema_is_known(app: FastAPI) -> None:
     documented = set(app.openapi()["paths"])
     unknown = sorted(
         path
-        for path, module in served_routes(app)
+        for path, module, _methods in served_routes(app)
         if path not in documented
         and path not in HIDDEN_ROUTES
         and not any(module == owner or module.startswith(f"{owner}.") for owner in HIDDEN_ROUTE_MODULES)
@@ -203,7 +244,7 @@ def test_every_route_outside_the_schema_is_known(app: FastAPI) -> None:
 
 
 def test_protected_operations_refuse_missing_and_forged_tokens(client: TestClient, app: FastAPI) -> None:
-    examples = ExampleMaker(app.openapi(), marker=f"walk-{uuid.uuid4().hex[:8]}")
+    examples = ExampleMaker(app.openapi())
     walked = 0
     for op in api_operations(app):
         if (op.method, op.path) in PUBLIC_OPERATIONS:
@@ -219,23 +260,89 @@ def test_protected_operations_refuse_missing_and_forged_tokens(client: TestClien
 def test_another_accounts_records_are_404_and_unchanged(client: TestClient, app: FastAPI, log_in_as: LogInAs) -> None:
     owner, stranger = log_in_as("owner@example.com"), log_in_as("stranger@example.com")
     operations = [op for op in api_operations(app) if (op.method, op.path) not in PUBLIC_OPERATIONS]
-    owner_examples = ExampleMaker(app.openapi(), marker=f"owner-{uuid.uuid4().hex[:8]}")
-    records = RecordMaker(client, operations, owner_examples)
+    examples = ExampleMaker(app.openapi())
+    records = RecordMaker(client, operations, examples)
     on_records = [(op, records.concrete_path(op.path, owner)) for op in operations if op.has_path_parameters]
     assert on_records, "no operation on a record was found: is the walk still reading the schema?"
     before = {path: client.get(path, headers=owner) for path in {_record_path(p) for _, p in on_records}}
     for path, response in before.items():
         assert response.status_code == 200, f"the owner cannot read {path} back: {response.status_code}"
+    owners_ids = {response.json()["id"] for response in before.values()}
 
-    stranger_examples = ExampleMaker(app.openapi(), marker=f"stranger-{uuid.uuid4().hex[:8]}")
     for op, path in on_records:
-        response = call(client, op.method, path, stranger, stranger_examples.body(op))
+        response = call(client, op.method, path, stranger, examples.body(op))
         assert response.status_code == 404, f"{op.method} {path} as another account: {response.status_code}"
-        assert owner_examples.marker not in response.text
 
     for path, response in before.items():
         assert client.get(path, headers=owner).json() == response.json(), f"{path} changed under another account"
-    for op in operations:
-        if op.method == "GET" and not op.has_path_parameters:
-            response = client.get(op.path, headers=stranger)
-            assert owner_examples.marker not in response.text, f"GET {op.path} shows another account's data"
+    lists = [op.path for op in operations if op.method == "GET" and not op.has_path_parameters]
+    for collection in [*lists, *records.created]:  # top-level lists, and the lists inside the owner's records
+        if collection in records.created and "{" not in _template_of(collection, records.creators):
+            continue  # a top-level collection: already in `lists`
+        shown = record_ids(client.get(collection, headers=stranger).json())
+        assert not shown & owners_ids, f"GET {collection} shows another account's records {shown & owners_ids}"
+
+
+def _page_session(app: FastAPI, headers: AuthHeaders) -> TestClient:
+    """A browser signed in as the account whose bearer token is in `headers` (the session cookie holds it)."""
+    browser = TestClient(app, follow_redirects=False)
+    browser.cookies.set("session", headers["Authorization"].removeprefix("Bearer "))
+    return browser
+
+
+def _form_fields(browser: TestClient, examples: ExampleMaker, creator: Operation | None) -> dict[str, str]:
+    """A valid CSRF token and the fields of the record's form, as a browser would post them."""
+    fresh = TestClient(browser.app)  # the log-in page hands a new browser its CSRF cookie and token
+    match = CSRF_FIELD.search(fresh.get("/login").text)
+    assert match is not None, "the log-in page has no CSRF field"
+    browser.cookies.delete("csrf")
+    browser.cookies.set("csrf", fresh.cookies["csrf"])
+    body = examples.body(creator) if creator is not None else {}
+    fields = {name: str(value).lower() if isinstance(value, bool) else str(value) for name, value in body.items()}
+    return {"csrf_token": match.group(1), **fields}
+
+
+def test_every_page_sends_strangers_to_log_in(app: FastAPI) -> None:
+    visitor = TestClient(app, follow_redirects=False)
+    walked = 0
+    for method, path in page_routes(app):
+        if (method, path) in PUBLIC_PAGES or path.startswith("/static"):
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        data = _form_fields(visitor, ExampleMaker(app.openapi()), None) if method == "POST" else None
+        response = visitor.request(method, concrete, data=data)
+        assert response.status_code == 303, f"{method} {path} without a session: {response.status_code}"
+        assert response.headers["location"] == "/login", f"{method} {path} sends a visitor elsewhere"
+        walked += 1
+    assert walked > 0
+
+
+def test_another_accounts_pages_are_404_and_leave_the_record_unchanged(
+    client: TestClient, app: FastAPI, log_in_as: LogInAs
+) -> None:
+    owner, stranger = log_in_as("owner@example.com"), log_in_as("stranger@example.com")
+    operations = [op for op in api_operations(app) if (op.method, op.path) not in PUBLIC_OPERATIONS]
+    examples = ExampleMaker(app.openapi())
+    records = RecordMaker(client, operations, examples)
+    browser = _page_session(app, stranger)
+    record_pages = [(method, path) for method, path in page_routes(app) if "{" in path]
+    assert record_pages, "no page of a record was found: is the walk still reading the routes?"
+    for method, path in record_pages:
+        # The page of a record is the API's path of that record without `/api`: /notes/{id}/edit, /api/notes/{id}.
+        api_record = "/api" + path[: path.rindex("}") + 1]
+        api_path = records.concrete_path(api_record, owner)
+        before = client.get(api_path, headers=owner)
+        assert before.status_code == 200, f"{path}: no API record at {api_record} to walk it with"
+        creator = records.creators.get(api_record.rsplit("/", 1)[0])
+        data = _form_fields(browser, examples, creator) if method == "POST" else None
+        response = browser.request(method, path.replace(api_record[4:], api_path[4:]), data=data)
+        assert response.status_code == 404, f"{method} {path} as another account: {response.status_code}"
+        assert client.get(api_path, headers=owner).json() == before.json(), f"{method} {path} changed the record"
+
+    owners_records = {(collection[4:], record_id) for collection, record_id in records.created.items()}
+    for method, path in page_routes(app):
+        if method != "GET" or "{" in path or (method, path) in PUBLIC_PAGES or path.startswith("/static"):
+            continue
+        html = browser.get(path).text
+        for collection, record_id in owners_records:
+            assert f"{collection}/{record_id}/" not in html, f"GET {path} links another account's record"

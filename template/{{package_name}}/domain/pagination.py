@@ -4,14 +4,27 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from .errors import ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-T = TypeVar("T")
+
+class Listed(Protocol):
+    """What a record needs to be paged through: its sort key."""
+
+    @property
+    def created_at(self) -> datetime:
+        """When the record was created."""
+
+    @property
+    def id(self) -> int:
+        """The record's id, which breaks ties between records created at the same instant."""
+
+
+T = TypeVar("T", bound=Listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +68,12 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: Cursor | None
+    limit: int = DEFAULT_PAGE_SIZE
+
+    @classmethod
+    def of(cls, rows: list[T], request: PageRequest) -> "Page[T]":
+        """The page from what a repository returned: up to `limit + 1` rows, the extra one saying "more"."""
+        items = rows[: request.limit]
+        has_more = len(rows) > request.limit
+        next_cursor = Cursor(items[-1].created_at, items[-1].id) if has_more and items else None
+        return cls(items, next_cursor, request.limit)

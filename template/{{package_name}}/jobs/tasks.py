@@ -20,7 +20,6 @@ from huey import Huey, crontab
 
 from ..bootstrap import Container
 from ..observability.logging import get_logger
-from ..services import accounts
 
 WELCOME_EMAIL_RETRIES = 4
 WELCOME_EMAIL_RETRY_DELAY_SECONDS = 10
@@ -43,7 +42,7 @@ class JobTasks:
 
 def run_welcome_email_job(container: Container, account_id: int) -> bool:
     """Send the welcome e-mail of `account_id` unless already sent; True when a message went out."""
-    sent = accounts.send_welcome_email(container.uow_factory, container.email_sender, account_id)
+    sent = container.accounts.send_welcome_email(account_id)
     logger.info("welcome_email.sent" if sent else "welcome_email.skipped", account_id=account_id)
     return sent
 
@@ -56,8 +55,7 @@ def enqueue_missed_welcome_emails(
 ) -> list[int]:
     """Enqueue again the welcome e-mails that were never stamped as sent; returns the account ids."""
     now = now or datetime.now(UTC)
-    account_ids = accounts.list_accounts_awaiting_welcome_email(
-        container.uow_factory,
+    account_ids = container.accounts.awaiting_welcome_email(
         created_after=now - RECONCILE_WINDOW,
         created_before=now - grace,
         limit=RECONCILE_BATCH_SIZE,

@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
 
 
 def new_token() -> str:
@@ -13,14 +12,3 @@ def new_token() -> str:
 def hash_token(token: str) -> str:
     """Return the hex SHA-256 of a token; a fast hash is enough for 256-bit random secrets."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class AccessToken:
-    """A bearer token as the client sent it, not checked yet.
-
-    Use cases that take one check it inside their own unit of work, so an authenticated request
-    costs one transaction, not one to authenticate and another to do the work.
-    """
-
-    value: str = field(repr=False)  # a credential: never in logs or tracebacks

@@ -36,11 +36,10 @@ BearerToken = Annotated[str, Depends(get_bearer_token)]
 
 
 def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
-    """The account that owns the request's token (sync: it queries the database in a worker thread).
+    """The account that holds the request's bearer token; AuthenticationFailed (401) otherwise.
 
-    For `async def` routes. A route that also does database work should take `BearerToken` and pass
-    `AccessToken(token)` to a use case that checks it in its own unit of work (see `NoteService`):
-    one transaction and one worker-thread hop instead of two of each.
+    Every API route that acts for someone takes `account: CurrentAccount` and passes `account.id`
+    to the use cases as the owner. The pages have the same from their session cookie (`SignedInAccount`).
     """
     return container.accounts.authenticate(token)
 

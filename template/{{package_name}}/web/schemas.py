@@ -1,12 +1,18 @@
-"""API schemas, named by role: `<Thing>Create` in, `<Thing>Public` out, `Page[...]` for lists."""
+"""API schemas shared by features: accounts, sessions and the paging of every list.
 
+Schemas are named by role: `<Thing>Create` in, `<Thing>Public` out. A feature's own schemas live in
+its route module (`routes/notes.py`).
+"""
+
+from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from ..domain import pagination
 from ..domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from ..domain.notes import MAX_BODY_LENGTH, MAX_TITLE_LENGTH
+from ..domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, PageRequest
 
 T = TypeVar("T")
 
@@ -43,35 +49,29 @@ class SessionPublic(BaseModel):
     expires_at: datetime
 
 
-class NoteCreate(BaseModel):
-    """A new note."""
-
-    title: str = Field(min_length=1, max_length=MAX_TITLE_LENGTH)
-    body: str = Field(default="", max_length=MAX_BODY_LENGTH)
-
-
-class NoteUpdate(BaseModel):
-    """A partial change of a note: omitted fields stay as they are."""
-
-    title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_LENGTH)
-    body: str | None = Field(default=None, max_length=MAX_BODY_LENGTH)
-
-
-class NotePublic(BaseModel):
-    """A note as its owner sees it."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    title: str
-    body: str
-    created_at: datetime
-    updated_at: datetime
-
-
 class Page(BaseModel, Generic[T]):
     """One page of a list; pass `next_cursor` back as `cursor` for the next page (null on the last)."""
 
     items: list[T]
     limit: int
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: pagination.Page[Any], public: Callable[[Any], T]) -> Self:
+        """The API form of a page of domain records, each turned into its public schema by `public`."""
+        return cls(
+            items=[public(item) for item in page.items],
+            limit=page.limit,
+            next_cursor=page.next_cursor.encode() if page.next_cursor else None,
+        )
+
+
+class PageQuery(BaseModel):
+    """The query string of every list: `limit` (capped at the maximum page size) and the `cursor` of a next page."""
+
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, description=f"Page size, at most {MAX_PAGE_SIZE}")
+    cursor: str | None = Field(default=None, max_length=200, description="`next_cursor` of the previous page")
+
+    def request(self) -> PageRequest:
+        """The page asked for; ValidationFailed (422) for a cursor this API did not hand out."""
+        return PageRequest(min(self.limit, MAX_PAGE_SIZE), Cursor.decode(self.cursor) if self.cursor else None)

@@ -1,27 +1,18 @@
 """Accounts and API tokens in SQL."""
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...domain.accounts import Account
 from ...domain.errors import Conflict
-from ..tables import AccountRow, ApiTokenRow
-
-# Every authenticated request runs this: a Core statement built once (see repositories/notes.py).
-_ACCOUNTS, _TOKENS = AccountRow.__table__, ApiTokenRow.__table__
-_ACCOUNT_BY_TOKEN = (
-    select(_ACCOUNTS)
-    .join(_TOKENS, _TOKENS.c.account_id == _ACCOUNTS.c.id)
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.expires_at > bindparam("now"))
-)
+from ..tables.accounts import AccountRow, ApiTokenRow
 
 
-def to_account(row: AccountRow | Row[Any]) -> Account:
-    """Copy a row (ORM or Core) into the domain entity."""
+def to_account(row: AccountRow) -> Account:
+    """Copy a row into the domain entity."""
     return Account(
         id=row.id,
         email=row.email,
@@ -32,7 +23,7 @@ def to_account(row: AccountRow | Row[Any]) -> Account:
 
 
 class SqlAccountRepository:
-    """Accounts stored in the `accounts` table."""
+    """Accounts in the `accounts` table, and their API tokens in `api_tokens`."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -81,29 +72,22 @@ class SqlAccountRepository:
             update(AccountRow).where(AccountRow.id == account_id).values(welcome_email_sent_at=sent_at)
         )
 
-
-class SqlTokenRepository:
-    """API tokens stored by hash in the `api_tokens` table."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def add(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
-        """Store a new token."""
+    def add_token(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        """Store a new API token."""
         self._session.add(
-            ApiTokenRow(
-                account_id=account_id,
-                token_hash=token_hash,
-                created_at=created_at,
-                expires_at=expires_at,
-            )
+            ApiTokenRow(account_id=account_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at)
         )
 
-    def find_account(self, token_hash: str, now: datetime) -> Account | None:
-        """Return the owner of an unexpired token, in one query."""
-        row = self._session.execute(_ACCOUNT_BY_TOKEN, {"token_hash": token_hash, "now": now}).first()
+    def find_by_token(self, token_hash: str, now: datetime) -> Account | None:
+        """Return the holder of an unexpired token, in one query."""
+        query = (
+            select(AccountRow)
+            .join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
+            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.expires_at > now)
+        )
+        row = self._session.scalars(query).first()
         return to_account(row) if row else None
 
-    def delete(self, token_hash: str) -> None:
+    def delete_token(self, token_hash: str) -> None:
         """Revoke a token."""
         self._session.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))

@@ -24,7 +24,7 @@ HOME_OF_SIGNED_IN = "/notes"
 
 
 @router.get("/")
-async def home(request: Request, visitor: PageVisitor) -> Response:
+def home(request: Request, visitor: PageVisitor) -> Response:
     """The front door: what the app is, and the ways in; signed-in visitors go straight to their notes."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)
@@ -32,7 +32,7 @@ async def home(request: Request, visitor: PageVisitor) -> Response:
 
 
 @router.get("/signup")
-async def sign_up_form(request: Request, visitor: PageVisitor) -> Response:
+def sign_up_form(request: Request, visitor: PageVisitor) -> Response:
     """The sign-up form."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)
@@ -64,7 +64,7 @@ def sign_up(
 
 
 @router.get("/login")
-async def log_in_form(request: Request, visitor: PageVisitor) -> Response:
+def log_in_form(request: Request, visitor: PageVisitor) -> Response:
     """The log-in form."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)

@@ -1,4 +1,7 @@
-"""Pages for the signed-in account's notes: the list (newest first, keyset pages), create and delete."""
+"""Pages for the signed-in account's notes: the list (newest first, keyset pages), create, edit and delete.
+
+Another account's note is a 404 page, exactly like a note that does not exist.
+"""
 
 from typing import Annotated
 from urllib.parse import urlencode
@@ -13,11 +16,14 @@ from ...domain.notes import MAX_BODY_LENGTH, MAX_TITLE_LENGTH, check_body, clean
 from ...domain.pagination import Cursor, PageRequest
 from ..dependencies import ContainerDep, RecordId
 from .browser_session import CsrfChecked, SignedInAccount
-from .rendering import field_errors, not_found_page, redirect, render
+from .rendering import NavLink, field_errors, not_found_page, redirect, render
 
 router = APIRouter(include_in_schema=False)
+NAV_LINK = NavLink("Notes", "/notes")
 
 CursorParam = Annotated[str, Query(max_length=200)]
+TitleField = Annotated[str, Form()]
+BodyField = Annotated[str, Form()]
 
 
 def notes_url(cursor: str = "") -> str:
@@ -25,7 +31,11 @@ def notes_url(cursor: str = "") -> str:
     return f"/notes?{urlencode({'cursor': cursor})}" if cursor else "/notes"
 
 
-def _notes_page(
+def _form_errors(title: str, body: str) -> dict[str, str]:
+    return field_errors(title=(clean_title, title), body=(check_body, body))
+
+
+def _list_page(
     request: Request,
     container: Container,
     account: Account,
@@ -39,7 +49,7 @@ def _notes_page(
         page_request = PageRequest(cursor=Cursor.decode(cursor) if cursor else None)
     except ValidationFailed:  # an edited or stale link: the newest page is the useful answer
         return redirect(notes_url())
-    page = container.notes.list(account.id, page_request)
+    page = container.notes.list_page(account.id, page_request)
     return render(
         request,
         "notes.html",
@@ -55,32 +65,70 @@ def _notes_page(
     )
 
 
+def _edit_page(
+    request: Request, account: Account, note_id: int, draft: dict[str, str], errors: dict[str, str], status_code: int
+) -> Response:
+    return render(
+        request,
+        "note_edit.html",
+        account=account,
+        status_code=status_code,
+        note_id=note_id,
+        draft=draft,
+        errors=errors,
+        max_title_length=MAX_TITLE_LENGTH,
+        max_body_length=MAX_BODY_LENGTH,
+    )
+
+
 @router.get("/notes")
 def list_notes(
     request: Request, account: SignedInAccount, container: ContainerDep, cursor: CursorParam = ""
 ) -> Response:
     """One page of the account's notes, with the form for a new one."""
-    return _notes_page(request, container, account, cursor)
+    return _list_page(request, container, account, cursor)
 
 
 @router.post("/notes", dependencies=[CsrfChecked])
 def create_note(
-    request: Request,
-    account: SignedInAccount,
-    container: ContainerDep,
-    title: Annotated[str, Form()] = "",
-    body: Annotated[str, Form()] = "",
+    request: Request, account: SignedInAccount, container: ContainerDep, title: TitleField = "", body: BodyField = ""
 ) -> Response:
     """Write a note and show the list; the list with the draft and the reasons when it is refused."""
-    errors = field_errors(title=(clean_title, title), body=(check_body, body))
+    errors = _form_errors(title, body)
     if not errors:
-        try:
-            container.notes.create(account.id, title, body)
-        except ValidationFailed as error:
-            errors = {"form": error.message}
+        container.notes.create(account.id, title, body)
+        return redirect(notes_url())
+    draft = {"title": title, "body": body}
+    return _list_page(request, container, account, "", status_code=422, draft=draft, errors=errors)
+
+
+@router.get("/notes/{note_id}/edit")
+def edit_note_form(request: Request, note_id: RecordId, account: SignedInAccount, container: ContainerDep) -> Response:
+    """The form that changes one of the account's notes."""
+    try:
+        note = container.notes.get(account.id, note_id)
+    except NotFound:
+        return not_found_page(request, account)
+    return _edit_page(request, account, note.id, {"title": note.title, "body": note.body}, {}, 200)
+
+
+@router.post("/notes/{note_id}/edit", dependencies=[CsrfChecked])
+def edit_note(
+    request: Request,
+    note_id: RecordId,
+    account: SignedInAccount,
+    container: ContainerDep,
+    title: TitleField = "",
+    body: BodyField = "",
+) -> Response:
+    """Change the note and go back to the list; the form with the reasons when it is refused."""
+    errors = _form_errors(title, body)
     if errors:
-        draft = {"title": title, "body": body}
-        return _notes_page(request, container, account, "", status_code=422, draft=draft, errors=errors)
+        return _edit_page(request, account, note_id, {"title": title, "body": body}, errors, 422)
+    try:
+        container.notes.update(account.id, note_id, title=title, body=body)
+    except NotFound:
+        return not_found_page(request, account)
     return redirect(notes_url())
 
 

@@ -1,6 +1,7 @@
 """HTML responses for the pages: templates, redirects, form errors, and the pages' own error answers."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,14 @@ from .browser_session import (
 WEB_DIRECTORY = Path(__file__).resolve().parent.parent
 TEMPLATES = Jinja2Templates(directory=WEB_DIRECTORY / "templates")
 STATIC_DIRECTORY = WEB_DIRECTORY / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    """A link in the site header to a feature's pages, shown to signed-in visitors."""
+
+    label: str
+    url: str
 
 
 def render(

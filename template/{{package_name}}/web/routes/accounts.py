@@ -17,6 +17,6 @@ def sign_up(form: AccountCreate, container: ContainerDep) -> AccountPublic:
 
 
 @router.get("/me")
-async def read_me(account: CurrentAccount) -> AccountPublic:
+def read_me(account: CurrentAccount) -> AccountPublic:
     """The account that owns the bearer token."""
     return AccountPublic.model_validate(account)

@@ -1,9 +1,9 @@
-"""Typed SQLAlchemy tables; the naming convention gives every constraint a stable, migratable name."""
+"""What every table shares: the declarative base, its naming convention, UTC datetimes and ownership."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, MetaData, String, Text, TypeDecorator
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,46 +46,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
-class AccountRow(Base):
-    """A row of `accounts`."""
+class Owned:
+    """Mixin of a table whose rows belong to one account: an indexed `owner_id`, deleted with the account.
 
-    __tablename__ = "accounts"
-    __table_args__ = (
-        # Serves the periodic search for accounts still waiting for their welcome e-mail.
-        Index("ix_accounts_welcome_email_sent_at_created_at", "welcome_email_sent_at", "created_at"),
-    )
+    Repositories scope every statement on such a table with `owned_by`, so a query that forgets the
+    owner is one that does not call it, which the ownership tests catch.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime]
-    welcome_email_sent_at: Mapped[datetime | None]
-
-
-class ApiTokenRow(Base):
-    """A row of `api_tokens`: the SHA-256 of a bearer token, never the token itself."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired tokens
-
-
-class NoteRow(Base):
-    """A row of `notes`."""
-
-    __tablename__ = "notes"
-    __table_args__ = (
-        # Serves the owner-scoped, newest-first keyset listing without a sort step.
-        Index("ix_notes_owner_id_created_at_id", "owner_id", "created_at", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(index=True)
-    updated_at: Mapped[datetime]
+
+    @classmethod
+    def owned_by(cls, owner_id: int) -> ColumnElement[bool]:
+        """The condition that keeps a statement to the rows of one owner."""
+        return cls.owner_id == owner_id

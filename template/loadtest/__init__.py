@@ -1,0 +1,1 @@
+"""The load test: `seed.py` makes its data, `notes.lua` drives wrk, `report.lua` prints the summary."""

@@ -1,0 +1,36 @@
+"""The `accounts` and `api_tokens` tables."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class AccountRow(Base):
+    """A row of `accounts`."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        # Serves the periodic search for accounts still waiting for their welcome e-mail.
+        Index("ix_accounts_welcome_email_sent_at_created_at", "welcome_email_sent_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    welcome_email_sent_at: Mapped[datetime | None]
+
+
+class ApiTokenRow(Base):
+    """A row of `api_tokens`: the SHA-256 of a bearer token, never the token itself."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired tokens
