@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import read_answers, run_cli
 from packaging.version import Version
 from template_repos import V1, V2, generate, isolated_home, run, write_tree
 
-from mvpscaffold import __version__, history, source
+from mvpscaffold import __version__, history, source, update
 from mvpscaffold.versions import available_versions, parse_commit
 
 __all__ = ["isolated_home"]
@@ -113,7 +115,14 @@ def test_the_cache_keeps_the_versions_of_every_installation(
 
 @pytest.mark.parametrize(
     ("commit", "expected"),
-    [("1.2.0", "1.2.0"), ("v1.2", "1.2"), ("1.2.0-3-gabc1234", "1.2.0.post3"), ("abc1234", None)],
+    [
+        ("1.2.0", "1.2.0"),
+        ("v1.2", "1.2"),
+        ("1.2.0-3-gabc1234", "1.2.0.post3"),
+        ("abc1234", None),
+        ("0.3.0.dev0", "0.3.0.dev0"),
+        ("0.3.0.dev0-2-gabc1234", "0.3.0.dev0+2.gabc1234"),  # past a dev tag, still before 0.3.0
+    ],
 )
 def test_recorded_commit_is_read_as_a_version(commit: str, expected: str | None) -> None:
     parsed = parse_commit(commit)
@@ -149,16 +158,7 @@ def test_plain_copier_update_works_from_the_published_history(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Projects record the literal ~/.cache path, so copier alone can update them too."""
-    snapshots = [
-        history.Snapshot(
-            version,
-            tuple(history.TemplateFile(p, "100644", t.encode()) for p, t in sorted(files.items())),
-        )
-        for version, files in (("1.0.0", V1), ("2.0.0", V2))
-    ]
-    bundle = tmp_path / "shipped.bundle"
-    history.write_bundle(snapshots, bundle)
-    monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, "test"))
+    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
     source.publish_history()
     project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
 
@@ -183,3 +183,106 @@ def test_a_released_version_with_a_changed_template_needs_a_version_bump(tmp_pat
     development = history.release_snapshots(repo, "1.0.0", worktree_wins=True)
     changed = {f.path: f.data for f in development[-1].files}
     assert changed["template/app/extras.py"] == b"EXTRA = 2\n"
+
+
+def test_versions_sort_as_pep_440_orders_them() -> None:
+    ordered = ["0.2.0", "0.3.0.dev0", "0.3.0.dev1", "0.3.0a1", "0.3.0rc1", "0.3.0", "0.3.0.post1"]
+    assert sorted(reversed(ordered), key=history.release_key) == ordered
+    assert sorted(["0.10.0", "0.9.1"], key=history.release_key) == ["0.9.1", "0.10.0"]
+    assert history.release_key("1.0") == history.release_key("1.0.0")
+    assert history.is_development("0.3.0.dev0") and not history.is_development("0.3.0")
+    with pytest.raises(ValueError, match="not a version"):
+        history.release_key("1.0.0-beta")
+
+
+def test_a_development_version_of_a_mapped_release_is_older_than_it(tmp_path: Path) -> None:
+    repo, commit = _release_repo(tmp_path / "repo")
+    (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
+
+    with pytest.raises(RuntimeError, match="older than the newest release"):
+        history.release_snapshots(repo, "1.0.0.dev0")
+    assert [s.version for s in history.release_snapshots(repo, "1.1.0.dev0")] == [
+        "1.0.0",
+        "1.1.0.dev0",
+    ]
+
+
+def test_the_release_map_refuses_a_development_version(tmp_path: Path) -> None:
+    repo, commit = _release_repo(tmp_path / "repo")
+    (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0.dev0" = "{commit}"\n')
+    with pytest.raises(RuntimeError, match=r"maps development version 1\.0\.0\.dev0"):
+        history.release_snapshots(repo, "1.1.0.dev0")
+
+
+def test_every_mapped_release_is_the_version_its_commit_declares() -> None:
+    """The map is this repository's own: each commit's __version__ is the release it maps."""
+    root = Path(__file__).resolve().parents[1]
+    releases = history.read_release_map(root)
+    assert "0.2.0" in releases
+    for version, commit in releases.items():
+        init = run(root, "git", "show", f"{commit}:src/mvpscaffold/__init__.py")
+        assert f'__version__ = "{version}"' in init, (version, commit)
+    newest = next(reversed(releases))
+    assert history.release_key(__version__) > history.release_key(newest) or (__version__ == newest)
+    history.release_snapshots(root, __version__)  # a mapped __version__ has its commit's template
+
+
+def _ship(
+    versions: dict[str, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This installation ships these versions of a template (copier.yml and template/ files)."""
+    snapshots = [
+        history.Snapshot(
+            version,
+            tuple(history.TemplateFile(p, "100644", t.encode()) for p, t in sorted(files.items())),
+        )
+        for version, files in versions.items()
+    ]
+    bundle = tmp_path / "shipped.bundle"
+    history.write_bundle(snapshots, bundle)
+    monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, "test"))
+
+
+def _ship_development_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This installation: release 0.2.0 (V1) and the development build 0.3.0.dev0 (V2)."""
+    _ship({"0.2.0": V1, "0.3.0.dev0": V2}, tmp_path, monkeypatch)
+    monkeypatch.setattr(source, "__version__", "0.3.0.dev0")
+    monkeypatch.setattr(update, "__version__", "0.3.0.dev0")
+
+
+def test_a_development_build_generates_projects_that_record_its_version(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ship_development_build(tmp_path, monkeypatch)
+
+    result = run_cli(["new", str(tmp_path / "fresh"), "--defaults", "--no-git", "-q"])
+
+    assert result.exit_code == 0, result.output
+    assert read_answers(tmp_path / "fresh")["_commit"] == "0.3.0.dev0"
+
+
+def test_a_release_project_is_behind_a_development_build_and_updates_to_it(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ship_development_build(tmp_path, monkeypatch)
+    source.publish_history()
+    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "0.2.0")
+
+    checked = run_cli(["check", str(project), "--json"])
+    assert checked.exit_code == 1, checked.output
+    assert json.loads(checked.stdout)[0] | {"path": None} == {
+        "path": None,
+        "template": source.BUNDLE_LITERAL,
+        "current": "0.2.0",
+        "newest": "0.3.0.dev0",
+        "state": "behind",
+        "error": None,
+    }
+
+    report = update.update_project(project, defaults=True)
+
+    assert report.to_version == "0.3.0.dev0"
+    assert read_answers(project)["_commit"] == "0.3.0.dev0"
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "update to the development build")
+    assert run_cli(["check", str(project)]).exit_code == 0

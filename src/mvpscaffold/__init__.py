@@ -1,3 +1,3 @@
 """mvpscaffold: generate and update well-structured Python monoliths."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"

@@ -88,7 +88,10 @@ def _check_one(
             )
         newest: Version | None = wanted
     else:
-        newest = newest_version(versions)
+        # This installation's own version is the newest of its template, a development build
+        # included (a project generated from it records that version); a fork's tags are read
+        # as copier reads them, pre-releases left out.
+        newest = newest_version(versions, include_prereleases=is_default_source(source))
     if newest is None:
         raise RefusedError(f"template {source} has no version tags; tag a release of it.")
     shown = BUNDLE_LITERAL if is_default_source(source) else source

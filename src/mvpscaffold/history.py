@@ -24,7 +24,12 @@ IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
 AUTHOR = "mvpscaffold release <release@mvpscaffold.invalid>"
 # 2020-01-01T00:00:00Z: commit dates are this plus minutes derived from the version number.
 EPOCH = 1_577_836_800
-_RELEASE_RE = re.compile(r"^(\d+(?:\.\d+)*)")
+# The PEP 440 versions a release can have: N(.N)*, then aN/bN/rcN, .postN, .devN (in that order).
+_VERSION_RE = re.compile(
+    r"(?P<release>\d+(?:\.\d+)*)(?:(?P<phase>a|b|rc)(?P<pre>\d+))?"
+    r"(?:\.post(?P<post>\d+))?(?:\.dev(?P<dev>\d+))?"
+)
+_PHASES = {"a": 0, "b": 1, "rc": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +49,43 @@ class Snapshot:
     files: tuple[TemplateFile, ...]
 
 
-def release_key(version: str) -> tuple[int, ...]:
-    """Sort key of a version string by its numeric release part ("0.10.0" after "0.9.1")."""
-    match = _RELEASE_RE.match(version)
+def _parse(version: str) -> re.Match[str]:
+    match = _VERSION_RE.fullmatch(version)
     if match is None:
         raise ValueError(f"{version!r} is not a version number")
-    return tuple(int(part) for part in match.group(1).split("."))
+    return match
+
+
+def release_numbers(version: str) -> tuple[int, ...]:
+    """The numeric release part of a version ("0.3.0.dev0" -> (0, 3, 0))."""
+    return tuple(int(part) for part in _parse(version)["release"].split("."))
+
+
+def release_key(version: str) -> tuple[tuple[int, ...], ...]:
+    """Sort key of a version as PEP 440 orders it: 0.3.0.dev0 < 0.3.0rc1 < 0.3.0 < 0.3.0.post1."""
+    match = _parse(version)
+    numbers = list(release_numbers(version))
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()  # 1.0 and 1.0.0 are the same version
+    if match["phase"] is not None:
+        pre: tuple[int, ...] = (1, _PHASES[match["phase"]], int(match["pre"]))
+    elif match["dev"] is not None and match["post"] is None:
+        pre = (0,)  # a development release comes before every pre-release of its version
+    else:
+        pre = (2,)
+    post = (0,) if match["post"] is None else (1, int(match["post"]))
+    dev = (1,) if match["dev"] is None else (0, int(match["dev"]))
+    return (tuple(numbers), pre, post, dev)
+
+
+def is_development(version: str) -> bool:
+    """Whether a version is a development release (".devN"): never a released template."""
+    return _parse(version)["dev"] is not None
 
 
 def commit_timestamp(version: str) -> int:
     """Commit date of a version, derived from its number so it is the same on every machine."""
-    parts = (*release_key(version), 0, 0, 0)[:3]
+    parts = (*release_numbers(version), 0, 0, 0)[:3]
     return EPOCH + 60 * (parts[0] * 1_000_000 + parts[1] * 1_000 + parts[2])
 
 
@@ -158,6 +189,12 @@ def release_snapshots(
     development run (`worktree_wins`) uses the working tree instead.
     """
     releases = read_release_map(repo_root)
+    unreleasable = [version for version in releases if is_development(version)]
+    if unreleasable:
+        raise RuntimeError(
+            f"{RELEASE_MAP_FILE} maps development version {unreleasable[0]}; only releases"
+            " belong there (docs/RELEASING.md)"
+        )
     if releases and release_key(current_version) < release_key(next(reversed(releases))):
         raise RuntimeError(f"version {current_version} is older than the newest release in the map")
     snapshots = [Snapshot(v, files_at_commit(repo_root, c)) for v, c in releases.items()]

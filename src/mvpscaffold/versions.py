@@ -41,13 +41,20 @@ def parse_version(tag: str) -> Version | None:
 
 
 def parse_commit(commit: str) -> Version | None:
-    """The version a `_commit` stands for; a commit past a tag counts as a post-release of it."""
+    """The version a `_commit` stands for; a commit past a tag sorts after it, before the next.
+
+    A commit past a release counts as a post-release of it. Past a development or pre-release
+    tag it is that tag with a local label (a post-release would sort after the final release),
+    so "0.3.0.dev0-2-gabc1234" stays older than 0.3.0.
+    """
     match = _DESCRIBE_RE.match(commit)
     if match is None:
         return parse_version(commit)
     base = parse_version(match["tag"])
     if base is None:
         return None
+    if base.is_prerelease or base.is_postrelease or base.local is not None:
+        return Version(f"{base.public}+{match['distance']}.g{match['sha']}")
     return Version(f"{base.base_version}.post{match['distance']}")
 
 
