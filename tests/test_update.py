@@ -12,9 +12,11 @@ import yaml
 from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
+from mvpscaffold.conflicts import name_sides
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.render import fast_render_worker_class
-from mvpscaffold.update import render_summary, update_project
+from mvpscaffold.update import update_project
+from mvpscaffold.update_report import render_summary
 
 __all__ = ["isolated_home"]
 
@@ -68,7 +70,7 @@ def test_update_keeps_owner_edits_and_brings_template_changes(project: Path) -> 
     assert report.added == ["app/health.py"]
     assert report.deleted == ["app/obsolete.py"]
     assert not list(project.rglob("*.rej"))
-    assert "CONFLICTED" in render_summary(report) and "git add" in render_summary(report)
+    assert "CONFLICTED (1):\n    app/settings.py\n" in render_summary(report)
     assert report.as_json()["from"] == "1.0.0" and report.as_json()["to"] == "2.0.0"
 
 
@@ -458,3 +460,44 @@ def test_where_git_ignores_file_modes_an_added_executable_bit_still_reaches_the_
     update_project(project, to="2.0.0")
 
     assert run(project, "git", "ls-files", "--stage", "run.sh").startswith("100755 ")
+
+
+def test_conflict_markers_name_their_sides_and_the_summary_says_how_to_finish(
+    project: Path,
+) -> None:
+    run(project, "git", "config", "merge.conflictStyle", "diff3")  # copier then writes the base
+
+    report = update_project(project, to="2.0.0")
+
+    settings = (project / "app" / "settings.py").read_text()
+    assert (
+        "<<<<<<< your version (before the update)\nTIMEOUT = 20\n"
+        "||||||| template 1.0.0\nTIMEOUT = 10\n=======\nTIMEOUT = 30\n"
+        ">>>>>>> template 2.0.0 (the update)\n"
+    ) in settings
+    assert "updating" not in settings and "last update" not in settings
+    summary = render_summary(report)
+    steps = summary[summary.index("Next steps:") :]
+    assert steps.index("`<<<<<<< your version (before the update)`") < steps.index("make check")
+    assert steps.index("make check") < steps.index("`git add`") < steps.index("commit")
+    assert steps.endswith("To abandon the update: `git reset --hard && git clean -fd`.")
+
+
+def test_conflict_markers_get_the_names_of_their_sides(tmp_path: Path) -> None:
+    conflicted = tmp_path / "settings.py"
+    conflicted.write_bytes(
+        b"A = 1\r\n<<<<<<< before updating\r\nB = 2\r\n||||||| last update\r\nB = 1\r\n"
+        b"=======\r\nB = 3\r\n>>>>>>> after updating\r\n"
+        b'NOTE = "<<<<<<< before updating"\r\n<<<<<<<< before updating\n>>>>>>> last update'
+    )
+
+    assert name_sides(conflicted, "0.2.0", "0.3.0")
+
+    assert conflicted.read_bytes() == (
+        b"A = 1\r\n<<<<<<< your version (before the update)\r\nB = 2\r\n"
+        b"||||||| template 0.2.0\r\nB = 1\r\n=======\r\nB = 3\r\n"
+        b">>>>>>> template 0.3.0 (the update)\r\n"
+        b'NOTE = "<<<<<<< before updating"\r\n<<<<<<<< your version (before the update)\n'
+        b">>>>>>> last update"
+    )
+    assert not name_sides(conflicted, "0.2.0", "0.3.0")  # nothing of copier's left to rename

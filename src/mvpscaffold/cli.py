@@ -245,7 +245,8 @@ def update(
     back at its last commit.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
-        from mvpscaffold.update import render_summary, update_project
+        from mvpscaffold.update import update_project
+        from mvpscaffold.update_report import render_summary
 
         if to is not None and ref is not None and to != ref:
             raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")
@@ -258,7 +259,7 @@ def update(
             typer.echo(json.dumps(report.as_json(), indent=2))
         else:
             typer.echo(render_summary(report))
-    if report.conflicted:  # with --pretend: conflicts would need resolving
+    if report.needs_owner:  # with --pretend: conflicts would need resolving
         raise typer.Exit(1)
 
 

@@ -11,14 +11,15 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mvpscaffold import __version__
+from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.gitutil import git, git_ok
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
@@ -30,29 +31,6 @@ from mvpscaffold.versions import (
 
 CONFLICT_MARKER = "<<<<<<< "
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
-
-
-@dataclass(slots=True)
-class UpdateReport:
-    """What an update changed (or, with pretend, would change) in the project."""
-
-    project: str
-    from_version: str
-    to_version: str
-    pretend: bool = False
-    merged: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    conflicted: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
-    unchanged: int = 0
-
-    def as_json(self) -> dict[str, object]:
-        """The report in the shape of `mvpscaffold update --json`."""
-        data = asdict(self)
-        data["from"] = data.pop("from_version")
-        data["to"] = data.pop("to_version")
-        return data
 
 
 def _status(project: Path) -> list[tuple[str, str]]:
@@ -150,7 +128,7 @@ def update_project(
     user_defaults = _user_defaults_for(recorded.src_path, tag)
     if pretend:
         # Update a throw-away clone: the real project is never opened for writing.
-        top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+        top = _top(project)
         with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as tmp:
             clone = Path(tmp) / top.name
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
@@ -162,8 +140,15 @@ def update_project(
     with _rollback_on_failure(project):
         _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
         report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
-    _fill_report(report, project)
+        _fill_report(report, project)
+        top = _top(project)
+        name_sides_in((top / path for path in report.conflicted), report.from_version, target)
     return report
+
+
+def _top(project: Path) -> Path:
+    """The root of the git repository that holds the project."""
+    return Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
 
 
 def _user_defaults_for(src: str, tag: str) -> dict[str, object]:
@@ -218,7 +203,7 @@ def _restore_edited_removals(
     deleted = [path for code, path in _status(project) if code == " D"]
     if not deleted:
         return []
-    top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+    top = _top(project)
     prefix = project.relative_to(top)
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-old-") as tmp:
         old = Path(tmp) / "old"
@@ -316,42 +301,9 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
 
 
 def _has_conflict_markers(project: Path, path: str) -> bool:
-    top = Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+    top = _top(project)
     try:
         text = (top / path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())
-
-
-def render_summary(report: UpdateReport) -> str:
-    """A human summary of the update, ending with what to do about conflicts."""
-    verb = "would update" if report.pretend else "updated"
-    if report.from_version == report.to_version:
-        return f"{report.project} is already on template {report.to_version}; nothing to do."
-    lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
-    for title, paths in (
-        ("merged", report.merged),
-        ("added", report.added),
-        ("deleted", report.deleted),
-        ("CONFLICTED", report.conflicted),
-        ("kept", report.kept),
-    ):
-        if paths:
-            lines.append(f"  {title} ({len(paths)}): " + ", ".join(paths))
-    if report.kept:
-        lines.append(
-            "  (kept: no longer in the template, but edited by you, so left in place;"
-            " delete them yourself if you no longer need them)"
-        )
-    lines.append(f"  unchanged: {report.unchanged} files")
-    if report.pretend:
-        lines.append("Nothing was written (--pretend).")
-    elif report.conflicted:
-        lines.append(
-            "Resolve the <<<<<<< / >>>>>>> blocks in the conflicted files, then "
-            "`git add` them and commit. To abandon: `git reset --hard && git clean -fd`."
-        )
-    else:
-        lines.append("Review with `git diff`, then commit.")
-    return "\n".join(lines)

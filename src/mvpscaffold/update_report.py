@@ -1,0 +1,84 @@
+"""What an update changed, as `update --json` prints it and as a summary with the next steps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from mvpscaffold.conflicts import side_labels
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What an update changed (or, with pretend, would change) in the project."""
+
+    project: str
+    from_version: str
+    to_version: str
+    pretend: bool = False
+    merged: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
+    unchanged: int = 0
+
+    @property
+    def needs_owner(self) -> bool:
+        """Whether the owner must finish the update by hand (conflicts to resolve)."""
+        return bool(self.conflicted)
+
+    def as_json(self) -> dict[str, object]:
+        """The report in the shape of `mvpscaffold update --json`."""
+        data = asdict(self)
+        data["from"] = data.pop("from_version")
+        data["to"] = data.pop("to_version")
+        return data
+
+
+def render_summary(report: UpdateReport) -> str:
+    """A human summary of the update, ending with the steps that finish it."""
+    verb = "would update" if report.pretend else "updated"
+    if report.from_version == report.to_version:
+        return f"{report.project} is already on template {report.to_version}; nothing to do."
+    lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
+    for title, paths in (
+        ("merged", report.merged),
+        ("added", report.added),
+        ("deleted", report.deleted),
+        ("kept", report.kept),
+    ):
+        if paths:
+            lines.append(f"  {title} ({len(paths)}): " + ", ".join(paths))
+    if report.kept:
+        lines.append(
+            "  (kept: no longer in the template, but edited by you, so left in place;"
+            " delete them yourself if you no longer need them)"
+        )
+    lines.append(f"  unchanged: {report.unchanged} files")
+    if report.conflicted:
+        lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
+        lines += [f"    {path}" for path in report.conflicted]
+    if report.pretend:
+        lines.append("Nothing was written (--pretend).")
+    else:
+        lines += _next_steps(report)
+    return "\n".join(lines)
+
+
+def _next_steps(report: UpdateReport) -> list[str]:
+    steps = []
+    if report.conflicted:
+        labels = side_labels(report.from_version, report.to_version)
+        ours, theirs = labels[b"<"].decode(), labels[b">"].decode()
+        steps += [
+            f"Resolve each block from `<<<<<<< {ours}` to `>>>>>>> {theirs}` in the conflicted"
+            " files above: keep what both sides need, delete the marker lines.",
+            "Run `make check` (it refuses to run while a conflict marker remains).",
+            "`git add` the resolved files, then commit.",
+        ]
+    else:
+        steps.append("Review with `git diff`, then commit.")
+    lines = ["Next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
+    if report.needs_owner:
+        lines.append("To abandon the update: `git reset --hard && git clean -fd`.")
+    return lines
