@@ -85,9 +85,9 @@ def _show_version(value: bool) -> None:
 @app.callback(
     epilog=(
         "Example: mvpscaffold new my-app --defaults  |  Exit codes: 0 done; 1 new: created but"
-        " --install's checks failed, update: conflicts to resolve, check: a project is behind;"
-        " 2 bad input or refused, nothing changed; 3 git or copier failed, nothing changed;"
-        " 130 interrupted, nothing changed (see README.md, Exit codes)."
+        " --install's checks failed, update: conflicts or migrations to fix, check: a project is"
+        " behind; 2 bad input or refused, nothing changed; 3 git or copier failed, nothing"
+        " changed; 130 interrupted, nothing changed (see README.md, Exit codes)."
     )
 )
 def root(
@@ -239,7 +239,11 @@ def update(
     terminal; otherwise, or with --defaults, they take their defaults: yours from the defaults
     file first, then the template's). A file the template dropped stays if you edited it.
 
-    Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) need resolving;
+    Lists the Alembic revisions the update brings; when they and yours leave two heads, writes a
+    merge revision into your versions/ folder so `make migrate` applies everything.
+
+    Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) need resolving,
+    or the migration history needs fixing (a revision id in two files);
     2 refused (not a project, not git, uncommitted changes, unknown or older version), nothing
     changed; 3 git or copier failed, project back at its last commit; 130 interrupted, project
     back at its last commit.
@@ -259,7 +263,7 @@ def update(
             typer.echo(json.dumps(report.as_json(), indent=2))
         else:
             typer.echo(render_summary(report))
-    if report.needs_owner:  # with --pretend: conflicts would need resolving
+    if report.needs_owner:  # with --pretend: conflicts or a broken history would need fixing
         raise typer.Exit(1)
 
 

@@ -41,3 +41,9 @@ class ChecksFailed(MvpScaffoldError):
     """The project was created completely, but its own `make install` or `make check` failed."""
 
     exit_code = 1
+
+
+class MigrationHistoryError(MvpScaffoldError):
+    """The project's Alembic revisions cannot be joined into one head; the update itself stands."""
+
+    exit_code = 1

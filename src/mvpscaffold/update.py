@@ -13,9 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mvpscaffold import __version__
+from mvpscaffold import __version__, migrations
 from mvpscaffold.conflicts import name_sides_in
-from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
+from mvpscaffold.errors import (
+    Interrupted,
+    MigrationHistoryError,
+    RefusedError,
+    ToolError,
+    UserInputError,
+)
 from mvpscaffold.gitutil import git, git_ok
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, publish_history
@@ -126,6 +132,9 @@ def update_project(
     ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
     user_defaults = _user_defaults_for(recorded.src_path, tag)
+    answer = recorded.answers.get("package_name")
+    package = answer if isinstance(answer, str) else None
+    known = migrations.known_revision_ids(project, package)
     if pretend:
         # Update a throw-away clone: the real project is never opened for writing.
         top = _top(project)
@@ -136,6 +145,7 @@ def update_project(
             _run_copier(copy, tag, ask=False, unsafe=unsafe, user_defaults=user_defaults)
             report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
             _fill_report(report, copy)
+            _settle_migrations(report, copy, package, known, write=False)
         return report
     with _rollback_on_failure(project):
         _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
@@ -143,12 +153,42 @@ def update_project(
         _fill_report(report, project)
         top = _top(project)
         name_sides_in((top / path for path in report.conflicted), report.from_version, target)
+        _settle_migrations(report, project, package, known, write=True)
     return report
 
 
 def _top(project: Path) -> Path:
     """The root of the git repository that holds the project."""
     return Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+
+
+def _settle_migrations(
+    report: UpdateReport, project: Path, package: str | None, known: set[str], *, write: bool
+) -> None:
+    """List the revisions the update added; join the history's heads with a merge revision.
+
+    A history that cannot be read or joined (a duplicate id) is reported, not raised: the
+    update itself stands, and the owner fixes the history it names.
+    """
+    top = _top(project)
+    folders = {folder.resolve() for folder in migrations.version_folders(project, package)}
+    for path in report.added:
+        full = top / path
+        if full.suffix == ".py" and full.parent.resolve() in folders:
+            revision = migrations.revision_id(full)
+            if revision is not None and revision not in known:
+                report.migrations.append(path)
+    try:
+        plan = migrations.plan_merge(project, package, report.to_version)
+    except MigrationHistoryError as error:
+        report.migration_problem = error.message
+        return
+    if plan is None:
+        return
+    if write:
+        plan.path.parent.mkdir(parents=True, exist_ok=True)
+        plan.path.write_text(plan.text, encoding="utf-8")
+    report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
 
 
 def _user_defaults_for(src: str, tag: str) -> dict[str, object]:

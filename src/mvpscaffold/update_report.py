@@ -21,11 +21,14 @@ class UpdateReport:
     conflicted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
     unchanged: int = 0
+    migrations: list[str] = field(default_factory=list)  # Alembic revisions the update added
+    merge_revision: str | None = None  # written (with pretend: to be written) for one head
+    migration_problem: str | None = None  # why the history could not get one head
 
     @property
     def needs_owner(self) -> bool:
-        """Whether the owner must finish the update by hand (conflicts to resolve)."""
-        return bool(self.conflicted)
+        """Whether the owner must finish the update by hand (conflicts, a broken history)."""
+        return bool(self.conflicted) or self.migration_problem is not None
 
     def as_json(self) -> dict[str, object]:
         """The report in the shape of `mvpscaffold update --json`."""
@@ -58,11 +61,30 @@ def render_summary(report: UpdateReport) -> str:
     if report.conflicted:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
+    lines += _migration_lines(report)
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:
         lines += _next_steps(report)
     return "\n".join(lines)
+
+
+def _migration_lines(report: UpdateReport) -> list[str]:
+    lines = []
+    if report.migrations:
+        lines.append(
+            f"  migrations ({len(report.migrations)}), database changes this update brings:"
+        )
+        lines += [f"    {path}" for path in report.migrations]
+    if report.merge_revision:
+        written = "to be written" if report.pretend else "written"
+        lines.append(
+            f"  merge revision ({written}): {report.merge_revision}"
+            " (joins the template's migrations and yours into one head)"
+        )
+    if report.migration_problem:
+        lines.append(f"  MIGRATIONS NOT MERGED: {report.migration_problem}")
+    return lines
 
 
 def _next_steps(report: UpdateReport) -> list[str]:
@@ -78,6 +100,13 @@ def _next_steps(report: UpdateReport) -> list[str]:
         ]
     else:
         steps.append("Review with `git diff`, then commit.")
+    if report.migration_problem:
+        steps.insert(0, "Fix the migration history as said above.")
+    if report.migrations or report.merge_revision:
+        steps.append(
+            "Review the migrations listed above, then run `make migrate` to apply them to"
+            " your database."
+        )
     lines = ["Next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
     if report.needs_owner:
         lines.append("To abandon the update: `git reset --hard && git clean -fd`.")
