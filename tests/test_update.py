@@ -235,7 +235,8 @@ def test_cli_exits_0_on_a_clean_update(
     untouched = generate(str(template_repo), tmp_path / "untouched", "1.0.0")
     code, output = _cli(str(untouched), "--defaults")
     assert code == 0, output
-    assert "updated template 1.0.0 -> 2.0.0" in output and "git diff" in output
+    assert "updated template 1.0.0 -> 2.0.0" in output
+    assert output.endswith("\nReview with `git diff`, then commit.\n")  # one step, no list
 
 
 def test_cli_refusal_is_one_line_exit_2(project: Path) -> None:

@@ -107,6 +107,8 @@ def _next_steps(report: UpdateReport) -> list[str]:
             "Review the migrations listed above, then run `make migrate` to apply them to"
             " your database."
         )
+    if len(steps) == 1:
+        return steps
     lines = ["Next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
     if report.needs_owner:
         lines.append("To abandon the update: `git reset --hard && git clean -fd`.")
