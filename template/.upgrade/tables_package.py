@@ -1,0 +1,194 @@
+"""Upgrade step of 0.3.0: `<package>/data/tables.py` became the package `<package>/data/tables/`.
+
+Run by copier after an update from an earlier release (copier.yml, `_migrations`), in the project's
+folder, with the package name as its argument. Standard library only: it runs with copier's Python.
+
+The template's own tables moved to `tables/base.py`, `tables/accounts.py` and `tables/notes.py`.
+Tables the owner had added to `tables.py` would be lost with it, so each moves to a module of its
+own, `tables/<table name>.py`, and imports of them elsewhere in the project follow. The old
+`tables.py` is then removed from git's index, so the package is what Python imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# What 0.1.0 and 0.2.0 wrote in tables.py: the SHA-256 (first 16 hex digits) of `ast.unparse` of each
+# top-level definition, to tell the template's unchanged definitions from ones the owner edited.
+TEMPLATE_DEFINITIONS = {
+    "NAMING_CONVENTION": "bf90d74154929c1e",
+    "UtcDateTime": "154485d9f5144125",
+    "Base": "abe21e226a7414cb",
+    "AccountRow": "1e46706d7eb0a867",
+    "ApiTokenRow": "0b29dd72bc686c74",
+    "NoteRow": "6fe855dc426286b7",
+}
+TEMPLATE_NAMES = set(TEMPLATE_DEFINITIONS)
+# Where each name of the old module lives now, relative to the tables package.
+NEW_HOMES = {"UtcDateTime": "", "Base": "", "Owned": "", "NAMING_CONVENTION": ".base"}
+NEW_HOMES |= {"AccountRow": ".accounts", "ApiTokenRow": ".accounts", "NoteRow": ".notes"}
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in the project, capturing its output."""
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)  # noqa: S603, S607
+
+
+def import_key(name: str) -> tuple[int, str]:
+    """ruff's isort order inside one import: CONSTANTS, then Classes, then the rest."""
+    if name.isupper():
+        return (0, name)
+    return (1, name) if name[:1].isupper() else (2, name)
+
+
+def module_name(node: ast.ClassDef, taken: set[str]) -> str:
+    """The module a moved table goes to: its table name, or its class name without `Row`."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", node.name.removesuffix("Row")).lower()
+    for statement in node.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Constant):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            if any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in targets):
+                name = re.sub(r"\W", "_", str(statement.value.value))
+    candidate, number = name, 2
+    while candidate in taken or candidate in {"base", "accounts", "notes", "__init__"}:
+        candidate, number = f"{name}_{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def imports_of(tree: ast.Module) -> dict[str, tuple[str, str]]:
+    """Every name the old module imported: name -> (module, imported name)."""
+    found: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                found[alias.asname or alias.name] = (node.module, alias.name)
+    return found
+
+
+def module_source(node: ast.ClassDef, source: str, lines: list[str], context: dict[str, object]) -> str:
+    """A module holding one moved class, with the imports it uses."""
+    imported: dict[str, tuple[str, str]] = context["imported"]  # type: ignore[assignment]
+    homes: dict[str, str] = context["homes"]  # type: ignore[assignment]
+    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    sections: dict[int, dict[str, set[str]]] = {0: {}, 1: {}, 2: {}}
+    for name in sorted(used):
+        if name in imported:
+            module, original = imported[name]
+            section = 0 if module.split(".")[0] in sys.stdlib_module_names else 1
+            sections[section].setdefault(module, set()).add(original if original == name else f"{original} as {name}")
+        elif name in homes and homes[name] != f".{context['self']}":
+            sections[2].setdefault(homes[name] or ".base", set()).add(name)
+    header = [
+        f'"""The `{context["table"]}` table (moved from data/tables.py when the project updated to 0.3.0)."""',
+        "",
+    ]
+    for section in (0, 1, 2):
+        for module in sorted(sections[section]):
+            header.append(f"from {module} import {', '.join(sorted(sections[section][module], key=import_key))}")
+        if sections[section]:
+            header.append("")
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    body = "".join(lines[start : node.end_lineno])
+    return "\n".join(header) + "\n\n" + body.rstrip() + "\n"
+
+
+def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
+    """Point `from ...tables import X` at X's new module; True when the file changed."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    edits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.module:
+            continue
+        absolute = node.level == 0 and node.module == f"{package}.data.tables"
+        relative = node.level > 0 and node.module.split(".")[-1] == "tables" and "data" in str(path)
+        if not (absolute or relative):
+            continue
+        if all(homes.get(alias.name, "") == "" for alias in node.names):
+            continue
+        prefix = "." * node.level + node.module
+        targets: dict[str, list[str]] = {}
+        for alias in node.names:
+            target = prefix + homes.get(alias.name, "")
+            targets.setdefault(target, []).append(
+                alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+            )
+        indent = lines[node.lineno - 1][: node.col_offset]
+        replacement = "".join(
+            f"{indent}from {target} import {', '.join(sorted(names, key=import_key))}\n"
+            for target, names in sorted(targets.items())
+        )
+        edits.append((node.lineno - 1, node.end_lineno or node.lineno, replacement))
+    for start, end, replacement in sorted(edits, reverse=True):
+        lines[start:end] = [replacement]
+    if edits:
+        path.write_text("".join(lines), encoding="utf-8")
+    return bool(edits)
+
+
+def edited_template_definitions(tree: ast.Module) -> list[str]:
+    """The template's definitions in the old module that the owner changed."""
+    edited = []
+    for node in tree.body:
+        names = [node.name] if isinstance(node, ast.ClassDef) else []
+        if isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        for name in names:
+            digest = hashlib.sha256(ast.unparse(node).encode()).hexdigest()[:16]
+            if name in TEMPLATE_DEFINITIONS and digest != TEMPLATE_DEFINITIONS[name]:
+                edited.append(name)
+    return edited
+
+
+def main(package: str) -> int:
+    """Move the owner's tables out of the old `tables.py`; print what moved."""
+    old_path = Path(package, "data", "tables.py")
+    shown = git("show", f"HEAD:./{old_path.as_posix()}")
+    if shown.returncode != 0 or old_path.exists() or not Path(package, "data", "tables").is_dir():
+        return 0
+    source = shown.stdout
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    owners = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name not in TEMPLATE_NAMES]
+    if not owners and not edited_template_definitions(tree):
+        return 0  # the template's file, unchanged: the update removed it as it should
+    homes = dict(NEW_HOMES)
+    taken: set[str] = set()
+    modules = {node.name: module_name(node, taken) for node in owners}
+    homes |= {name: f".{module}" for name, module in modules.items()}
+    imported = imports_of(tree)
+    for node in owners:
+        table = modules[node.name]
+        target = Path(package, "data", "tables", f"{table}.py")
+        context = {"imported": imported, "homes": homes, "self": table, "table": table}
+        target.write_text(module_source(node, source, lines, context), encoding="utf-8")
+        print(f"Moved {node.name} from {old_path} to {target} ({old_path} became a package in 0.3.0).")  # noqa: T201
+    if owners:
+        for path in sorted([*Path(package).rglob("*.py"), *Path("tests").rglob("*.py")]):
+            if rewrite_imports(path, package, homes):
+                print(f"Pointed the table imports of {path} at their new modules.")  # noqa: T201
+        print("Run `make format` to sort the moved imports, then `make check`.")  # noqa: T201
+    edited = edited_template_definitions(tree)
+    if edited:
+        # Changes to the template's own tables cannot move by themselves: keep the old file beside
+        # the package for the owner to carry them over (Python imports the package, not this file).
+        Path(f"{old_path}.orig").write_text(source, encoding="utf-8")
+        print(  # noqa: T201
+            f"You had changed {', '.join(edited)} in {old_path}: your version is kept as {old_path}.orig;"
+            " carry those changes over to data/tables/, then delete it."
+        )
+    git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", old_path.as_posix())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))
