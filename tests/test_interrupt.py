@@ -48,7 +48,7 @@ def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
 def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
     child = _spawn(["new", "proj"], tmp_path)
     child.expect("project_name")
-    child.expect(r"\(My App\)")  # the prompt is drawn and waiting
+    child.expect(r"\(Proj\)")  # the prompt is drawn and waiting; the default is named after DEST
     if how == "ctrl-c key":
         child.sendcontrol("c")
     elif how == "ctrl-d key":  # end of input: the field is empty, the default only shown
@@ -119,7 +119,7 @@ def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
         child.send("\r")
 
     child.expect("Human-readable")  # the question's help line from copier.yml
-    child.expect(r"project_name\] \(My App\)")  # the default, offered beside the question
+    child.expect(r"project_name\] \(Pty Project\)")  # the folder's name, offered as the default
     answer_text(None, "Pty Shop")
     answer_text("project_slug", None)  # derived default: pty-shop
     answer_text("package_name", None)  # derived default: pty_shop
