@@ -10,6 +10,8 @@ from mvpscaffold.answers import (
     coerce,
     derive_package_name,
     derive_slug,
+    folder_name_problem,
+    name_from_folder,
     parse_assignment,
     parse_bool,
     problem,
@@ -48,6 +50,54 @@ def test_slug_is_derived_to_ascii(name: str, slug: str) -> None:
 
 def test_package_name_comes_from_the_slug() -> None:
     assert derive_package_name("cafe-unicode-2") == "cafe_unicode_2"
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [
+        ("shop", "Shop"),
+        ("my-shop", "My Shop"),
+        ("my_shop", "My Shop"),
+        ("acme-crm", "Acme Crm"),
+        ("pty project", "Pty Project"),
+        ("shop.v2", "Shop V2"),
+        ("myShop", "MyShop"),
+        ("café", "Café"),
+        ("日本", "日本"),
+        ("123", "123"),
+        ("---", ""),
+        ("", ""),
+    ],
+)
+def test_name_from_folder(folder: str, name: str) -> None:
+    assert name_from_folder(folder) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("", "no letters or digits"),
+        ("日本", "no ASCII letters or digits"),
+        ("123", "the slug '123' must start with a letter"),
+        ("Json", "the slug 'json' would shadow the standard library module 'json'"),
+        ("Tests", "would shadow 'tests', which the project depends on"),
+        ("Class", "is a Python keyword"),
+        ("Very " * 11, "the slug is 54 characters long"),
+    ],
+)
+def test_folder_names_that_cannot_name_the_project(name: str, fragment: str) -> None:
+    reason = folder_name_problem(QUESTIONS, name, {}, {})
+    assert reason is not None and fragment in reason, reason
+    assert not reason.endswith((".", "; choose another name"))  # a clause inside a sentence
+
+
+def test_a_folder_name_is_checked_with_the_slug_and_package_given() -> None:
+    assert folder_name_problem(QUESTIONS, "Shop", {}, {}) is None
+    assert folder_name_problem(QUESTIONS, "Café", {}, {}) is None
+    assert folder_name_problem(QUESTIONS, "日本", {"project_slug": "nihon"}, {}) is None
+    assert folder_name_problem(QUESTIONS, "123", {"project_slug": "counter"}, {}) is None
+    reason = folder_name_problem(QUESTIONS, "Shop", {"package_name": "json"}, {})
+    assert reason is not None and "package name 'json'" in reason
 
 
 @pytest.mark.parametrize(

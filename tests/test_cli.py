@@ -50,9 +50,9 @@ def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     project = tmp_path / "shop"
     answers = read_answers(project)
-    assert answers["project_name"] == "My App"
-    assert answers["project_slug"] == "my-app"
-    assert answers["package_name"] == "my_app"
+    assert answers["project_name"] == "Shop"  # named after its folder
+    assert answers["project_slug"] == "shop"
+    assert answers["package_name"] == "shop"
     assert answers["author_name"] == "Your Name"  # no git identity on this "machine"
     assert answers["database"] == "sqlite"
     assert answers["_src_path"] == "~/.cache/mvpscaffold/template.bundle"
@@ -64,6 +64,71 @@ def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
     )
     assert "cd shop" in result.stdout and "make check" in result.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["shop"]  # no staging folder left behind
+
+
+@pytest.mark.parametrize(
+    ("dest", "how", "named"),
+    [
+        ("my-shop", ["--defaults"], ("My Shop", "my-shop", "my_shop")),
+        ("clients/my_shop", ["--defaults", "--set", "ci=none"], ("My Shop", "my-shop", "my_shop")),
+        ("acme-crm", ["--data-file", "answers.yml"], ("Acme Crm", "acme-crm", "acme_crm")),
+        ("Café", ["--defaults", "--set", "project_slug=kaffee"], ("Café", "kaffee", "kaffee")),
+    ],
+)
+def test_the_project_is_named_after_its_folder(
+    tmp_path: Path, dest: str, how: list[str], named: tuple[str, str, str]
+) -> None:
+    (tmp_path / "answers.yml").write_text("database: postgresql\n", encoding="utf-8")
+
+    result = run_cli(["new", dest, *how, "--no-git"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no note: the folder's name was usable
+    answers = read_answers(tmp_path / dest)
+    assert (answers["project_name"], answers["project_slug"], answers["package_name"]) == named
+    assert (tmp_path / dest / named[2] / "__init__.py").is_file()
+    assert result.stdout.startswith(f"Created {named[0]} in ")
+
+
+@pytest.mark.parametrize(
+    ("dest", "reason"),
+    [
+        ("123", "(the slug '123' must start with a letter and use only lowercase letters"),
+        ("./---", "(it has no letters or digits)"),
+        ("日本", "(it has no ASCII letters or digits)"),
+        ("json", "(the slug 'json' would shadow the standard library module 'json')"),
+    ],
+)
+def test_a_folder_name_that_makes_no_valid_name_leaves_the_template_default(
+    tmp_path: Path, dest: str, reason: str
+) -> None:
+    result = run_cli(["new", dest, "--defaults", "--no-git"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    answers = read_answers(tmp_path / dest)
+    assert (answers["project_name"], answers["package_name"]) == ("My App", "my_app")
+    (note,) = result.stderr.splitlines()
+    assert note.startswith(f"Note: The folder name {Path(dest).name!r} cannot name the project")
+    assert reason in note
+    assert note.endswith(", so it is named 'My App'; choose a name with --set project_name=NAME.")
+
+
+def test_a_name_given_anywhere_wins_over_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").write_text("project_name: From File\n", encoding="utf-8")
+
+    from_file = run_cli(["new", "a", "--data-file", "answers.yml", "--no-git"], cwd=tmp_path)
+    from_set = run_cli(["new", "b", "--defaults", "--no-git", "--set", "project_name=Set"],
+                       cwd=tmp_path)  # fmt: skip
+    # An unusable folder name is no concern when the name is given: no note.
+    unusable = run_cli(["new", "123", "--defaults", "--no-git", "--set", "project_name=Tally"],
+                       cwd=tmp_path)  # fmt: skip
+
+    for result in (from_file, from_set, unusable):
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+    assert read_answers(tmp_path / "a")["package_name"] == "from_file"
+    assert read_answers(tmp_path / "b")["project_name"] == "Set"
+    assert read_answers(tmp_path / "123")["package_name"] == "tally"
 
 
 def test_git_identity_is_the_default_author(
@@ -98,6 +163,7 @@ def test_data_file_then_set_wins(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     answers = read_answers(tmp_path / "client")
+    assert answers["project_name"] == "Agency Client"  # the file's, not the folder's
     assert answers["project_slug"] == "agency-client"
     assert answers["database"] == "postgresql"
     assert answers["ci"] == "none"
@@ -123,8 +189,8 @@ def test_local_folder_template(tmp_path: Path) -> None:
     )
 
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / "README.md").read_text() == "# Tiny (plain)\n"
-    assert (tmp_path / "out" / "tiny" / "__init__.py").read_text().endswith("LOUD = True\n")
+    assert (tmp_path / "out" / "README.md").read_text() == "# Out (plain)\n"
+    assert (tmp_path / "out" / "out" / "__init__.py").read_text().endswith("LOUD = True\n")
     assert git(["rev-list", "--count", "HEAD"], tmp_path / "out").strip() == "1"
 
 
@@ -149,8 +215,8 @@ def test_git_template_at_a_ref(tmp_path: Path) -> None:
 
     assert old.exit_code == 0, old.output
     assert newest.exit_code == 0, newest.output
-    assert (tmp_path / "old" / "README.md").read_text() == "# Tiny (plain)\n"
-    assert (tmp_path / "newest" / "README.md").read_text() == "# Tiny v2\n"
+    assert (tmp_path / "old" / "README.md").read_text() == "# Old (plain)\n"
+    assert (tmp_path / "newest" / "README.md").read_text() == "# Newest v2\n"
     assert read_answers(tmp_path / "old")["_commit"] == "1.0.0"
     assert read_answers(tmp_path / "newest")["_commit"] == "2.0.0"
 
@@ -168,7 +234,7 @@ def test_git_url_template_is_read_from_a_clone(tmp_path: Path) -> None:
                       cwd=tmp_path)  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "out" / "README.md").read_text() == "# Tiny (fancy)\n"
+    assert (tmp_path / "out" / "README.md").read_text() == "# Out (fancy)\n"
     assert read_answers(tmp_path / "out")["_src_path"] == url
     assert refused.exit_code == 2 and "plain, fancy" in refused.stderr
 
@@ -199,6 +265,7 @@ def test_existing_empty_destination_is_filled_in_place(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert dest.stat().st_ino == inode  # the same folder (maybe the user's shell is in it)
+    assert read_answers(dest)["project_name"] == "Empty"  # `new .` takes the current folder's name
     assert (dest / ".copier-answers.yml").is_file()
     assert git(["status", "--porcelain"], dest) == ""
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]  # no staging folder left

@@ -48,11 +48,10 @@ def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
 def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
     child = _spawn(["new", "proj"], tmp_path)
     child.expect("project_name")
-    child.expect("My App")  # the prompt is drawn and waiting
+    child.expect(r"\(Proj\)")  # the prompt is drawn and waiting; the default is named after DEST
     if how == "ctrl-c key":
         child.sendcontrol("c")
-    elif how == "ctrl-d key":  # end of input on an empty answer
-        child.sendcontrol("u")
+    elif how == "ctrl-d key":  # end of input: the field is empty, the default only shown
         child.sendcontrol("d")
     else:
         child.kill(signal.SIGINT if how == "SIGINT" else signal.SIGTERM)
@@ -116,22 +115,20 @@ def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
         if question is not None:
             child.expect(question)
         if text is not None:
-            child.sendcontrol("u")  # clear the default shown in the prompt
-            child.send(text)
+            child.send(text)  # replaces the default: the field starts empty
         child.send("\r")
 
     child.expect("Human-readable")  # the question's help line from copier.yml
-    child.expect("project_name")
+    child.expect(r"project_name\] \(Pty Project\)")  # the folder's name, offered as the default
     answer_text(None, "Pty Shop")
     answer_text("project_slug", None)  # derived default: pty-shop
     answer_text("package_name", None)  # derived default: pty_shop
     answer_text("description", "A shop driven by a pty.")
     answer_text("author_name", "Ana Lima")
     child.expect("author_email")
-    child.sendcontrol("u")
     child.send("not-an-email\r")
     child.expect("must look like name@example.com")  # inline validation, same rule as --set
-    child.sendcontrol("u")
+    child.sendcontrol("u")  # clear what was typed
     child.send("ana@example.org\r")
     child.expect("database")
     child.send(DOWN + "\r")  # postgresql

@@ -69,6 +69,18 @@ def test_data_file_and_set_win_over_the_defaults_file(
     assert answers["author_name"] == "Agência Açaí"  # defaults file > git identity
 
 
+def test_a_name_in_the_defaults_file_wins_over_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _defaults_file(tmp_path, {"project_name": "Client Portal"}, monkeypatch)
+
+    result = run_cli(["new", "client", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    answers = read_answers(tmp_path / "client")
+    assert (answers["project_name"], answers["package_name"]) == ("Client Portal", "client_portal")
+
+
 def test_default_location_is_the_user_config_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,5 +176,5 @@ def test_questions_show_the_defaults_file_and_enter_keeps_them(
     child.close()
 
     assert child.exitstatus == 0, child.before
-    assert (tmp_path / "out" / "README.md").read_text() == "# Tiny (fancy)\n"
-    assert (tmp_path / "out" / "tiny" / "__init__.py").read_text().endswith("LOUD = True\n")
+    assert (tmp_path / "out" / "README.md").read_text() == "# Out (fancy)\n"
+    assert (tmp_path / "out" / "out" / "__init__.py").read_text().endswith("LOUD = True\n")

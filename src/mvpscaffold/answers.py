@@ -35,6 +35,7 @@ SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PACKAGE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TEXT_TYPES = frozenset({"str", "path"})
+NAMING_KEYS = ("project_name", "project_slug", "package_name")
 # Latin letters NFKD does not decompose into ASCII.
 LATIN_LETTERS = str.maketrans(
     {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l",
@@ -74,6 +75,40 @@ def derive_slug(project_name: str) -> str:
 def derive_package_name(project_slug: str) -> str:
     """Turn a slug into the import name of the generated package."""
     return project_slug.replace("-", "_")
+
+
+def name_from_folder(folder: str) -> str:
+    """Turn a folder name into a project name: 'my-shop' -> 'My Shop' ('' if it has no words)."""
+    words = re.findall(r"[^\W_]+", folder)  # runs of letters and digits, any script
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def folder_name_problem(
+    questions: tuple[Question, ...],
+    name: str,
+    given: Mapping[str, object],
+    extra_defaults: Mapping[str, object],
+) -> str | None:
+    """Why `name`, made from the destination folder, cannot name the project (None: it can).
+
+    The slug and package name it leads to count too, unless they were given.
+    """
+    if not name:
+        return "it has no letters or digits"
+    answers: dict[str, object] = {**given, "project_name": name}
+    for question in questions:
+        if question.name not in NAMING_KEYS:
+            continue
+        if question.name not in answers:
+            answers[question.name] = default_for(question, answers, extra_defaults)
+        value = answers[question.name]
+        if question.name == "project_slug" and value == "":
+            return "it has no ASCII letters or digits"
+        if message := problem(question, value):
+            return message[:1].lower() + message[1:].rstrip(".").removesuffix(
+                "; choose another name"
+            )
+    return None
 
 
 def parse_bool(raw: str) -> bool | None:

@@ -103,6 +103,9 @@ def root(
 
 NEW_HELP = (
     "Create a new project in DEST: ask the template's questions, render it, commit it.\n\n"
+    "The project is named after DEST's folder (my-shop: 'My Shop', slug my-shop, package"
+    " my_shop) unless --set, --data-file or your defaults file gives project_name; when the"
+    " folder's name makes no valid one (such as 123), the template's default is used.\n\n"
     "Your own defaults, answers your agency always gives (author_name, author_email, license,"
     f" ci, ...), go in {defaults_file_hint()} as a YAML mapping such as 'license: Apache-2.0',"
     " or in the file the MVPSCAFFOLD_CONFIG environment variable names. They are shown as the"
@@ -123,12 +126,16 @@ NEW_HELP = (
 def new(
     dest: Annotated[
         Path,
-        typer.Argument(help="Folder to create (new, or existing and empty).", show_default=False),
+        typer.Argument(
+            help="Folder to create (new, or existing and empty); the project is named after it.",
+            show_default=False,
+        ),
     ],
     defaults: Annotated[
         bool,
         typer.Option(
-            "--defaults", help="Use default answers (yours, then the template's); ask nothing."
+            "--defaults",
+            help="Use default answers (yours, the folder name, then the template's); ask nothing.",
         ),
     ] = False,
     data_file: Annotated[

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mvpscaffold.answers import Question, check_given, parse_assignment, problem, resolve
+from mvpscaffold.answers import (
+    Question,
+    check_given,
+    folder_name_problem,
+    name_from_folder,
+    parse_assignment,
+    problem,
+    resolve,
+)
 from mvpscaffold.errors import UserInputError
 from mvpscaffold.gitutil import git_config
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
@@ -64,16 +73,19 @@ def generate(request: NewRequest) -> NewResult:
     spec = load_spec(src, vcs_ref)
     questions = spec.questions
     user_defaults = check_user_defaults(questions, user_file, user_raw)
+    preset = check_given(questions, given)
     configured = (git_config("user.name"), git_config("user.email"))
+    folder = request.dest.resolve().name  # `new .` is named after the current folder
+    named, unusable = _named_after_folder(questions, folder, preset, user_defaults)
     # The user's own defaults file was written on purpose: it wins over git's identity.
-    defaults = {**_git_identity(questions, *configured), **user_defaults}
+    defaults = {**_git_identity(questions, *configured), **named, **user_defaults}
     if ask:
         from mvpscaffold.prompts import ask_all
 
-        preset = check_given(questions, given)
         answers = resolve(questions, ask_all(questions, preset, defaults))
     else:
-        answers = resolve(questions, given, defaults)
+        answers = resolve(questions, preset, defaults)
+    notes = () if ask or unusable is None else (_folder_note(folder, unusable, answers),)
     result = render_project(
         src=src,
         vcs_ref=spec.vcs_ref if request.template else vcs_ref,
@@ -89,7 +101,9 @@ def generate(request: NewRequest) -> NewResult:
     name = str(answers.get("project_name") or request.dest.name)
     secret = {question.name for question in questions if question.secret}
     shown = {key: value for key, value in answers.items() if key not in secret}
-    return NewResult(name, result.destination, result.files, result.committed, result.notes, shown)
+    return NewResult(
+        name, result.destination, result.files, result.committed, notes + result.notes, shown
+    )
 
 
 def _given_answers(request: NewRequest) -> dict[str, object]:
@@ -119,6 +133,36 @@ def _git_identity(
         if value is not None and problem(question, value) is None:
             identity[question.name] = value
     return identity
+
+
+def _named_after_folder(
+    questions: tuple[Question, ...],
+    folder: str,
+    given: Mapping[str, object],
+    user_defaults: Mapping[str, object],
+) -> tuple[dict[str, object], str | None]:
+    """The project name the destination folder suggests, or why it cannot serve as one.
+
+    Nothing when the name is answered (--set, --data-file, the defaults file) or the template
+    asks no free-text project_name.
+    """
+    asked = any(q.name == "project_name" and q.type == "str" and not q.choices for q in questions)
+    if not asked or "project_name" in given or "project_name" in user_defaults:
+        return {}, None
+    name = name_from_folder(folder)
+    if reason := folder_name_problem(questions, name, given, user_defaults):
+        return {}, reason
+    return {"project_name": name}, None
+
+
+def _folder_note(folder: str, reason: str, answers: Mapping[str, object]) -> str:
+    """Say why the project is not named after its folder, and how to name it."""
+    fallback = answers.get("project_name")
+    named = f"it is named {fallback!r}" if fallback else "the template names it"
+    return (
+        f"The folder name {folder!r} cannot name the project ({reason}), so {named};"
+        " choose a name with --set project_name=NAME."
+    )
 
 
 def _recordable_source(template: str) -> str:

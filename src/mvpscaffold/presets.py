@@ -3,7 +3,8 @@
 One YAML mapping per user, at platformdirs' user_config_dir('mvpscaffold')/defaults.yml, or the
 file the MVPSCAFFOLD_CONFIG environment variable names. Its answers replace the template's
 defaults (shown as the defaults of the questions, used by --defaults); --data-file and --set win
-over them. Precedence: --set > --data-file > this file > git identity > the template's defaults.
+over them. Precedence: --set > --data-file > this file > the destination folder's name (for
+project_name) and git identity (for the author) > the template's defaults.
 """
 
 from __future__ import annotations

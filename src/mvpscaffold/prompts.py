@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import questionary
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from mvpscaffold.answers import Question, coerce, default_for, problem
 from mvpscaffold.errors import UserInputError
@@ -56,16 +57,51 @@ def _ask_one(question: Question, default: object) -> object:
             message, default=bool(default), instruction=f"{help_text} {hint} "
         ).unsafe_ask()
     computed_by_copier = default is None and question.default_is_template
+    shown = "" if default is None else str(default)
+
+    def check(raw: str) -> Any:
+        return _validate(question, raw or shown, allow_empty=computed_by_copier)
+
     ask_text = questionary.password if question.secret else questionary.text
     text: str = ask_text(
         message,
-        default="" if default is None else str(default),
-        instruction=f"{help_text}{' (empty: template default)' if computed_by_copier else ''}",
-        validate=lambda raw: _validate(question, raw, allow_empty=computed_by_copier),
+        instruction=f"{help_text}{_default_hint(question, shown, computed_by_copier)}",
+        validate=check,
+        key_bindings=_enter_shows_default(shown, lambda: check("") is True),
     ).unsafe_ask()
     if computed_by_copier and not text:
         return None
-    return coerce(question, text)
+    return coerce(question, text or shown)
+
+
+def _default_hint(question: Question, shown: str, computed_by_copier: bool) -> str:
+    """What an empty answer means, shown after the question; the input field itself stays empty.
+
+    A pre-filled field would make typing append to the default instead of replacing it.
+    """
+    if computed_by_copier:
+        return " (empty: template default)"
+    if not shown:
+        return ""
+    return " (empty: keep the default)" if question.secret else f" ({shown})"
+
+
+def _enter_shows_default(shown: str, default_is_valid: Callable[[], bool]) -> KeyBindings:
+    """Enter on an empty field writes a valid default into it first, so the answered line shows it.
+
+    An invalid default is left out of the field: the validator names its problem and the user
+    types a replacement without deleting anything.
+    """
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _accept(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if shown and not buffer.text and default_is_valid():
+            buffer.text = shown
+        buffer.validate_and_handle()
+
+    return bindings
 
 
 def _validate(question: Question, raw: str, *, allow_empty: bool) -> Any:
