@@ -97,20 +97,81 @@ def downgrade() -> None:
     op.drop_table("invoices")
 '''
 
+OWNER_SERVICE = '''"""Invoice use cases."""
+
+from typing import Protocol
+
+from .ports import UnitOfWorkFactory
+
+
+class InvoiceRepository(Protocol):
+    """Stores invoices; every method takes the owner."""
+
+    def count(self, owner_id: int) -> int:
+        """How many invoices the owner has."""
+
+
+class InvoiceService:
+    """The invoices of one owner."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory[InvoiceRepository]) -> None:
+        self._uow_factory = uow_factory
+
+    def count(self, owner_id: int) -> int:
+        """How many invoices the owner has."""
+        with self._uow_factory(read_only=True) as uow:
+            return uow.repository.count(owner_id)
+'''
+
+OWNER_REPOSITORY = '''"""Invoices in SQL."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...services.invoices import InvoiceRepository
+from ..tables.invoices import InvoiceRow
+
+
+class SqlInvoiceRepository(InvoiceRepository):
+    """Invoices in the `invoices` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def count(self, owner_id: int) -> int:
+        """How many invoices the owner has."""
+        query = select(func.count()).select_from(InvoiceRow).where(InvoiceRow.owned_by(owner_id))
+        return self._session.scalar(query) or 0
+'''
+
 OWNER_ROUTER = '''"""Invoices of the signed-in account."""
 
 from fastapi import APIRouter
 
-from ..dependencies import CurrentAccount
+from ..dependencies import ContainerDep, CurrentAccount
 
 router = APIRouter(prefix="/api/invoices", tags=["invoices"])
 
 
-@router.get("")
-def list_invoice_numbers(account: CurrentAccount) -> list[str]:
-    """The numbers of the account's invoices (none are listed yet)."""
-    return []
+@router.get("/count")
+def count_invoices(account: CurrentAccount, container: ContainerDep) -> int:
+    """How many invoices the account has."""
+    return container.invoices.count(account.id)
 '''
+
+# The two lines (and their imports) a feature adds to bootstrap.py, as the generated README says.
+BOOTSTRAP_REGISTRATION = {
+    "from .data.repositories.accounts import SqlAccountRepository\n": (
+        "from .data.repositories.invoices import SqlInvoiceRepository\n"
+    ),
+    "from .services.accounts import AccountService\n": (
+        "from .services.invoices import InvoiceService\n"
+    ),
+    "    notes: NoteService\n": "    invoices: InvoiceService\n",
+    "        notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),\n": (
+        "        invoices=InvoiceService(SqlUnitOfWorkFactory(engine, SqlInvoiceRepository)),\n"
+    ),
+}
 
 SEED_ROWS = """
 import sys
@@ -196,7 +257,7 @@ def _migrate(venv: Path, project: Path, url: str) -> None:
 
 
 def _owner_feature(project: Path, package: str, *, old_layout: bool) -> None:
-    """What an owner adds: their table, its migration and an API route, committed."""
+    """What an owner adds and commits: a table, its migration, and with the new layout a feature."""
     data = project / package / "data"
     if old_layout:
         tables = data / "tables.py"
@@ -208,16 +269,15 @@ def _owner_feature(project: Path, package: str, *, old_layout: bool) -> None:
         (data / "tables" / "invoices.py").write_text(NEW_LAYOUT_TABLE)
         migration = data / "migrations" / "versions" / "20261101_120000_invoices.py"
         migration.write_text(OWNER_MIGRATION.format(revision="20261101_120000"))
-        routes = project / package / "web" / "routes"
-        (routes / "invoices.py").write_text(OWNER_ROUTER)
-        registry = routes / "__init__.py"
-        text = registry.read_text().replace(
-            "from . import accounts, health, notes, sessions",
-            "from . import accounts, health, invoices, notes, sessions",
-        )
-        registry.write_text(
-            text.replace("    notes.router,\n", "    notes.router,\n    invoices.router,\n")
-        )
+        (data / "repositories" / "invoices.py").write_text(OWNER_REPOSITORY)
+        (project / package / "services" / "invoices.py").write_text(OWNER_SERVICE)
+        (project / package / "web" / "routes" / "invoices.py").write_text(OWNER_ROUTER)
+        bootstrap = project / package / "bootstrap.py"
+        text = bootstrap.read_text()
+        for line, added in BOOTSTRAP_REGISTRATION.items():
+            assert line in text, line
+            text = text.replace(line, line + added)
+        bootstrap.write_text(text)
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "owner: invoices")
 

@@ -220,8 +220,10 @@ def page_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 
 def record_ids(payload: Any) -> set[Any]:
-    """The ids of the records in a list response."""
+    """The ids of the records in a list response (a page, or a plain list; nothing in anything else)."""
     items = payload.get("items", []) if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        return set()
     return {item["id"] for item in items if isinstance(item, dict) and "id" in item}
 
 

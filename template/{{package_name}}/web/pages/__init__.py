@@ -1,24 +1,36 @@
-"""Server-rendered pages that work without JavaScript, on the same use cases as the API."""
+"""Server-rendered pages that work without JavaScript, on the same use cases as the API.
 
-from types import ModuleType
+Every module here that defines a `router` serves its pages; a module with a `NAV_LINK` also gets
+a link in the site header of signed-in visitors.
+"""
 
-from fastapi import FastAPI
+import importlib
+import pkgutil
+
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import accounts, notes
 from .browser_session import CsrfRefused, LoginRequired, TooManyAttempts
-from .rendering import STATIC_DIRECTORY, TEMPLATES, redirect_to_log_in, refuse_forged_form, refuse_too_many_attempts
-
-# Each feature's page module: its `router`, and the `NAV_LINK` the site header shows for it.
-FEATURE_PAGES: tuple[ModuleType, ...] = (notes,)
+from .rendering import (
+    STATIC_DIRECTORY,
+    TEMPLATES,
+    NavLink,
+    redirect_to_log_in,
+    refuse_forged_form,
+    refuse_too_many_attempts,
+)
 
 
 def install_pages(app: FastAPI) -> None:
     """Add the pages, their stylesheet under /static, and their answers to a missing log-in, CSRF token or budget."""
-    app.include_router(accounts.router)
-    for feature in FEATURE_PAGES:
-        app.include_router(feature.router)
-    TEMPLATES.env.globals["nav_links"] = [feature.NAV_LINK for feature in FEATURE_PAGES]
+    modules = [importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)]
+    nav_links: list[NavLink] = []
+    for module in modules:
+        if isinstance(getattr(module, "router", None), APIRouter):
+            app.include_router(module.router)
+        if isinstance(getattr(module, "NAV_LINK", None), NavLink):
+            nav_links.append(module.NAV_LINK)
+    TEMPLATES.env.globals["nav_links"] = sorted(nav_links, key=lambda link: link.label)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
     app.add_exception_handler(LoginRequired, redirect_to_log_in)
     app.add_exception_handler(CsrfRefused, refuse_forged_form)
