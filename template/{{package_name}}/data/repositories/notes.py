@@ -1,13 +1,14 @@
 """Notes in SQL; every statement is scoped with `NoteRow.owned_by`, so nobody reaches another's notes."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, final
 
 from sqlalchemy import ColumnElement, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ...domain.notes import Note
 from ...domain.pagination import PageRequest
+from ...services.notes import NoteRepository
 from ..tables.notes import NoteRow
 
 
@@ -28,7 +29,8 @@ def to_note(row: NoteRow) -> Note:
     )
 
 
-class SqlNoteRepository:
+@final
+class SqlNoteRepository(NoteRepository):
     """Notes stored in the `notes` table."""
 
     def __init__(self, session: Session) -> None:
