@@ -21,9 +21,16 @@ class Note:
     updated_at: datetime
 
 
+def refuse_nul(text: str, what: str) -> str:
+    """Return the text, refusing the NUL character, which PostgreSQL cannot store in a text column."""
+    if "\x00" in text:
+        raise ValidationFailed(f"The {what} must not contain the NUL character.")
+    return text
+
+
 def clean_title(title: str) -> str:
     """Return the title without surrounding blanks, refusing empty or overlong ones."""
-    cleaned = title.strip()
+    cleaned = refuse_nul(title.strip(), "title")
     if not cleaned:
         raise ValidationFailed("The title must not be empty.")
     if len(cleaned) > MAX_TITLE_LENGTH:
@@ -33,6 +40,7 @@ def clean_title(title: str) -> str:
 
 def check_body(body: str) -> str:
     """Return the body unchanged, refusing overlong ones."""
+    refuse_nul(body, "body")
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationFailed(f"The body must have at most {MAX_BODY_LENGTH} characters.")
     return body
