@@ -73,6 +73,11 @@ def _releases(root: Path) -> Path:
     pages.write_text(
         pages.read_text().replace(">Add {{ r.label }}</button>", ">Save new {{ r.label }}</button>")
     )
+    migration = "{{resource.revision}}_add_{{resource.name}}.py.jinja"
+    migration_template = (
+        repo / "resource" / "{{package_name}}" / "data" / "migrations" / "versions" / migration
+    )
+    migration_template.write_text(migration_template.read_text().replace('"""Add ', '"""Create '))
     run(repo, "git", "commit", "-qam", "1.1.0")
     run(repo, "git", "tag", "1.1.0")
     return repo
@@ -118,6 +123,9 @@ def test_three_resources_pass_make_check_and_update_with_the_project(
         answers = (project / f".copier-answers.resource-{name}.yml").read_text()
         assert "_commit: 1.1.0" in answers
     assert OWNER_EDIT in domain.read_text()
+    versions = project / "shop" / "data" / "migrations" / "versions"
+    for migration in versions.glob("*_add_*.py"):  # written once: databases already ran them
+        assert migration.read_text().startswith('"""Add '), migration.name
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "update to 1.1.0")
     _check(project, app_venv, postgres)
