@@ -113,27 +113,6 @@ def parent_spec(project: Path, name: str) -> ParentSpec:
         ) from None
 
 
-def planned_paths(spec: ResourceSpec, package: str) -> list[str]:
-    """The files the resource template writes, for the check that none of them exists yet."""
-    name, singular = spec.name, spec.singular
-    return [
-        RESOURCE_ANSWERS.format(name=name),
-        f"{package}/domain/{name}.py",
-        f"{package}/data/tables/{name}.py",
-        f"{package}/data/repositories/{name}.py",
-        f"{package}/services/{name}.py",
-        f"{package}/web/routes/{name}.py",
-        f"{package}/web/pages/{name}.py",
-        f"{package}/web/templates/{name}.html",
-        f"{package}/web/templates/{singular}_edit.html",
-        f"tests/fakes/{name}.py",
-        f"tests/unit/test_{singular}_services.py",
-        f"tests/integration/test_{name}_repository.py",
-        f"tests/e2e/test_{name}_api.py",
-        f"tests/e2e/test_{name}_pages.py",
-    ]
-
-
 def single_head(project: Path, package: str) -> tuple[str, set[str]]:
     """The one head revision the new migration follows, and every id in use."""
     try:
@@ -163,46 +142,36 @@ def add_resource(
     project = project.resolve()
     recorded, package = check_project(project)
     spec = build_spec(name, fields, parent_spec(project, parent) if parent else None)
-    for path in planned_paths(spec, package):
-        if (project / path).exists():
-            raise UserInputError(f"{path} already exists: {name!r} is taken; choose another name.")
-    registration = Registration(spec.name, f"{spec.entity}Service", f"Sql{spec.entity}Repository")
-    bootstrap = project / package / "bootstrap.py"
-    bootstrap_text = register(
-        bootstrap.read_text(encoding="utf-8"), registration, f"{package}/bootstrap.py"
-    )
     head, taken = single_head(project, package)
     now = datetime.now(UTC)
     answer = spec.answer(new_revision_id(taken, now), head, now.strftime("%Y-%m-%d %H:%M:%S"))
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
     data["resource"] = answer
-    written: list[Path] = []
-    relative: tuple[str, ...] = ()
-    try:
-        with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as scratch:
-            _render(recorded, data, Path(scratch))
-            written = _copy_into(Path(scratch), project)
-        bootstrap.write_text(bootstrap_text, encoding="utf-8")
-        formatted = _format(project, [path for path in written if path.suffix == ".py"])
-        relative = tuple(sorted(path.relative_to(project).as_posix() for path in written))
-        changed = (f"{package}/bootstrap.py",)
-        if commit:
-            git(["add", "--", *relative, *changed], cwd=project)
-            git(
-                [
-                    "commit",
-                    "--quiet",
-                    "--no-verify",
-                    "-m",
-                    f"Add the {spec.name} resource (mvpscaffold add)",
-                ],
-                cwd=project,
-            )
-    except BaseException:
-        for stale in written:
-            stale.unlink(missing_ok=True)
-        git(["checkout", "--", f"{package}/bootstrap.py"], cwd=project)
-        raise
+    bootstrap = project / package / "bootstrap.py"
+    changed = (f"{package}/bootstrap.py",)
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as scratch:
+        rendered = Path(scratch)
+        _render(recorded, data, rendered)
+        _refuse_existing(rendered, project)
+        registration = Registration(
+            spec.name, f"{spec.entity}Service", f"Sql{spec.entity}Repository"
+        )
+        bootstrap_text = register(bootstrap.read_text(encoding="utf-8"), registration, changed[0])
+        written: list[Path] = []
+        try:
+            written = _copy_into(rendered, project)
+            bootstrap.write_text(bootstrap_text, encoding="utf-8")
+            formatted = _format(project, [path for path in written if path.suffix == ".py"])
+            relative = tuple(sorted(path.relative_to(project).as_posix() for path in written))
+            if commit:
+                message = f"Add the {spec.name} resource (mvpscaffold add)"
+                git(["add", "--", *relative, *changed], cwd=project)
+                git(["commit", "--quiet", "--no-verify", "-m", message], cwd=project)
+        except BaseException:
+            for stale in written:
+                stale.unlink(missing_ok=True)
+            git(["checkout", "--", *changed], cwd=project)
+            raise
     return AddResult(spec, relative, changed, commit, formatted)
 
 
@@ -223,16 +192,22 @@ def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) 
     )
 
 
-def _copy_into(scratch: Path, project: Path) -> list[Path]:
+def _refuse_existing(rendered: Path, project: Path) -> None:
+    """Refuse a resource whose files, or one of them, the project has already."""
+    for source in sorted(path for path in rendered.rglob("*") if path.is_file()):
+        relative = source.relative_to(rendered).as_posix()
+        if (project / relative).exists():
+            raise UserInputError(
+                f"{relative} already exists, so the name is taken; choose another."
+            )
+
+
+def _copy_into(rendered: Path, project: Path) -> list[Path]:
     """Copy every rendered file into the project; return their paths there."""
     written: list[Path] = []
     try:
-        for source in sorted(path for path in scratch.rglob("*") if path.is_file()):
-            target = project / source.relative_to(scratch)
-            if target.exists():
-                raise UserInputError(
-                    f"{target.relative_to(project)} already exists; choose another resource name."
-                )
+        for source in sorted(path for path in rendered.rglob("*") if path.is_file()):
+            target = project / source.relative_to(rendered)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             written.append(target)
