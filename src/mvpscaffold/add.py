@@ -237,7 +237,7 @@ def _format(project: Path, files: list[Path]) -> bool:
 
 
 def _ruff(project: Path) -> list[str] | None:
-    """The project's own ruff when it is installed, else one on PATH or beside mvpscaffold."""
+    """The project's own ruff when it is installed, else mvpscaffold's own (a dependency)."""
     for candidate in (project / ".venv" / "bin" / "ruff", Path(sys.executable).with_name("ruff")):
         if candidate.is_file():
             return [str(candidate)]
