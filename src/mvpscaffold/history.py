@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RELEASE_MAP_FILE = "template-versions.toml"
-TEMPLATE_PATHS = ("copier.yml", "template")
+TEMPLATE_PATHS = ("copier.yml", "template", "resource")
 IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
 AUTHOR = "mvpscaffold release <release@mvpscaffold.invalid>"
 # 2020-01-01T00:00:00Z: commit dates are this plus minutes derived from the version number.
