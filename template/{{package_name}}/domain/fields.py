@@ -11,9 +11,16 @@ MIN_INTEGER = -(2**31)
 MAX_INTEGER = 2**31 - 1
 
 
+def refuse_nul(text: str, label: str) -> str:
+    """Return the text, refusing the NUL character, which PostgreSQL cannot store in a text column."""
+    if "\x00" in text:
+        raise ValidationFailed(f"The {label} must not contain the NUL character.")
+    return text
+
+
 def clean_text(value: str, label: str, max_length: int) -> str:
-    """Return the text without surrounding blanks, refusing empty or overlong ones."""
-    cleaned = value.strip()
+    """Return the text without surrounding blanks, refusing empty, overlong or unstorable ones."""
+    cleaned = refuse_nul(value.strip(), label)
     if not cleaned:
         raise ValidationFailed(f"The {label} must not be empty.")
     if len(cleaned) > max_length:

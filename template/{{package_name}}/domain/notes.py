@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ValidationFailed
+from .fields import refuse_nul
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_LENGTH = 20_000
@@ -19,13 +20,6 @@ class Note:
     body: str
     created_at: datetime
     updated_at: datetime
-
-
-def refuse_nul(text: str, what: str) -> str:
-    """Return the text, refusing the NUL character, which PostgreSQL cannot store in a text column."""
-    if "\x00" in text:
-        raise ValidationFailed(f"The {what} must not contain the NUL character.")
-    return text
 
 
 def clean_title(title: str) -> str:
