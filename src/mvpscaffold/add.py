@@ -21,7 +21,7 @@ import yaml
 from mvpscaffold import migrations
 from mvpscaffold.bootstrap_edit import Registration, register
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
-from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.gitutil import git, git_config, git_ok
 from mvpscaffold.resource_spec import FieldSpec, ParentSpec, ResourceSpec, build_spec
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.versions import RecordedTemplate, read_answers, require_folder
@@ -166,13 +166,28 @@ def add_resource(
             if commit:
                 message = f"Add the {spec.name} resource (mvpscaffold add)"
                 git(["add", "--", *relative, *changed], cwd=project)
-                git(["commit", "--quiet", "--no-verify", "-m", message], cwd=project)
+                identity = _identity(recorded)
+                git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
         except BaseException:
+            # The tree was clean before: unstaging everything unstages only what this call staged.
+            git(["reset", "--quiet"], cwd=project)
             for stale in written:
                 stale.unlink(missing_ok=True)
             git(["checkout", "--", *changed], cwd=project)
             raise
     return AddResult(spec, relative, changed, commit, formatted)
+
+
+def _identity(recorded: RecordedTemplate) -> list[str]:
+    """`-c` options giving git an author where the machine has none: the project's own answers."""
+    options = []
+    for key, answer, fallback in (
+        ("user.name", "author_name", "mvpscaffold"),
+        ("user.email", "author_email", "mvpscaffold@localhost"),
+    ):
+        if git_config(key) is None:
+            options += ["-c", f"{key}={recorded.answers.get(answer) or fallback}"]
+    return options
 
 
 def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) -> None:
