@@ -8,12 +8,13 @@ and PostgreSQL, an update to a newer template) is in test_add_resource_update.py
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import run_cli, snapshot
+from helpers import read_answers, run_cli, snapshot
 from template_repos import run
 
 from mvpscaffold.bootstrap_edit import Registration, register
@@ -109,6 +110,28 @@ def test_commit_leaves_a_clean_tree_and_a_child_follows_its_parent(project: Path
     parent_revision = next(versions.glob("*_add_invoices.py")).name.split("_add_")[0]
     child = next(versions.glob("*_add_invoice_lines.py")).read_text()
     assert f'down_revision: str | Sequence[str] | None = "{parent_revision}"' in child
+
+
+def test_commit_works_on_a_machine_without_a_git_identity(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("user.name", "user.email"):
+        run(project, "git", "config", "--unset", key)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for variable in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    code, _out, err = add(project, *INVOICES, "--commit")
+    assert code == 0, err
+    assert git_state(project)[1] == ""
+    answers = read_answers(project)
+    author = run(project, "git", "log", "-1", "--format=%an <%ae>").strip()
+    assert author == f"{answers['author_name']} <{answers['author_email']}>"  # the project's own
 
 
 def test_check_reports_each_resource(project: Path) -> None:
