@@ -9,7 +9,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from helpers import make_template, read_answers, run_cli, snapshot
+from helpers import make_release, read_answers, run_cli, snapshot
 
 AGENCY = {
     "author_name": "Agência Açaí",
@@ -155,7 +155,7 @@ def test_help_of_new_mentions_the_defaults_file() -> None:
 def test_questions_show_the_defaults_file_and_enter_keeps_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = make_template(tmp_path / "tpl")
+    template = make_release(tmp_path / "tpl")
     _defaults_file(tmp_path, {"flavour": "fancy", "loud": True}, monkeypatch)
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
     child = pexpect.spawn(

@@ -18,7 +18,8 @@ _QUIET_ENV = {
 }
 
 
-def _run(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
+def run_git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `git ARGS` unattended and return the finished process, whatever its exit code."""
     try:
         return subprocess.run(
             ["git", *args],
@@ -37,7 +38,7 @@ def _run(args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
 
 def git(args: list[str], cwd: Path | None = None) -> str:
     """Run `git ARGS` and return its standard output; raise ToolError if it fails."""
-    result = _run(args, cwd)
+    result = run_git(args, cwd)
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
         raise ToolError(f"git {args[0]} failed ({detail}); fix that and try again.")
@@ -46,19 +47,19 @@ def git(args: list[str], cwd: Path | None = None) -> str:
 
 def git_output(args: list[str], cwd: Path | None = None) -> tuple[bool, str]:
     """Run `git ARGS`; return (succeeded, standard output)."""
-    result = _run(args, cwd)
+    result = run_git(args, cwd)
     return result.returncode == 0, result.stdout
 
 
 def git_ok(args: list[str], cwd: Path | None = None) -> bool:
     """Run `git ARGS` and say whether it succeeded."""
-    return _run(args, cwd).returncode == 0
+    return run_git(args, cwd).returncode == 0
 
 
 def git_config(key: str) -> str | None:
     """The user's git configuration value for `key`, or None when unset."""
     try:
-        value = _run(["config", "--get", key], None).stdout.strip()
+        value = run_git(["config", "--get", key], None).stdout.strip()
     except ToolError:
         return None
     return value or None

@@ -23,6 +23,7 @@ from mvpscaffold.errors import (
     UserInputError,
 )
 from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.locations import same_source
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.update_report import UpdateReport
@@ -63,8 +64,8 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
         )
     if template is not None and not _same_source(template, recorded.src_path):
         raise RefusedError(
-            f"{project} was generated from {recorded.src_path}, not {template}; "
-            "copier can only update a project from the template it recorded."
+            f"{project} was made from the template {recorded.src_path}, not {template}; update"
+            " never moves a project to another template (it updates from the template it recorded)."
         )
     dirty = sorted(path for _code, path in _status(project))
     if dirty:
@@ -76,9 +77,9 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
 
 
 def _same_source(given: str, recorded: str) -> bool:
-    if given == recorded or (is_default_source(given) and is_default_source(recorded)):
-        return True
-    return Path(given).expanduser().resolve() == Path(recorded).expanduser().resolve()
+    return (is_default_source(given) and is_default_source(recorded)) or same_source(
+        given, recorded
+    )
 
 
 def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +10,8 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.errors import RefusedError, ToolError
+from mvpscaffold.gitutil import run_git
+from mvpscaffold.locations import git_url
 
 ANSWERS_FILE = ".copier-answers.yml"
 # `git describe --tags` of a commit past a tag: "1.2.0-3-gabc1234" (copier records it as _commit).
@@ -98,10 +98,7 @@ def read_answers(project: Path) -> RecordedTemplate:
 
 def available_versions(src: str) -> dict[Version, str]:
     """The versions a template source offers, as version -> tag (non-version tags ignored)."""
-    location = os.path.expanduser(src)
-    result = subprocess.run(
-        ["git", "ls-remote", "--tags", location], capture_output=True, text=True, check=False
-    )
+    result = run_git(["ls-remote", "--tags", git_url(src)])
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         # git's first `fatal:` line says what is wrong; the lines after it are advice.
