@@ -40,6 +40,7 @@ class ProjectStatus:
         """The status in the shape of `mvpscaffold check --json`."""
         return {
             "path": self.path,
+            "name": self.name,
             "template": self.template,
             "current": self.current,
             "newest": self.newest,
