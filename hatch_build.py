@@ -7,6 +7,7 @@ sdist (which has no .git) the bundle the sdist carries is reused, so both give t
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,22 @@ def _template_is_dirty(root: Path, paths: tuple[str, ...]) -> bool:
     return status.returncode != 0 or bool(status.stdout.strip())
 
 
+def template_name_problem(root: Path, distribution: str) -> str | None:
+    """Why the distribution's name and its TEMPLATE_NAME disagree, or None when they agree."""
+    text = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', text, re.MULTILINE)
+    declared = found[1] if found else None
+    name = re.sub(r"[-_.]+", "-", distribution.lower())
+    if declared == name:
+        return None
+    return (
+        f"the distribution is named {distribution!r} but src/mvpscaffold/__init__.py sets"
+        f" TEMPLATE_NAME = {declared!r}; set it to {name!r}, so that its projects"
+        f" record ~/.cache/{name}/template.bundle and no other build of the"
+        " template takes them for its own (docs/FORKS.md)"
+    )
+
+
 class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
     """Build (or reuse) template.bundle and add it to the artifact being built."""
 
@@ -53,6 +70,8 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if version == "editable":
             return  # an editable install builds its bundle from the checkout at run time
         root = Path(self.root)
+        if problem := template_name_problem(root, self.metadata.name):
+            raise RuntimeError(problem)
         self._workdir = Path(tempfile.mkdtemp(prefix="mvpscaffold-build-"))
         bundle = self._workdir / "template.bundle"
         if (root / ".git").exists():

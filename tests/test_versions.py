@@ -144,14 +144,14 @@ def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
     commits = {}
     for name, content in (("a", b"a: 1\n"), ("b", b"b: 1\n"), ("a", b"a: 1\n")):
         snapshots = [
-            history.Snapshot("0.5.0", (history.TemplateFile("copier.yml", "100644", content),))
+            history.Snapshot("0.5.0.dev0", (history.TemplateFile("copier.yml", "100644", content),))
         ]
         bundle = tmp_path / f"{name}.bundle"
         history.write_bundle(snapshots, bundle)
-        commits[name] = _tags(bundle)["0.5.0"]
+        commits[name] = _tags(bundle)["0.5.0.dev0"]
         monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle, n=name: (b, n))
         exported = source.publish_history()
-        assert _tags(exported)["0.5.0"] == commits[name]
+        assert _tags(exported)["0.5.0.dev0"] == commits[name]
 
 
 def test_plain_copier_update_works_from_the_published_history(
@@ -272,6 +272,7 @@ def test_a_release_project_is_behind_a_development_build_and_updates_to_it(
     assert checked.exit_code == 1, checked.output
     assert json.loads(checked.stdout)[0] | {"path": None} == {
         "path": None,
+        "name": "Demo",
         "template": source.BUNDLE_LITERAL,
         "current": "0.2.0",
         "newest": "0.3.0.dev0",

@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
-from mvpscaffold.source import BUNDLE_LITERAL, is_default_source, packaged_bundle
+from mvpscaffold.source import bundle_literal, is_default_source, packaged_bundle
 from mvpscaffold.versions import (
     available_versions,
     newest_version,
@@ -95,7 +95,7 @@ def _check_one(
         newest = newest_version(versions, include_prereleases=is_default_source(source))
     if newest is None:
         raise RefusedError(f"template {source} has no version tags; tag a release of it.")
-    shown = BUNDLE_LITERAL if is_default_source(source) else source
+    shown = bundle_literal() if is_default_source(source) else source
     name = recorded.answers.get("project_name")
     return ProjectStatus(
         str(path),
