@@ -70,7 +70,7 @@ def generate(request: NewRequest) -> NewResult:
     user_file, user_raw = read_user_defaults()
     spec = load_spec(src, vcs_ref)
     questions = spec.questions
-    user_defaults = check_user_defaults(questions, user_file, user_raw)
+    user_defaults, preset_notes = check_user_defaults(questions, user_file, user_raw, src)
     preset = check_given(questions, given)
     configured = (git_config("user.name"), git_config("user.email"))
     folder = request.dest.resolve().name  # `new .` is named after the current folder
@@ -83,7 +83,9 @@ def generate(request: NewRequest) -> NewResult:
         answers = resolve(questions, ask_all(questions, preset, defaults))
     else:
         answers = resolve(questions, preset, defaults)
-    notes = () if ask or unusable is None else (_folder_note(folder, unusable, answers),)
+    notes = preset_notes
+    if not ask and unusable is not None:
+        notes += (_folder_note(folder, unusable, answers),)
     result = render_project(
         src=src,
         vcs_ref=spec.vcs_ref,

@@ -132,7 +132,8 @@ def update_project(
         return report
     ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
-    user_defaults = _user_defaults_for(recorded.src_path, tag)
+    user_defaults, notes = _user_defaults_for(recorded.src_path, tag)
+    report.notes.extend(notes)
     answer = recorded.answers.get("package_name")
     package = answer if isinstance(answer, str) else None
     known = migrations.known_revision_ids(project, package)
@@ -192,17 +193,17 @@ def _settle_migrations(
     report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
 
 
-def _user_defaults_for(src: str, tag: str) -> dict[str, object]:
+def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:
     """The user's defaults file, checked against the target version, for the questions new in it.
 
     The project's recorded answers win over it: only a question the project never answered takes it.
     """
     path, raw = read_user_defaults()
     if not raw:
-        return {}
+        return {}, ()
     from mvpscaffold.spec import load_spec
 
-    return check_user_defaults(load_spec(src, tag).questions, path, raw)
+    return check_user_defaults(load_spec(src, tag).questions, path, raw, src)
 
 
 def _run_copier(

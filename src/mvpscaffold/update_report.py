@@ -24,6 +24,7 @@ class UpdateReport:
     migrations: list[str] = field(default_factory=list)  # Alembic revisions the update added
     merge_revision: str | None = None  # written (with pretend: to be written) for one head
     migration_problem: str | None = None  # why the history could not get one head
+    notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
 
     @property
     def needs_owner(self) -> bool:
@@ -62,6 +63,7 @@ def render_summary(report: UpdateReport) -> str:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
     lines += _migration_lines(report)
+    lines += [f"Note: {note}" for note in report.notes]
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:
