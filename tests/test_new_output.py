@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_QUESTIONS, git, make_template, read_answers, run_cli
+from helpers import TINY_QUESTIONS, git, make_release, read_answers, run_cli
 
 TINY_FILES = {
     "README.md.jinja": "# {{ project_name }} ({{ flavour }})\n",
@@ -29,7 +29,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _template_with_makefile(root: Path, install: str, check: str) -> Path:
     makefile = f"install:\n\t{install}\n\ncheck:\n\t{check}\n\nrun:\n\t@echo run\n"
-    return make_template(root, files={**TINY_FILES, "Makefile": makefile})
+    return make_release(root, files={**TINY_FILES, "Makefile": makefile})
 
 
 def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
 
 def test_secret_answers_are_not_printed(tmp_path: Path) -> None:
     questions = {**TINY_QUESTIONS, "api_token": {"type": "str", "secret": True, "default": "s3"}}
-    template = make_template(tmp_path / "tpl", questions=questions)
+    template = make_release(tmp_path / "tpl", questions=questions)
     result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "api_token" not in result.stdout and "s3" not in result.stdout
@@ -106,7 +106,7 @@ def test_failing_install_stops_before_check(tmp_path: Path) -> None:
 
 
 def test_install_without_a_makefile_says_the_project_is_complete(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "tpl")
+    template = make_release(tmp_path / "tpl")
     result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install"],
                      cwd=tmp_path)  # fmt: skip
     assert result.exit_code == 1
@@ -255,7 +255,7 @@ def test_new_renders_what_copier_alone_renders(
     _copier_alone(*default_template(), answers, tmp_path / "copier")
     assert _tree(tmp_path / "ours") == _tree(tmp_path / "copier")
 
-    template = make_template(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
+    template = make_release(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
     result = run_cli(
         ["new", "yours", "--template", str(template), "--defaults", "--quiet", "--no-git"],
         cwd=tmp_path,
