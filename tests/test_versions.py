@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,6 +170,25 @@ def test_plain_copier_update_works_from_the_published_history(
     assert "_commit: 2.0.0" in answers
     assert "_src_path: ~/.cache/mvpscaffold/template.bundle" in answers
     assert (project / "app" / "health.py").is_file()
+
+
+def test_on_a_fresh_machine_update_pretend_is_the_one_command_plain_copier_needs(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: where mvpscaffold never ran, `mvpscaffold update --pretend` fills the cache."""
+    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
+    source.publish_history()
+    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+    shutil.rmtree(isolated_home / ".cache")  # a teammate's machine: the project, no cache
+    copier = [str(Path(sys.executable).with_name("copier")), "update", "--trust", "--defaults"]
+    fresh = subprocess.run(copier, cwd=project, capture_output=True, text=True, check=False)
+    assert fresh.returncode != 0
+
+    pretend = run_cli(["update", str(project), "--pretend"])
+    assert pretend.exit_code == 0, pretend.output
+    run(project, *copier)
+
+    assert "_commit: 2.0.0" in (project / ".copier-answers.yml").read_text()
 
 
 def test_a_released_version_with_a_changed_template_needs_a_version_bump(tmp_path: Path) -> None:
