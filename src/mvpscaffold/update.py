@@ -211,13 +211,12 @@ def _run_copier(
 ) -> None:
     # Imported here, not at the top: copier takes ~0.5 s to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
+    import copier
     from copier.errors import CopierError
 
-    from mvpscaffold.render import fast_render_worker_class
-
     try:
-        with fast_render_worker_class()(
-            dst_path=project,
+        copier.run_update(
+            project,
             vcs_ref=tag,
             user_defaults=user_defaults,
             conflict="inline",
@@ -226,8 +225,7 @@ def _run_copier(
             defaults=not ask,
             skip_answered=True,
             quiet=True,
-        ) as worker:
-            worker.run_update()
+        )
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
 
@@ -264,23 +262,21 @@ def _restore_edited_removals(
 
 def _render_recorded_version(recorded: RecordedTemplate, dest: Path, *, unsafe: bool) -> bool:
     """Render the version and answers the project records into `dest`; False if that fails."""
+    from copier import run_copy
     from copier.errors import CopierError
-
-    from mvpscaffold.render import fast_render_worker_class
 
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
     try:
-        with fast_render_worker_class()(
-            src_path=recorded.src_path,
-            dst_path=dest,
+        run_copy(
+            recorded.src_path,
+            dest,
             data=data,
             vcs_ref=recorded.commit,
             defaults=True,
             quiet=True,
             unsafe=unsafe,
             skip_tasks=True,
-        ) as worker:
-            worker.run_copy()
+        )
     except (CopierError, OSError, ValueError):
         return False
     return True
