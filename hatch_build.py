@@ -6,7 +6,7 @@ sdist (which has no .git) the bundle the sdist carries is reused, so both give t
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 import shutil
 import subprocess
@@ -23,15 +23,12 @@ IN_WHEEL = "mvpscaffold/template.bundle"
 
 
 def _load_history(root: Path) -> ModuleType:
-    """Import src/mvpscaffold/history.py alone: the build environment lacks mvpscaffold's deps."""
-    spec = importlib.util.spec_from_file_location(
-        "_mvpscaffold_history", root / "src" / "mvpscaffold" / "history.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building classes
-    spec.loader.exec_module(module)
-    return module
+    """Import the checkout's mvpscaffold.history, which needs none of mvpscaffold's dependencies."""
+    sys.path.insert(0, str(root / "src"))
+    try:
+        return importlib.import_module("mvpscaffold.history")
+    finally:
+        sys.path.remove(str(root / "src"))
 
 
 def _template_is_dirty(root: Path, paths: tuple[str, ...]) -> bool:

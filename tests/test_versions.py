@@ -267,7 +267,6 @@ def _ship_development_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """This installation: release 0.2.0 (V1) and the development build 0.3.0.dev0 (V2)."""
     _ship({"0.2.0": V1, "0.3.0.dev0": V2}, tmp_path, monkeypatch)
     monkeypatch.setattr(source, "__version__", "0.3.0.dev0")
-    monkeypatch.setattr(update, "__version__", "0.3.0.dev0")
 
 
 def test_a_development_build_generates_projects_that_record_its_version(

@@ -8,10 +8,9 @@ from pathlib import Path
 from packaging.version import Version
 
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
-from mvpscaffold.source import bundle_literal, is_default_source, packaged_bundle
+from mvpscaffold.source import bundle_literal, is_default_source, newest_for, packaged_bundle
 from mvpscaffold.versions import (
     available_versions,
-    newest_version,
     parse_version,
     read_answers,
     require_folder,
@@ -89,10 +88,7 @@ def _check_one(
             )
         newest: Version | None = wanted
     else:
-        # This installation's own version is the newest of its template, a development build
-        # included (a project generated from it records that version); a fork's tags are read
-        # as copier reads them, pre-releases left out.
-        newest = newest_version(versions, include_prereleases=is_default_source(source))
+        newest = newest_for(source, versions)
     if newest is None:
         raise RefusedError(f"template {source} has no version tags; tag a release of it.")
     shown = bundle_literal() if is_default_source(source) else source

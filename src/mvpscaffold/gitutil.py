@@ -36,6 +36,25 @@ def run_git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
         ) from None
 
 
+def git_bytes(args: list[str], cwd: Path | None = None, data: bytes | None = None) -> bytes:
+    """Run `git ARGS` on bytes (blobs, fast-import), return its output; ToolError if it fails."""
+    try:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=data,
+            capture_output=True,
+            env={**os.environ, **_QUIET_ENV},
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ToolError("git is not installed; install git and try again.") from None
+    if result.returncode != 0:
+        lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise ToolError(f"git {args[0]} failed ({lines[-1]}); fix that and try again.")
+    return result.stdout
+
+
 def git(args: list[str], cwd: Path | None = None) -> str:
     """Run `git ARGS` and return its standard output; raise ToolError if it fails."""
     result = run_git(args, cwd)

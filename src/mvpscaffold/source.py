@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from packaging.version import Version
+
 from mvpscaffold import TEMPLATE_NAME, __version__, history
 from mvpscaffold.errors import ToolError
 from mvpscaffold.gitutil import git
+from mvpscaffold.versions import newest_version, parse_version
 
 # Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.
 CACHE_LITERAL = f"~/.cache/{TEMPLATE_NAME}"
@@ -34,6 +37,15 @@ def cache_dir() -> Path:
 def is_default_source(src: str) -> bool:
     """Whether a recorded `_src_path` is this installation's own template history."""
     return src == BUNDLE_LITERAL or os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
+
+
+def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
+    """What check and update aim at: this installation's own version for its own template (a
+    development build included), else the template's newest release."""
+    ours = parse_version(__version__)
+    if is_default_source(src) and ours in versions:
+        return ours
+    return newest_version(versions)
 
 
 def bundle_literal() -> str:
@@ -124,8 +136,8 @@ def publish_history() -> Path:
         ]
         _refuse_rewritten_releases(union, bundle)
         git(fetch, cwd=union)
-        tags = [t for t in git(["tag", "--list"], cwd=union).split() if _is_version(t)]
-        newest = max(tags, key=history.release_key)
+        tags = {parse_version(t): t for t in git(["tag", "--list"], cwd=union).split()}
+        newest = tags[max(version for version in tags if version is not None)]
         git(["update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}"], cwd=union)
         partial = root / "template.bundle.partial"
         # One packing thread: the same tags give the same bundle bytes.
@@ -156,20 +168,13 @@ def _refuse_rewritten_releases(union: Path, bundle: Path) -> None:
     cached = _tag_commits(["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"], union)
     offered = _tag_commits(["bundle", "list-heads", str(bundle)], union)
     for tag, commit in offered.items():
-        if tag not in cached or cached[tag] == commit or not _is_version(tag):
+        version = parse_version(tag)
+        if tag not in cached or cached[tag] == commit or version is None:
             continue
-        if history.is_development(tag) or (tag == __version__ and source_checkout_root()):
+        if version.is_devrelease or (tag == __version__ and source_checkout_root()):
             continue
         raise ToolError(
             f"{CACHE_LITERAL} already holds template {tag} with other content than this"
             f" installation's: another build of the template is named {TEMPLATE_NAME!r} too;"
             " give a fork's distribution and its TEMPLATE_NAME a name of their own (docs/FORKS.md)."
         )
-
-
-def _is_version(tag: str) -> bool:
-    try:
-        history.release_key(tag)
-    except ValueError:
-        return False
-    return True

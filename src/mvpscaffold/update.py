@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mvpscaffold import __version__, migrations
+from mvpscaffold import migrations
 from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import (
     Interrupted,
@@ -25,12 +25,11 @@ from mvpscaffold.errors import (
 from mvpscaffold.gitutil import git, git_ok
 from mvpscaffold.locations import same_source
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
-from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.source import is_default_source, newest_for, publish_history
 from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
-    newest_version,
     parse_version,
     read_answers,
     require_folder,
@@ -90,9 +89,7 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
     current = recorded.version
     assert current is not None  # check_updatable refused projects without a version
     if to is None:
-        ours = parse_version(__version__)
-        default = ours if is_default_source(recorded.src_path) and ours in versions else None
-        target = default or newest_version(versions)
+        target = newest_for(recorded.src_path, versions)
         if target is None:
             raise RefusedError(
                 f"Template {recorded.src_path} has no version tags to update to; tag a release."
@@ -248,13 +245,9 @@ def _restore_edited_removals(
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-old-") as tmp:
         old = Path(tmp) / "old"
         rendered = _render_recorded_version(recorded, old, unsafe=unsafe)
-        kept = [
-            path
-            for path in deleted
-            if not rendered
-            or _blob_id(top, old / Path(path).relative_to(prefix))
-            != git(["rev-parse", f"HEAD:{path}"], cwd=top).strip()
-        ]
+        committed = _committed_blobs(top, deleted)
+        template = _blob_ids(top, {path: old / Path(path).relative_to(prefix) for path in deleted})
+        kept = [path for path in deleted if not rendered or template.get(path) != committed[path]]
     if kept:
         git(["checkout", "HEAD", "--", *kept], cwd=top)
     return sorted(kept)
@@ -282,11 +275,20 @@ def _render_recorded_version(recorded: RecordedTemplate, dest: Path, *, unsafe: 
     return True
 
 
-def _blob_id(top: Path, path: Path) -> str | None:
-    """git's blob id of a file outside the repository, or None when there is no such file."""
-    if not path.is_file():
-        return None
-    return git(["hash-object", "--", str(path)], cwd=top).strip()
+def _committed_blobs(top: Path, paths: list[str]) -> dict[str, str]:
+    """git's blob id of each path (relative to the repository's top) at HEAD, in one process."""
+    out = git(["--literal-pathspecs", "ls-tree", "-z", "HEAD", "--", *paths], cwd=top)
+    records = (record.split("\t", 1) for record in out.split("\0") if record)
+    return {path: meta.split()[2] for meta, path in records}
+
+
+def _blob_ids(top: Path, files: dict[str, Path]) -> dict[str, str]:
+    """git's blob id of each file that exists (files outside the repository), in one process."""
+    present = {key: path for key, path in files.items() if path.is_file()}
+    if not present:
+        return {}
+    ids = git(["hash-object", "--", *(str(path) for path in present.values())], cwd=top).split()
+    return dict(zip(present, ids, strict=True))
 
 
 @contextmanager
@@ -321,12 +323,13 @@ def _tracked_count(project: Path) -> int:
 
 
 def _fill_report(report: UpdateReport, project: Path) -> None:
+    top = _top(project)
     for code, path in _status(project):
         if code in _UNMERGED:
             report.conflicted.append(path)
         elif "D" in code:
             report.deleted.append(path)
-        elif _has_conflict_markers(project, path):
+        elif _has_conflict_markers(top / path):
             report.conflicted.append(path)
         elif code == "??" or "A" in code:
             report.added.append(path)
@@ -338,10 +341,9 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
     report.unchanged = max(_tracked_count(project) - touched, 0)
 
 
-def _has_conflict_markers(project: Path, path: str) -> bool:
-    top = _top(project)
+def _has_conflict_markers(path: Path) -> bool:
     try:
-        text = (top / path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())

@@ -122,9 +122,7 @@ def available_versions(src: str) -> dict[Version, str]:
     return dict(sorted(versions.items()))
 
 
-def newest_version(
-    versions: dict[Version, str], include_prereleases: bool = False
-) -> Version | None:
-    """The newest version offered, skipping pre-releases unless asked (as copier does)."""
-    candidates = [v for v in versions if include_prereleases or not v.is_prerelease]
+def newest_version(versions: dict[Version, str]) -> Version | None:
+    """The newest release offered; pre-releases only when there is nothing else (as copier does)."""
+    candidates = [v for v in versions if not v.is_prerelease]
     return max(candidates or versions, default=None)
