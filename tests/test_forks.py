@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import read_answers, run_cli
-from template_repos import V1, V2, generate, isolated_home
+from template_repos import V1, V2, generate, isolated_home, make_template_repo, run, write_tree
 
 import mvpscaffold
 from mvpscaffold import history, source
@@ -103,3 +103,73 @@ def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() 
     assert hook.template_name_problem(REPO_ROOT, "mvpscaffold") is None
     problem = hook.template_name_problem(REPO_ROOT, "Acme_Scaffold")
     assert "TEMPLATE_NAME = 'mvpscaffold'; set it to 'acme-scaffold'" in problem
+
+
+def _git(repo: Path, *args: str) -> str:
+    return run(repo, "git", "-c", "user.name=Acme", "-c", "user.email=dev@acme.example", *args)
+
+
+def test_an_agency_forks_tags_presets_pulls_an_upstream_release_and_updates_its_clients(
+    tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/FORKS.md, step by step."""
+    upstream = make_template_repo(tmp_path / "upstream", {"1.0.0": V1})
+    # 1. Fork, make it the agency's own (a question, a file), tag a release after upstream's.
+    fork = tmp_path / "fork"
+    _git(tmp_path, "clone", "-q", "--no-tags", str(upstream), str(fork))
+    _git(fork, "remote", "rename", "origin", "upstream")
+    config = (fork / "copier.yml").read_text()
+    hosting = "hosting:\n  type: str\n  choices: [fly, render]\n  default: render\n"
+    (fork / "copier.yml").write_text(config.replace("template\n", f"template\n{hosting}", 1))
+    (fork / "template" / "HOSTING.md.jinja").write_text("Hosted on {{ hosting }}.\n")
+    _git(fork, "add", "-A")
+    _git(fork, "commit", "-qm", "Acme: hosting")
+    _git(fork, "tag", "1.0.0+acme.1")
+    served = tmp_path / "acme-template.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(fork), str(served))
+    url = f"file://{served}"
+    # 2. Presets: shared answers for every template, the fork's own in its section.
+    presets = tmp_path / "defaults.yml"
+    presets.write_text(f"license: Proprietary\n_templates:\n  {url}:\n    hosting: fly\n")
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+    # 3. Two clients.
+    for client, extra in (("client-a", []), ("client-b", ["--set", "hosting=render"])):
+        made = run_cli(["new", client, "--template", url, "--defaults", *extra], tmp_path)
+        assert made.exit_code == 0, made.output
+        assert "license" in made.stderr  # the fork asks no license: left out, with a note
+    assert (tmp_path / "client-a" / "HOSTING.md").read_text() == "Hosted on fly.\n"
+    assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
+    readme = tmp_path / "client-a" / "README.md"
+    readme.write_text(readme.read_text().replace("None.", "Client A's notes."))
+    _git(tmp_path / "client-a", "commit", "-qam", "client notes")
+    # 4. Upstream releases 2.0.0; the fork merges it without upstream's tags and tags its own.
+    write_tree(upstream, V2)
+    _git(upstream, "add", "-A")
+    _git(upstream, "commit", "-qm", "template 2.0.0")
+    _git(upstream, "tag", "2.0.0")
+    _git(fork, "fetch", "-q", "--no-tags", "upstream")
+    _git(fork, "merge", "-q", "--no-edit", "upstream/main")
+    _git(fork, "tag", "2.0.0+acme.1")
+    _git(fork, "push", "-q", str(served), "HEAD:main", "2.0.0+acme.1")
+
+    behind = run_cli(["check", str(tmp_path / "client-a"), str(tmp_path / "client-b"), "--json"])
+    assert behind.exit_code == 1, behind.output
+    assert {s["newest"] for s in json.loads(behind.stdout)} == {"2.0.0+acme.1"}
+    # 5. Both clients updated; then check --json.
+    for client in ("client-a", "client-b"):
+        updated = run_cli(["update", str(tmp_path / client), "--defaults"])
+        assert updated.exit_code == 0, updated.output
+        _git(tmp_path / client, "add", "-A")
+        _git(tmp_path / client, "commit", "-qm", "Template 2.0.0+acme.1")
+    checked = run_cli(["check", str(tmp_path / "client-a"), str(tmp_path / "client-b"), "--json"])
+
+    assert checked.exit_code == 0, checked.output
+    assert [
+        (s["name"], s["template"], s["current"], s["state"]) for s in json.loads(checked.stdout)
+    ] == [
+        ("Client A", f"git+{url}", "2.0.0+acme.1", "current"),
+        ("Client B", f"git+{url}", "2.0.0+acme.1", "current"),
+    ]
+    assert "Client A's notes." in readme.read_text()  # the owner's edit survived
+    assert (tmp_path / "client-a" / "app" / "health.py").is_file()  # upstream's release arrived
+    assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
