@@ -65,6 +65,29 @@ def test_help_matches_its_snapshot(command: list[str], tmp_path: Path) -> None:
     assert header + text == recorded
 
 
+def _every_command() -> list[list[str]]:
+    """Every command and subcommand the CLI has (commands added later included)."""
+    import typer.main
+
+    from mvpscaffold.cli import app
+
+    found: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        found.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+@pytest.mark.parametrize("command", _every_command(), ids=lambda c: " ".join(c) or "mvpscaffold")
+def test_no_command_shows_typer_artefacts(command: list[str], tmp_path: Path) -> None:
+    """A command added later needs cls=HelpCommand (cli.py) to pass this."""
+    assert _problems(_help(command, tmp_path)) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("typer_version", ALLOWED_TYPERS)
 def test_help_has_no_typer_artefacts_on_every_typer_allowed(
