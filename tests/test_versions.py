@@ -155,13 +155,18 @@ def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
         assert _tags(exported)["0.5.0.dev0"] == commits[name]
 
 
+def _project_at_1_0_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project made at 1.0.0 from the published history of an installation with 1.0.0, 2.0.0."""
+    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
+    source.publish_history()
+    return generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+
+
 def test_plain_copier_update_works_from_the_published_history(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Projects record the literal ~/.cache path, so copier alone can update them too."""
-    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
-    source.publish_history()
-    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+    project = _project_at_1_0_0(tmp_path, monkeypatch)
 
     copier = Path(sys.executable).with_name("copier")
     run(project, str(copier), "update", "--trust", "--defaults", "--skip-answered")
@@ -176,9 +181,7 @@ def test_on_a_fresh_machine_update_pretend_is_the_one_command_plain_copier_needs
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """README: where mvpscaffold never ran, `mvpscaffold update --pretend` fills the cache."""
-    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
-    source.publish_history()
-    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+    project = _project_at_1_0_0(tmp_path, monkeypatch)
     shutil.rmtree(isolated_home / ".cache")  # a teammate's machine: the project, no cache
     copier = [str(Path(sys.executable).with_name("copier")), "update", "--trust", "--defaults"]
     fresh = subprocess.run(copier, cwd=project, capture_output=True, text=True, check=False)
