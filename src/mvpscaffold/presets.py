@@ -19,8 +19,6 @@ from pathlib import Path
 
 from mvpscaffold.answers import Question, check_given
 from mvpscaffold.errors import UserInputError
-from mvpscaffold.locations import same_source
-from mvpscaffold.source import is_default_source
 from mvpscaffold.yamlfiles import read_yaml_mapping
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
@@ -97,6 +95,10 @@ def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
     """The answers the file's `_templates` section gives template `src` (none: empty)."""
     if sections is None:
         return {}
+    # Imported here: the CLI imports this module for its help text, which needs neither.
+    from mvpscaffold.locations import same_source
+    from mvpscaffold.source import is_default_source
+
     example = "_templates: {gh:acme/template: {license: MIT}}"
     if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
         raise UserInputError(

@@ -40,8 +40,7 @@ def is_default_source(src: str) -> bool:
 
 
 def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
-    """What check and update aim at: this installation's own version for its own template (a
-    development build included), else the template's newest release."""
+    """This installation's own version for its own template (even a .dev one), else the newest."""
     ours = parse_version(__version__)
     if is_default_source(src) and ours in versions:
         return ours
