@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,16 +28,6 @@ def _load_history(root: Path) -> ModuleType:
         return importlib.import_module("mvpscaffold.history")
     finally:
         sys.path.remove(str(root / "src"))
-
-
-def _template_is_dirty(root: Path, paths: tuple[str, ...]) -> bool:
-    status = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--", *paths],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return status.returncode != 0 or bool(status.stdout.strip())
 
 
 def template_name_problem(root: Path, distribution: str) -> str | None:
@@ -74,7 +63,7 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if (root / ".git").exists():
             history = _load_history(root)
             history.build_bundle(root, self.metadata.version, bundle)
-            if _template_is_dirty(root, history.TEMPLATE_PATHS):
+            if history.template_is_dirty(root):
                 self.app.display_warning(
                     "copier.yml or template/ has uncommitted changes: this build's template "
                     f"{self.metadata.version} is not any commit's (fine for development, not for a "

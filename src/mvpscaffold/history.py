@@ -19,7 +19,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from mvpscaffold.gitutil import git_bytes
+from mvpscaffold.gitutil import git_bytes, git_output
 
 RELEASE_MAP_FILE = "template-versions.toml"
 TEMPLATE_PATHS = ("copier.yml", "template")
@@ -84,6 +84,14 @@ def read_release_map(repo_root: Path) -> dict[str, str]:
 
 def _git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
     return git_bytes(list(args), cwd=repo, data=data)
+
+
+def template_is_dirty(repo_root: Path) -> bool:
+    """Whether copier.yml or template/ differ from the last commit (or git cannot tell)."""
+    found, out = git_output(
+        ["status", "--porcelain", "--untracked-files=all", "--", *TEMPLATE_PATHS], cwd=repo_root
+    )
+    return not found or bool(out.strip())
 
 
 def _is_ignored(path: str) -> bool:
