@@ -393,7 +393,8 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-answers-no-commit",
         ("update", PROJ),
-        "no _commit; restore it from git",
+        "records no template version (no _commit), as copier writes for a template that is a"
+        " plain folder",
         setup=with_project(change=answers_file("_src_path: /somewhere\nproject_name: X\n")),
     ),
     BadInput(
@@ -405,7 +406,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-answers-commit-hash",
         ("update", PROJ),
-        "is not a template version; set _commit",
+        "is not a template version (the template had no version tag when the project was made)",
         setup=with_project(change=answers_file("_src_path: /x\n_commit: 4f2a9c1\n")),
     ),
     BadInput(

@@ -178,7 +178,7 @@ def test_refuses_a_project_without_answers_file(project: Path) -> None:
         ("_src_path: [unclosed\n", "not valid YAML"),
         ("- a list\n", "must be a mapping"),
         ("_commit: 1.0.0\n", "no _src_path"),
-        ("_src_path: /x\n", "no _commit"),
+        ("_src_path: /x\n", "no template version"),
         ("_src_path: /x\n_commit: deadbeef\n", "not a template version"),
     ],
 )

@@ -14,6 +14,7 @@ from mvpscaffold.versions import (
     parse_version,
     read_answers,
     require_folder,
+    unversioned_commit,
 )
 
 
@@ -68,10 +69,7 @@ def _check_one(
     require_folder(path)
     recorded = read_answers(path)
     if recorded.version is None:
-        raise RefusedError(
-            f"the recorded _commit {recorded.commit!r} is not a template version;"
-            " set _commit in .copier-answers.yml to the version it was generated from."
-        )
+        raise RefusedError(unversioned_commit(recorded.commit))
     source = template or recorded.src_path
     if source not in offers:
         if is_default_source(source):

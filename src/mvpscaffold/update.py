@@ -33,6 +33,7 @@ from mvpscaffold.versions import (
     parse_version,
     read_answers,
     require_folder,
+    unversioned_commit,
 )
 
 CONFLICT_MARKER = "<<<<<<< "
@@ -57,10 +58,7 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
             " so commit it first (git init && git add -A && git commit)."
         )
     if recorded.version is None:
-        raise RefusedError(
-            f"{project}: the recorded _commit {recorded.commit!r} is not a template version;"
-            " set _commit in .copier-answers.yml to the version it was generated from."
-        )
+        raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
     if template is not None and not _same_source(template, recorded.src_path):
         raise RefusedError(
             f"{project} was made from the template {recorded.src_path}, not {template}; update"

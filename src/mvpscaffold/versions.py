@@ -58,6 +58,15 @@ def parse_commit(commit: str) -> Version | None:
     return Version(f"{base.base_version}.post{match['distance']}")
 
 
+def unversioned_commit(commit: str) -> str:
+    """Why a project whose `_commit` names no version cannot be checked or updated, and the fix."""
+    return (
+        f"the recorded _commit {commit!r} is not a template version (the template had no version"
+        f" tag when the project was made); tag that commit of the template with a version"
+        f" (git tag 1.0.0 {commit}) and set _commit in .copier-answers.yml to the tag."
+    )
+
+
 def require_folder(path: Path) -> None:
     """Refuse a path that is missing or a file, saying what to give instead."""
     if path.is_dir():
@@ -89,6 +98,12 @@ def read_answers(project: Path) -> RecordedTemplate:
         for key in ("_src_path", "_commit")
         if not isinstance(data.get(key), str) or not data[key]
     ]
+    if missing == ["_commit"]:
+        raise RefusedError(
+            f"{path} records no template version (no _commit), as copier writes for a template"
+            " that is a plain folder; tag the template release the project was made from and set"
+            " _commit to that tag, or restore the file from git if it lost the line."
+        )
     if missing:
         raise RefusedError(
             f"{path} is corrupt: it has no {' or '.join(missing)}; restore it from git."
