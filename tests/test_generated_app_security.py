@@ -290,8 +290,8 @@ def test_a_database_outage_is_a_503_and_the_app_recovers_without_restart(
         assert statuses == [200, 200, 200]
         assert requests.get(f"{base_url}/readyz", timeout=10).status_code == 200
 
-        # A restart between two requests: the pooled connections died unseen. They sat idle longer
-        # than the app's PING_AFTER_IDLE_S, so each is pinged, found dead and replaced.
+        # A restart between two requests: the pooled connections died unseen. Each is pinged at
+        # checkout (pool_pre_ping), found dead and replaced.
         private_postgres.stop()
         time.sleep(1.2)
         private_postgres.start()

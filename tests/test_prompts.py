@@ -114,3 +114,12 @@ def test_the_slug_and_package_follow_the_name_chosen(
         zip(("project_name", "project_slug", "package_name"), answers, strict=True)
     )
     assert f"[project_slug] ({answers[1]})" in terminal.screen
+
+
+def test_a_resource_s_fields_are_asked_one_by_one_until_an_empty_answer() -> None:
+    from mvpscaffold.prompts import ask_fields
+    from mvpscaffold.resource_spec import parse_field
+
+    # A bad field is refused inline (the line stays open), then replaced; an empty answer ends.
+    terminal = Terminal("title:str:80\rdue:dait\r\x7f\x7f\x7fate?\r\r")
+    assert terminal.run(lambda: ask_fields(parse_field)) == ["title:str:80", "due:date?"]

@@ -178,3 +178,35 @@ def test_domain_importing_sqlalchemy_fails_make_check(
     assert "BROKEN" in output and "sqlalchemy" in output, output[-4000:]
     # A failing step does not stop the later ones: one run reports both problems.
     assert "F401" in output, output[-4000:]
+
+
+# Answers every HTTP request of pip-audit with a 404, as a mirror without PyPI's JSON API does:
+# each dependency is then "not found on PyPI and could not be audited".
+UNREACHABLE_ADVISORIES = """
+import requests
+
+
+def _not_found(self, request, **kwargs):
+    response = requests.models.Response()
+    response.status_code, response.url, response.request = 404, request.url, request
+    response._content = b'{"message": "Not Found"}'
+    return response
+
+
+requests.Session.send = _not_found
+"""
+
+
+@pytest.mark.slow
+def test_make_audit_fails_when_it_could_not_audit(
+    copie: Any, app_venv: Path, tmp_path: Path
+) -> None:
+    """An audit that looked nothing up is a failure, never a silent pass."""
+    project = render(copie, {})
+    (tmp_path / "offline").mkdir()
+    (tmp_path / "offline" / "sitecustomize.py").write_text(UNREACHABLE_ADVISORIES)
+    env = check_env(app_venv, tmp_path, None, None) | {"PYTHONPATH": str(tmp_path / "offline")}
+    result = run_make(project, "audit", app_venv, env)
+    output = result.stdout + result.stderr
+    assert "could not be audited" in output, output[-3000:]
+    assert result.returncode != 0

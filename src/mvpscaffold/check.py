@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from packaging.version import Version
 
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
 from mvpscaffold.source import bundle_literal, is_default_source, newest_for, packaged_bundle
 from mvpscaffold.versions import (
     available_versions,
+    parse_commit,
     parse_version,
     read_answers,
     require_folder,
@@ -28,6 +30,7 @@ class ProjectStatus:
     current: str | None = None
     newest: str | None = None
     error: str | None = None
+    resource: str | None = None  # a resource of the project (`add resource`), not the project
 
     @property
     def state(self) -> str:
@@ -37,8 +40,8 @@ class ProjectStatus:
         return "behind" if Version(self.current) < Version(self.newest) else "current"
 
     def as_json(self) -> dict[str, str | None]:
-        """The status in the shape of `mvpscaffold check --json`."""
-        return {
+        """The status as `mvpscaffold check --json` prints it (a resource's row names it)."""
+        data = {
             "path": self.path,
             "name": self.name,
             "template": self.template,
@@ -47,6 +50,9 @@ class ProjectStatus:
             "state": self.state,
             "error": self.error,
         }
+        if self.resource is not None:
+            data["resource"] = self.resource
+        return data
 
 
 def check_projects(
@@ -57,7 +63,8 @@ def check_projects(
     statuses = []
     for path in paths:
         try:
-            statuses.append(_check_one(path, template, ref, offers))
+            status = _check_one(path, template, ref, offers)
+            statuses += [status, *_resource_statuses(path, status)]
         except MvpScaffoldError as error:
             statuses.append(ProjectStatus(str(path), error=error.message))
     return statuses
@@ -100,6 +107,36 @@ def _check_one(
     )
 
 
+def _resource_statuses(path: Path, project: ProjectStatus) -> list[ProjectStatus]:
+    """One status per resource of the project, against the project's newest version."""
+    statuses = []
+    for answers in sorted(path.glob(".copier-answers.resource-*.yml")):
+        name = answers.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
+        try:
+            commit = yaml.safe_load(answers.read_text(encoding="utf-8")).get("_commit")
+        except (OSError, AttributeError, yaml.YAMLError):
+            commit = None
+        version = parse_commit(str(commit)) if commit is not None else None
+        shown = f"{project.name or path.name} / {name}"
+        if version is None:
+            error = f"{answers.name} records no template version; restore it from git."
+            statuses.append(
+                ProjectStatus(str(path), project.template, shown, error=error, resource=name)
+            )
+            continue
+        statuses.append(
+            ProjectStatus(
+                str(path),
+                project.template,
+                shown,
+                current=str(version),
+                newest=project.newest,
+                resource=name,
+            )
+        )
+    return statuses
+
+
 def exit_code(statuses: list[ProjectStatus]) -> int:
     """2 if any project could not be checked, else 1 if any is behind, else 0."""
     states = {status.state for status in statuses}
@@ -111,13 +148,17 @@ def summary_line(statuses: list[ProjectStatus]) -> str:
     counts = {state: 0 for state in ("current", "behind", "error")}
     for status in statuses:
         counts[status.state] += 1
-    noun = "project" if len(statuses) == 1 else "projects"
+    projects = sum(1 for status in statuses if status.resource is None)
+    noun = "project" if projects == 1 else "projects"
+    resources = len(statuses) - projects
+    if resources:
+        noun += f" and {resources} resource" + ("" if resources == 1 else "s")
     parts = [
         f"{count} {state if state != 'error' or count == 1 else 'errors'}"
         for state, count in counts.items()
         if count
     ]
-    return f"{len(statuses)} {noun}: {', '.join(parts)}"
+    return f"{projects} {noun}: {', '.join(parts)}"
 
 
 def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:

@@ -246,6 +246,87 @@ def new(
             print_created(result, dest_arg=dest, installed=install)
 
 
+# --- add (logic in add.py) ---
+
+add_app = typer.Typer(
+    cls=HelpGroup,
+    name="add",
+    help="Grow a generated project: add a resource across every layer.",
+    no_args_is_help=True,
+)
+app.add_typer(add_app)
+
+
+@add_app.command(
+    "resource",
+    cls=HelpCommand,
+    epilog=(
+        "Examples: mvpscaffold add resource invoices --field number:str:40 --field amount:decimal"
+        " --field due:date?  |  mvpscaffold add resource invoice_lines --parent invoices"
+        " --field label:str --field quantity:int --commit"
+    ),
+)
+def add_resource(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="The plural name, snake_case: invoices (entity Invoice).",
+            show_default=False,
+        ),
+    ],
+    fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            metavar="NAME:TYPE",
+            help="A field: str[:LENGTH], text, int, decimal, bool, date or datetime; a ? suffix"
+            " makes it optional (repeatable; none given in a terminal: asked one by one).",
+            show_default=False,
+        ),
+    ] = None,
+    parent: Annotated[
+        str | None,
+        typer.Option(
+            "--parent",
+            metavar="RESOURCE",
+            help="A resource added before whose records own these (invoice lines under invoices).",
+            show_default=False,
+        ),
+    ] = None,
+    project: Annotated[
+        Path, typer.Option("--project", help="The generated project (a clean git repository).")
+    ] = Path("."),
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Commit the new and changed files.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Add an owned resource: entity, table, migration, repository, service, API, pages and tests.
+
+    It is rendered from the project's template, with its own answers file
+    (.copier-answers.resource-NAME.yml), so `mvpscaffold update` updates it with the project;
+    bootstrap.py gets the two lines that register its service.
+
+    Exit codes: 0 added; 2 bad input or refused (nothing written); 3 git or copier failed (nothing
+    written); 130 interrupted (nothing written).
+    """
+    with reported_errors():
+        from mvpscaffold.add import add_resource as add
+        from mvpscaffold.resource_spec import parse_field
+
+        given = list(fields or ())
+        if not given and sys.stdin.isatty() and sys.stdout.isatty():
+            from mvpscaffold.prompts import ask_fields
+
+            given = ask_fields(parse_field)
+        result = add(project, name, [parse_field(text) for text in given], parent, commit=commit)
+        if not quiet:
+            from mvpscaffold.summary import print_added
+
+            print_added(result, project)
+
+
 # --- update and check (owned by the versions & update work; logic in update.py and check.py) ---
 
 JsonOption = Annotated[

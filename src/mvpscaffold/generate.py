@@ -22,6 +22,9 @@ from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import default_template, source_checkout_root
 from mvpscaffold.yamlfiles import read_yaml_mapping
 
+# The template's answer that renders one resource instead of a project (`add resource` sets it).
+RESOURCE_QUESTION = "resource"
+
 
 @dataclass(frozen=True, slots=True)
 class NewRequest:
@@ -69,7 +72,7 @@ def generate(request: NewRequest) -> NewResult:
     given = _given_answers(request)
     user_file, user_raw = read_user_defaults()
     spec = load_spec(src, vcs_ref)
-    questions = spec.questions
+    questions = tuple(question for question in spec.questions if question.name != RESOURCE_QUESTION)
     user_defaults, preset_notes = check_user_defaults(questions, user_file, user_raw, src)
     preset = check_given(questions, given)
     configured = (git_config("user.name"), git_config("user.email"))

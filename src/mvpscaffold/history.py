@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from mvpscaffold.gitutil import git_bytes, git_output
 
 RELEASE_MAP_FILE = "template-versions.toml"
-TEMPLATE_PATHS = ("copier.yml", "template")
+TEMPLATE_PATHS = ("copier.yml", "template", "resource")
 IGNORED_PARTS = frozenset({"__pycache__", ".DS_Store"})
 AUTHOR = "mvpscaffold release <release@mvpscaffold.invalid>"
 # 2020-01-01T00:00:00Z: commit dates are this plus minutes derived from the version number.

@@ -113,3 +113,35 @@ def _validate(question: Question, raw: str, *, allow_empty: bool) -> Any:
     except UserInputError as error:
         return error.message
     return problem(question, value) or True
+
+
+def ask_fields(parse: Callable[[str], object]) -> list[str]:
+    """Ask for a resource's fields one by one (NAME:TYPE, `?` for optional) until an empty answer.
+
+    `parse` checks each answer and raises UserInputError, whose message is shown inline.
+    """
+
+    def check(raw: str) -> Any:
+        if not raw.strip():
+            return True
+        try:
+            parse(raw.strip())
+        except UserInputError as error:
+            return error.message
+        return True
+
+    fields: list[str] = []
+    while True:
+        try:
+            answer: str = questionary.text(
+                f"Field {len(fields) + 1}",
+                instruction="NAME:TYPE, such as title:str:80 or due:date? (empty: done)",
+                validate=check,
+            ).unsafe_ask()
+        except EOFError:
+            raise KeyboardInterrupt from None
+        if not answer.strip():
+            if fields:
+                return fields
+            continue
+        fields.append(answer.strip())

@@ -90,6 +90,13 @@ def render_project(
     return RenderResult(dest, files, init_git, notes)
 
 
+def render_files(
+    *, src: str, vcs_ref: str | None, answers: Mapping[str, object], dest: Path, trusted: bool
+) -> tuple[str, ...]:
+    """Render `src` into the empty folder `dest`, nothing more (a part of an existing project)."""
+    return _copy(src, vcs_ref, dict(answers), dest, trusted)
+
+
 def _copy(
     src: str, vcs_ref: str | None, data: dict[str, object], staging: Path, trusted: bool
 ) -> tuple[str, ...]:
@@ -204,4 +211,4 @@ def _one_line(error: object) -> str:
     return text.splitlines()[0].rstrip(".") if text else type(error).__name__
 
 
-__all__ = ["RenderResult", "check_destination", "render_project"]
+__all__ = ["RenderResult", "check_destination", "render_files", "render_project"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mvpscaffold.add import AddResult
     from mvpscaffold.generate import NewResult
 
 MAKE_STEPS = (
@@ -86,3 +87,35 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def print_added(result: AddResult, project_arg: Path) -> None:
+    """Print the files `add resource` wrote and changed, and what to do next."""
+    spec = result.spec
+    lines = [
+        f"Added the {spec.name} resource"
+        f" ({len(result.written)} files written, {len(result.changed)} changed):"
+    ]
+    lines += [f"  new      {path}" for path in result.written]
+    lines += [f"  changed  {path}" for path in result.changed]
+    if not result.formatted:
+        lines.append(
+            "ruff was not found, so the new modules are not formatted:"
+            " run `make format` once installed."
+        )
+    lines.append("\nNext steps:")
+    where = "" if project_arg == Path(".") else f"cd {shlex.quote(str(project_arg))} && "
+    if not result.committed:
+        lines.append(
+            f"  {where}git add -A && git commit -m 'Add {spec.name}'   # or pass --commit next time"
+        )
+    lines.append(f"  {where}make migrate    # creates the {spec.name} table")
+    lines.append(f"  {where}make check      # every layer's tests, the authorization walk included")
+    lines.append(
+        f"  API:   {spec.api_url} (create, list),"
+        f" {spec.api_url}/{{{spec.singular}_id}} (read, update, delete)"
+    )
+    lines.append(
+        f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)")
+    )
+    print("\n".join(lines))

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
+
 from mvpscaffold import migrations
 from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import (
@@ -30,6 +32,7 @@ from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
+    parse_commit,
     parse_version,
     read_answers,
     require_folder,
@@ -37,6 +40,15 @@ from mvpscaffold.versions import (
 )
 
 CONFLICT_MARKER = "<<<<<<< "
+RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
+_SCRATCH_IDENTITY = [
+    "-c",
+    "user.name=mvpscaffold",
+    "-c",
+    "user.email=mvpscaffold@localhost",
+    "-c",
+    "commit.gpgsign=false",
+]
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
 
@@ -122,7 +134,8 @@ def update_project(
     recorded = check_updatable(project, template)
     target, tag = choose_target(recorded, to)
     report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend)
-    if parse_version(target) == recorded.version:
+    project_behind = parse_version(target) != recorded.version
+    if not project_behind and not resources_behind(project, target):
         report.unchanged = _tracked_count(project)
         return report
     ask = not defaults and sys.stdin.isatty()
@@ -139,14 +152,18 @@ def update_project(
             clone = Path(tmp) / top.name
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
             copy = clone / project.relative_to(top)
-            _run_copier(copy, tag, ask=False, unsafe=unsafe, user_defaults=user_defaults)
-            report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
+            if project_behind:
+                _run_copier(copy, tag, ask=False, unsafe=unsafe, user_defaults=user_defaults)
+                report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
+            _update_resources(report, copy, tag, unsafe=unsafe)
             _fill_report(report, copy)
             _settle_migrations(report, copy, package, known, write=False)
         return report
     with _rollback_on_failure(project):
-        _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
-        report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
+        if project_behind:
+            _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
+            report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
+        _update_resources(report, project, tag, unsafe=unsafe)
         _fill_report(report, project)
         top = _top(project)
         name_sides_in((top / path for path in report.conflicted), report.from_version, target)
@@ -202,7 +219,13 @@ def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str
 
 
 def _run_copier(
-    project: Path, tag: str, *, ask: bool, unsafe: bool, user_defaults: dict[str, object]
+    project: Path,
+    tag: str,
+    *,
+    ask: bool,
+    unsafe: bool,
+    user_defaults: dict[str, object],
+    answers_file: str | None = None,
 ) -> None:
     # Imported here, not at the top: copier takes ~0.5 s to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
@@ -212,6 +235,7 @@ def _run_copier(
     try:
         copier.run_update(
             project,
+            answers_file=Path(answers_file) if answers_file else None,
             vcs_ref=tag,
             user_defaults=user_defaults,
             conflict="inline",
@@ -223,6 +247,61 @@ def _run_copier(
         )
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
+
+
+def resources_behind(project: Path, target: str) -> list[Path]:
+    """The answers files of the resources (`mvpscaffold add resource`) older than `target`."""
+    wanted = parse_version(target)
+    behind = []
+    for path in sorted(project.glob(RESOURCE_ANSWERS)):
+        try:
+            commit = yaml.safe_load(path.read_text(encoding="utf-8")).get("_commit")
+        except (OSError, AttributeError, yaml.YAMLError):
+            raise RefusedError(
+                f"{path.name} is not a readable answers file; restore it from git."
+            ) from None
+        version = parse_commit(str(commit))
+        if version is None or wanted is None:
+            raise RefusedError(
+                f"{path.name} records no template version (_commit); restore it from git."
+            )
+        if version < wanted:
+            behind.append(path)
+    return behind
+
+
+def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: bool) -> None:
+    """Update each resource behind the target after the project, three-way like the project.
+
+    copier updates only a clean tree, so each finished step is kept in a scratch commit that is
+    undone at the end (HEAD back where it was, the changes left in the tree, as one update).
+    After a step that leaves a conflict the rest wait for the next `update`, once it is resolved.
+    """
+    behind = resources_behind(project, report.to_version)
+    start = git(["rev-parse", "HEAD"], cwd=project).strip()
+    try:
+        for path in behind:
+            name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
+            changed = _status(project)
+            top = _top(project)
+            if any(code in _UNMERGED or _has_conflict_markers(top / p) for code, p in changed):
+                report.resources_waiting.append(name)
+                continue
+            if changed:
+                git(["add", "--all", "--", "."], cwd=project)
+                git(
+                    [*_SCRATCH_IDENTITY, "commit", "--quiet", "--no-verify", "-m", "scratch"],
+                    cwd=project,
+                )
+            _run_copier(
+                project, tag, ask=False, unsafe=unsafe, user_defaults={}, answers_file=path.name
+            )
+            report.resources.append(name)
+    finally:
+        if git(["rev-parse", "HEAD"], cwd=project).strip() != start:
+            git(["update-ref", "HEAD", start], cwd=project)
+            if not any(code in _UNMERGED for code, _path in _status(project)):
+                git(["reset", "--quiet"], cwd=project)  # unstaged, as a plain update leaves it
 
 
 def _restore_edited_removals(

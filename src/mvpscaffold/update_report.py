@@ -24,6 +24,8 @@ class UpdateReport:
     migrations: list[str] = field(default_factory=list)  # Alembic revisions the update added
     merge_revision: str | None = None  # written (with pretend: to be written) for one head
     migration_problem: str | None = None  # why the history could not get one head
+    resources: list[str] = field(default_factory=list)  # resources updated after the project
+    resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
 
     @property
@@ -42,7 +44,10 @@ class UpdateReport:
 def render_summary(report: UpdateReport) -> str:
     """A human summary of the update, ending with the steps that finish it."""
     verb = "would update" if report.pretend else "updated"
-    if report.from_version == report.to_version:
+    if report.from_version == report.to_version and not report.resources:
+        if report.resources_waiting:
+            waiting = ", ".join(report.resources_waiting)
+            return f"{report.project}: resolve the conflicts first; resources {waiting} wait."
         return f"{report.project} is already on template {report.to_version}; nothing to do."
     lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
     for title, paths in (
@@ -59,6 +64,14 @@ def render_summary(report: UpdateReport) -> str:
             " delete them yourself if you no longer need them)"
         )
     lines.append(f"  unchanged: {report.unchanged} files")
+    if report.resources:
+        lines.append("  resources updated: " + ", ".join(report.resources))
+    if report.resources_waiting:
+        lines.append(
+            "  resources not updated yet: "
+            + ", ".join(report.resources_waiting)
+            + " (resolve the conflicts and commit, then run `mvpscaffold update` again)"
+        )
     if report.conflicted:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ValidationFailed
+from .fields import refuse_nul
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_LENGTH = 20_000
@@ -23,7 +24,7 @@ class Note:
 
 def clean_title(title: str) -> str:
     """Return the title without surrounding blanks, refusing empty or overlong ones."""
-    cleaned = title.strip()
+    cleaned = refuse_nul(title.strip(), "title")
     if not cleaned:
         raise ValidationFailed("The title must not be empty.")
     if len(cleaned) > MAX_TITLE_LENGTH:
@@ -33,6 +34,7 @@ def clean_title(title: str) -> str:
 
 def check_body(body: str) -> str:
     """Return the body unchanged, refusing overlong ones."""
+    refuse_nul(body, "body")
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationFailed(f"The body must have at most {MAX_BODY_LENGTH} characters.")
     return body

@@ -19,6 +19,10 @@ DEFAULT_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# The app uses none of the browser's powerful features; a page injected into it cannot either.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+# API answers hold an account's data or a new token: no browser or shared cache may keep them.
+API_PATH_PREFIX = "/api/"
 # Two years, the preload list's minimum; only sent in production, where TLS is terminated in front of us.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
@@ -30,6 +34,8 @@ def baseline_security_headers(*, hsts: bool, content_security_policy: str | None
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": PERMISSIONS_POLICY,
     }
     if hsts:
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
@@ -40,6 +46,8 @@ def baseline_security_headers(*, hsts: bool, content_security_policy: str | None
 
 class SecurityHeadersMiddleware:
     """Adds the baseline security headers to every response that does not set them itself.
+
+    API answers also get `Cache-Control: no-store`.
 
     `csp_exempt_paths` (the interactive API docs, which load Swagger UI from a CDN with inline
     scripts) get every header but the Content-Security-Policy.
@@ -67,6 +75,8 @@ class SecurityHeadersMiddleware:
         wanted = list(self.headers.items())
         if scope["path"] not in self.csp_exempt_paths:
             wanted.append(self.csp)
+        if scope["path"].startswith(API_PATH_PREFIX):
+            wanted.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,6 +1,7 @@
 """Accounts and API tokens in SQL."""
 
 from datetime import datetime
+from typing import final
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.accounts import Account
 from ...domain.errors import Conflict
+from ...services.accounts import AccountRepository
 from ..tables.accounts import AccountRow, ApiTokenRow
 
 
@@ -22,7 +24,8 @@ def to_account(row: AccountRow) -> Account:
     )
 
 
-class SqlAccountRepository:
+@final
+class SqlAccountRepository(AccountRepository):
     """Accounts in the `accounts` table, and their API tokens in `api_tokens`."""
 
     def __init__(self, session: Session) -> None:

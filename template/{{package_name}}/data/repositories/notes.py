@@ -1,14 +1,20 @@
-"""Notes in SQL; every statement is scoped with `NoteRow.owned_by`, so one owner never reaches another's notes."""
+"""Notes in SQL; every statement is scoped with `NoteRow.owned_by`, so nobody reaches another's notes."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, final
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import ColumnElement, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ...domain.notes import Note
 from ...domain.pagination import PageRequest
+from ...services.notes import NoteRepository
 from ..tables.notes import NoteRow
+
+
+def _one_of(owner_id: int, note_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE of a statement on one of the owner's notes."""
+    return NoteRow.owned_by(owner_id), NoteRow.id == note_id
 
 
 def to_note(row: NoteRow) -> Note:
@@ -23,7 +29,8 @@ def to_note(row: NoteRow) -> Note:
     )
 
 
-class SqlNoteRepository:
+@final
+class SqlNoteRepository(NoteRepository):
     """Notes stored in the `notes` table."""
 
     def __init__(self, session: Session) -> None:
@@ -38,7 +45,7 @@ class SqlNoteRepository:
 
     def get(self, owner_id: int, note_id: int) -> Note | None:
         """Return the owner's note with this id, if any."""
-        row = self._session.scalars(select(NoteRow).where(NoteRow.owned_by(owner_id), NoteRow.id == note_id)).first()
+        row = self._session.scalars(select(NoteRow).where(*_one_of(owner_id, note_id))).first()
         return to_note(row) if row else None
 
     def list_page(self, owner_id: int, page: PageRequest) -> list[Note]:
@@ -49,27 +56,24 @@ class SqlNoteRepository:
             .order_by(NoteRow.created_at.desc(), NoteRow.id.desc())
             .limit(page.limit + 1)
         )
-        if page.cursor is not None:
-            query = query.where(tuple_(NoteRow.created_at, NoteRow.id) < (page.cursor.created_at, page.cursor.id))
+        if (after := page.cursor) is not None:
+            query = query.where(tuple_(NoteRow.created_at, NoteRow.id) < (after.created_at, after.id))
         return [to_note(row) for row in self._session.scalars(query)]
 
     def update(
         self, owner_id: int, note_id: int, title: str | None, body: str | None, updated_at: datetime
     ) -> Note | None:
-        """Change the given fields in one statement and return the note; None when there is no such note."""
+        """Change the given fields in one statement and return the note; None when there is none."""
         values: dict[str, Any] = {"updated_at": updated_at}
         if title is not None:
             values["title"] = title
         if body is not None:
             values["body"] = body
-        row = self._session.scalars(
-            update(NoteRow).where(NoteRow.owned_by(owner_id), NoteRow.id == note_id).values(**values).returning(NoteRow)
-        ).first()
+        statement = update(NoteRow).where(*_one_of(owner_id, note_id)).values(**values).returning(NoteRow)
+        row = self._session.scalars(statement).first()
         return to_note(row) if row else None
 
     def delete(self, owner_id: int, note_id: int) -> bool:
         """Delete the owner's note; False when there was no such note."""
-        deleted = self._session.scalars(
-            delete(NoteRow).where(NoteRow.owned_by(owner_id), NoteRow.id == note_id).returning(NoteRow.id)
-        ).first()
-        return deleted is not None
+        statement = delete(NoteRow).where(*_one_of(owner_id, note_id)).returning(NoteRow.id)
+        return self._session.scalars(statement).first() is not None

@@ -66,7 +66,12 @@ def _list_page(
 
 
 def _edit_page(
-    request: Request, account: Account, note_id: int, draft: dict[str, str], errors: dict[str, str], status_code: int
+    request: Request,
+    account: Account,
+    note_id: int,
+    draft: dict[str, str],
+    errors: dict[str, str],
+    status_code: int,
 ) -> Response:
     return render(
         request,
@@ -91,7 +96,11 @@ def list_notes(
 
 @router.post("/notes", dependencies=[CsrfChecked])
 def create_note(
-    request: Request, account: SignedInAccount, container: ContainerDep, title: TitleField = "", body: BodyField = ""
+    request: Request,
+    account: SignedInAccount,
+    container: ContainerDep,
+    title: TitleField = "",
+    body: BodyField = "",
 ) -> Response:
     """Write a note and show the list; the list with the draft and the reasons when it is refused."""
     errors = _form_errors(title, body)
@@ -103,7 +112,12 @@ def create_note(
 
 
 @router.get("/notes/{note_id}/edit")
-def edit_note_form(request: Request, note_id: RecordId, account: SignedInAccount, container: ContainerDep) -> Response:
+def edit_note_form(
+    request: Request,
+    note_id: RecordId,
+    account: SignedInAccount,
+    container: ContainerDep,
+) -> Response:
     """The form that changes one of the account's notes."""
     try:
         note = container.notes.get(account.id, note_id)

@@ -37,6 +37,15 @@ class NavLink:
     url: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordLink:
+    """A link on each record of another feature's list page, to the records inside it (an invoice's lines)."""
+
+    feature: str  # the list it is shown in: "invoices"
+    label: str
+    url: str  # `{id}` is the record's id: "/invoices/{id}/lines"
+
+
 def render(
     request: Request,
     template: str,

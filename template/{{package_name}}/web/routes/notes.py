@@ -62,7 +62,12 @@ def read_note(note_id: RecordId, account: CurrentAccount, container: ContainerDe
 
 
 @router.patch("/{note_id}")
-def update_note(note_id: RecordId, form: NoteUpdate, account: CurrentAccount, container: ContainerDep) -> NotePublic:
+def update_note(
+    note_id: RecordId,
+    form: NoteUpdate,
+    account: CurrentAccount,
+    container: ContainerDep,
+) -> NotePublic:
     """Change the title and/or body of a note."""
     note = container.notes.update(account.id, note_id, title=form.title, body=form.body)
     return NotePublic.model_validate(note)
