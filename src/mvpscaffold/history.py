@@ -87,7 +87,7 @@ def _git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
 
 
 def template_is_dirty(repo_root: Path) -> bool:
-    """Whether copier.yml or template/ differ from the last commit (or git cannot tell)."""
+    """Whether TEMPLATE_PATHS differ from the last commit (or git cannot tell)."""
     found, out = git_output(
         ["status", "--porcelain", "--untracked-files=all", "--", *TEMPLATE_PATHS], cwd=repo_root
     )
