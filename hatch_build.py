@@ -6,9 +6,9 @@ sdist (which has no .git) the bundle the sdist carries is reused, so both give t
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,25 +22,28 @@ IN_WHEEL = "mvpscaffold/template.bundle"
 
 
 def _load_history(root: Path) -> ModuleType:
-    """Import src/mvpscaffold/history.py alone: the build environment lacks mvpscaffold's deps."""
-    spec = importlib.util.spec_from_file_location(
-        "_mvpscaffold_history", root / "src" / "mvpscaffold" / "history.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building classes
-    spec.loader.exec_module(module)
-    return module
+    """Import the checkout's mvpscaffold.history, which needs none of mvpscaffold's dependencies."""
+    sys.path.insert(0, str(root / "src"))
+    try:
+        return importlib.import_module("mvpscaffold.history")
+    finally:
+        sys.path.remove(str(root / "src"))
 
 
-def _template_is_dirty(root: Path, paths: tuple[str, ...]) -> bool:
-    status = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--", *paths],
-        capture_output=True,
-        text=True,
-        check=False,
+def template_name_problem(root: Path, distribution: str) -> str | None:
+    """Why the distribution's name and its TEMPLATE_NAME disagree, or None when they agree."""
+    text = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', text, re.MULTILINE)
+    declared = found[1] if found else None
+    name = re.sub(r"[-_.]+", "-", distribution.lower())
+    if declared == name:
+        return None
+    return (
+        f"the distribution is named {distribution!r} but src/mvpscaffold/__init__.py sets"
+        f" TEMPLATE_NAME = {declared!r}; set it to {name!r}, so that its projects"
+        f" record ~/.cache/{name}/template.bundle and no other build of the"
+        " template takes them for its own (docs/FORKS.md)"
     )
-    return status.returncode != 0 or bool(status.stdout.strip())
 
 
 class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -53,12 +56,14 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if version == "editable":
             return  # an editable install builds its bundle from the checkout at run time
         root = Path(self.root)
+        if problem := template_name_problem(root, self.metadata.name):
+            raise RuntimeError(problem)
         self._workdir = Path(tempfile.mkdtemp(prefix="mvpscaffold-build-"))
         bundle = self._workdir / "template.bundle"
         if (root / ".git").exists():
             history = _load_history(root)
             history.build_bundle(root, self.metadata.version, bundle)
-            if _template_is_dirty(root, history.TEMPLATE_PATHS):
+            if history.template_is_dirty(root):
                 self.app.display_warning(
                     "copier.yml or template/ has uncommitted changes: this build's template "
                     f"{self.metadata.version} is not any commit's (fine for development, not for a "

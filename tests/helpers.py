@@ -92,6 +92,13 @@ def make_template(
     return root
 
 
+def make_release(root: Path, tag: str = "1.0.0", **kwargs: object) -> Path:
+    """A tiny template (see make_template) committed in git and tagged as release `tag`."""
+    make_template(root, **kwargs)  # type: ignore[arg-type]
+    commit_all(root, f"template {tag}", tag=tag)
+    return root
+
+
 def git(args: list[str], cwd: Path) -> str:
     """Run git with a fixed identity (tests must not depend on the machine's git config)."""
     identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]

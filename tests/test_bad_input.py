@@ -16,6 +16,7 @@ import pytest
 from helpers import (
     TINY_QUESTIONS,
     commit_all,
+    make_release,
     make_template,
     run_cli,
     snapshot,
@@ -47,8 +48,20 @@ def with_file(name: str, text: str) -> Callable[[Path], None]:
 
 
 def with_template(**kwargs: object) -> Callable[[Path], None]:
-    """Setup: a tiny template at {area}/tpl."""
-    return lambda area: make_template(area / "tpl", **kwargs) and None  # type: ignore[arg-type]
+    """Setup: a tiny template at {area}/tpl, a git repository tagged 1.0.0."""
+    return lambda area: make_release(area / "tpl", **kwargs) and None
+
+
+def with_committed_files(files: dict[str, str]) -> Callable[[Path], None]:
+    """Setup: {area}/tpl, a git repository tagged 1.0.0 holding `files` (not a template)."""
+
+    def setup(area: Path) -> None:
+        for name, text in files.items():
+            (area / "tpl" / name).parent.mkdir(parents=True, exist_ok=True)
+            (area / "tpl" / name).write_text(text, encoding="utf-8")
+        commit_all(area / "tpl", "not a template", tag="1.0.0")
+
+    return setup
 
 
 def with_git_template(area: Path) -> None:
@@ -258,12 +271,31 @@ CATALOG: list[BadInput] = [
         "template-without-copier-yml",
         new(*TINY),
         "no copier.yml",
-        setup=lambda area: (area / "tpl").mkdir(),
+        setup=with_committed_files({"README.md": "hello\n"}),
     ),
     BadInput(
-        "ref-on-plain-folder",
-        new(*TINY, "--ref", "1.0.0"),
-        "needs a git template",
+        "template-plain-folder",
+        new(*TINY),
+        "is a plain folder, not a git repository, so a project made from it could never be updated",
+        setup=lambda area: make_template(area / "tpl") and None,
+    ),
+    BadInput(
+        "template-untagged",
+        new(*TINY),
+        "has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a project made from it could"
+        " never be updated",
+        setup=lambda area: commit_all(make_template(area / "tpl"), "untagged"),
+    ),
+    BadInput(
+        "ref-not-a-version",
+        new(*TINY, "--ref", "agency-2026.1"),
+        "--ref agency-2026.1 is not a version tag of the template",
+        setup=lambda area: commit_all(make_template(area / "tpl"), "1", tag="agency-2026.1"),
+    ),
+    BadInput(
+        "ref-a-branch",
+        new(*TINY, "--ref", "main"),
+        "--ref main is not a version tag of the template",
         setup=with_template(),
     ),
     BadInput("ref-unknown", new(*TINY, "--ref", "9.9.9"), "9.9.9", setup=with_git_template),
@@ -271,7 +303,7 @@ CATALOG: list[BadInput] = [
         "template-yaml-broken",
         new(*TINY),
         "not valid YAML",
-        setup=lambda area: (area / "tpl").mkdir() or with_file("tpl/copier.yml", "a: [\n")(area),
+        setup=with_committed_files({"copier.yml": "a: [\n"}),
     ),
     BadInput(
         "template-tasks-untrusted",
@@ -361,7 +393,8 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-answers-no-commit",
         ("update", PROJ),
-        "no _commit; restore it from git",
+        "records no template version (no _commit), as copier writes for a template that is a"
+        " plain folder",
         setup=with_project(change=answers_file("_src_path: /somewhere\nproject_name: X\n")),
     ),
     BadInput(
@@ -373,7 +406,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-answers-commit-hash",
         ("update", PROJ),
-        "is not a template version; set _commit",
+        "is not a template version (the template had no version tag when the project was made)",
         setup=with_project(change=answers_file("_src_path: /x\n_commit: 4f2a9c1\n")),
     ),
     BadInput(

@@ -49,6 +49,7 @@ def test_json_report(template_repo: Path, tmp_path: Path) -> None:
     assert json.loads(output) == [
         {
             "path": str(old),
+            "name": "Demo",
             "template": str(template_repo),
             "current": "1.0.0",
             "newest": "2.0.0",

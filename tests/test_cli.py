@@ -9,6 +9,7 @@ import yaml
 from helpers import (
     commit_all,
     git,
+    make_release,
     make_template,
     read_answers,
     run_cli,
@@ -181,7 +182,7 @@ def test_no_git_leaves_no_repository(tmp_path: Path) -> None:
 
 
 def test_local_folder_template(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "tpl")
+    template = make_release(tmp_path / "tpl")
 
     result = run_cli(
         ["new", "out", "--template", str(template), "--defaults", "--set", "loud=true"],
@@ -195,7 +196,7 @@ def test_local_folder_template(tmp_path: Path) -> None:
 
 
 def test_relative_template_path_is_recorded_absolute(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "templates" / "tiny")
+    template = make_release(tmp_path / "templates" / "tiny")
 
     result = run_cli(["new", "out", "--template", "templates/tiny", "--defaults"], cwd=tmp_path)
 
@@ -272,7 +273,7 @@ def test_existing_empty_destination_is_filled_in_place(tmp_path: Path) -> None:
 
 
 def test_spaces_in_paths_and_missing_parents(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "my templates" / "tiny one")
+    template = make_release(tmp_path / "my templates" / "tiny one")
 
     result = run_cli(
         ["new", "clients/new client", "--template", str(template), "--defaults"], cwd=tmp_path
@@ -284,7 +285,7 @@ def test_spaces_in_paths_and_missing_parents(tmp_path: Path) -> None:
 
 
 def test_failure_removes_the_parents_it_created(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "tpl", files={"x.jinja": "{{ undefined.attr }}"})
+    template = make_release(tmp_path / "tpl", files={"x.jinja": "{{ undefined.attr }}"})
     before = snapshot(tmp_path)
 
     result = run_cli(["new", "a/b/c", "--template", str(template), "--defaults"], cwd=tmp_path)

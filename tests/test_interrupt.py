@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from helpers import make_template, read_answers, snapshot
+from helpers import make_release, read_answers, snapshot
 
 DOWN = "\x1b[B"
 INTERRUPTED = "Interrupted; nothing was written."
@@ -66,7 +66,7 @@ def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> 
 
 def _slow_template(root: Path) -> Path:
     """A template whose task sleeps, so the render can be interrupted while it runs."""
-    return make_template(root, settings={"_tasks": ["sleep 30"]})
+    return make_release(root, settings={"_tasks": ["sleep 30"]})
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

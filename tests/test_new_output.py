@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_QUESTIONS, git, make_template, read_answers, run_cli
+from helpers import TINY_QUESTIONS, git, make_release, read_answers, run_cli
 
 TINY_FILES = {
     "README.md.jinja": "# {{ project_name }} ({{ flavour }})\n",
@@ -29,7 +29,7 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _template_with_makefile(root: Path, install: str, check: str) -> Path:
     makefile = f"install:\n\t{install}\n\ncheck:\n\t{check}\n\nrun:\n\t@echo run\n"
-    return make_template(root, files={**TINY_FILES, "Makefile": makefile})
+    return make_release(root, files={**TINY_FILES, "Makefile": makefile})
 
 
 def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
 
 def test_secret_answers_are_not_printed(tmp_path: Path) -> None:
     questions = {**TINY_QUESTIONS, "api_token": {"type": "str", "secret": True, "default": "s3"}}
-    template = make_template(tmp_path / "tpl", questions=questions)
+    template = make_release(tmp_path / "tpl", questions=questions)
     result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "api_token" not in result.stdout and "s3" not in result.stdout
@@ -106,7 +106,7 @@ def test_failing_install_stops_before_check(tmp_path: Path) -> None:
 
 
 def test_install_without_a_makefile_says_the_project_is_complete(tmp_path: Path) -> None:
-    template = make_template(tmp_path / "tpl")
+    template = make_release(tmp_path / "tpl")
     result = run_cli(["new", "o", "--template", str(template), "--defaults", "--install"],
                      cwd=tmp_path)  # fmt: skip
     assert result.exit_code == 1
@@ -177,27 +177,12 @@ def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
     assert done.stdout == "False\n"
 
 
-def test_rendering_spawns_no_git_process_per_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """copier asks git about core.fileMode after every file it writes; we ask once per render."""
-    commands: list[list[str]] = []
-    popen_init = subprocess.Popen.__init__
-
-    def recording_init(
-        self: subprocess.Popen[bytes], args: list[str], *rest: object, **options: object
-    ) -> None:
-        commands.append([str(arg) for arg in args])
-        popen_init(self, args, *rest, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(subprocess.Popen, "__init__", recording_init)
+def test_the_executable_bit_reaches_the_first_commit(tmp_path: Path) -> None:
     result = run_cli(["new", "shop", "--defaults", "--quiet"], cwd=tmp_path)
 
     assert result.exit_code == 0, result.output
-    assert len([command for command in commands if "core.fileMode" in command]) == 1
-    assert len(commands) < 40, commands  # about 110 files are written
     modes = git(["ls-files", "--stage", "docker/entrypoint.sh"], cwd=tmp_path / "shop")
-    assert modes.startswith("100755 ")  # the executable bit still reaches the first commit
+    assert modes.startswith("100755 ")
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -229,33 +214,17 @@ YIELD_FILES = {
 }
 
 
-def test_new_renders_what_copier_alone_renders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Our Worker's shortcuts (plain path parts, the answers-file path) change no byte or mode."""
-    from jinja2 import Environment
-
-    compiles = 0
-    compile_template = Environment.compile
-
-    def counting_compile(self: Environment, *args: object, **kwargs: object) -> object:
-        nonlocal compiles
-        compiles += 1
-        return compile_template(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Environment, "compile", counting_compile)
+def test_new_renders_what_copier_alone_renders(tmp_path: Path) -> None:
+    """`new` adds answers and a commit, never a byte or a mode of its own."""
     result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git"], cwd=tmp_path)
     assert result.exit_code == 0, result.output
-    assert compiles < 400  # each of ~270 paths compiled part by part, plus the files: ~870
-
-    monkeypatch.setattr(Environment, "compile", compile_template)
     from mvpscaffold.source import default_template
 
     answers = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
     _copier_alone(*default_template(), answers, tmp_path / "copier")
     assert _tree(tmp_path / "ours") == _tree(tmp_path / "copier")
 
-    template = make_template(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
+    template = make_release(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
     result = run_cli(
         ["new", "yours", "--template", str(template), "--defaults", "--quiet", "--no-git"],
         cwd=tmp_path,
@@ -268,17 +237,3 @@ def test_new_renders_what_copier_alone_renders(
     assert rendered["plugins/beta/plugin.toml"][0] == b'name = "beta"\n'
     assert rendered["reports/beta.txt"][0] == b"report on beta\n"
     assert {"plugins/README.md", "plugins/plain.txt"} <= rendered.keys()
-
-
-def test_the_copier_internals_our_worker_overrides_still_exist() -> None:
-    """A copier release that renamed one would make the override dead code: fail here instead."""
-    from mvpscaffold.render import fast_render_worker_class
-
-    worker = fast_render_worker_class()
-    copier_worker = worker.__mro__[1]
-    ours = {name for name in vars(worker) if not name.startswith("__")}
-    overridden = {
-        "_render_template", "_render_string", "_sync_git_index_executable_bit", "answers_relpath"
-    }  # fmt: skip
-    assert overridden <= set(vars(copier_worker))
-    assert not (ours - overridden) & set(dir(copier_worker))  # our helpers shadow nothing

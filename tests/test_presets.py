@@ -9,7 +9,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import yaml
-from helpers import make_template, read_answers, run_cli, snapshot
+from helpers import make_release, read_answers, run_cli, snapshot
 
 AGENCY = {
     "author_name": "Agência Açaí",
@@ -108,7 +108,11 @@ def test_no_defaults_file_at_the_default_location_is_fine(
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ({"colour": "blue"}, "Unknown answer key 'colour'"),
+        (
+            {"_templates": {"~/.cache/mvpscaffold/template.bundle": {"colour": "blue"}}},
+            "Unknown answer key 'colour'",
+        ),
+        ({"_templates": ["gh:acme/template"]}, "_templates must map template sources to answers"),
         ({"license": "GPL-3.0"}, "license must be one of"),
         ({"author_email": "nobody"}, "author_email must look like name@example.com"),
         ({"metrics": "perhaps"}, "must be true or false"),
@@ -116,7 +120,16 @@ def test_no_defaults_file_at_the_default_location_is_fine(
         ("license: [MIT\n", "is not valid YAML at line"),
         ("- MIT\n- gitlab\n", "must be a YAML mapping"),
     ],
-    ids=["unknown-key", "bad-choice", "bad-email", "bad-bool", "bad-slug", "not-yaml", "list"],
+    ids=[
+        "unknown-key-in-own-section",
+        "sections-not-a-mapping",
+        "bad-choice",
+        "bad-email",
+        "bad-bool",
+        "bad-slug",
+        "not-yaml",
+        "list",
+    ],
 )
 def test_invalid_defaults_file_is_one_sentence_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: object, says: str
@@ -133,6 +146,43 @@ def test_invalid_defaults_file_is_one_sentence_naming_it(
     assert len(lines) == 1 and "Traceback" not in result.output
     assert str(path) in lines[0] and says in lines[0]
     assert snapshot(area) == before
+
+
+def test_answers_to_questions_a_template_does_not_ask_are_left_out_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _defaults_file(tmp_path, {**AGENCY, "hosting": "fly", "colour": "blue"}, monkeypatch)
+
+    result = run_cli(["new", "client", "--defaults", "--no-git"], cwd=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert read_answers(tmp_path / "client")["license"] == AGENCY["license"]
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        f"Note: Your defaults file {path} answers questions this template does not ask"
+        " (colour, hosting); they were left out."
+    ]
+
+
+def test_a_templates_section_answers_for_that_template_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny = make_release(tmp_path / "tiny")
+    sections = {
+        str(tiny): {"flavour": "fancy"},
+        "~/.cache/mvpscaffold/template.bundle": {"ci": "none", "license": "MIT"},
+    }
+    _defaults_file(tmp_path, {**AGENCY, "_templates": sections}, monkeypatch)
+
+    forked = run_cli(["new", "a", "--template", f"file://{tiny}", "--defaults", "-q"], tmp_path)
+    stock = run_cli(["new", "b", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+
+    assert forked.exit_code == 0, forked.output
+    assert read_answers(tmp_path / "a")["flavour"] == "fancy"
+    assert stock.exit_code == 0, stock.output
+    answers = read_answers(tmp_path / "b")
+    assert (answers["ci"], answers["license"]) == ("none", "MIT")  # its section wins
+    assert answers["author_name"] == AGENCY["author_name"]  # shared answers still apply
 
 
 def test_missing_file_named_by_the_variable_is_refused(
@@ -155,7 +205,7 @@ def test_help_of_new_mentions_the_defaults_file() -> None:
 def test_questions_show_the_defaults_file_and_enter_keeps_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    template = make_template(tmp_path / "tpl")
+    template = make_release(tmp_path / "tpl")
     _defaults_file(tmp_path, {"flavour": "fancy", "loud": True}, monkeypatch)
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
     child = pexpect.spawn(

@@ -77,4 +77,3 @@ def test_git_template_is_read_at_its_newest_release_or_the_given_ref(tmp_path: P
     assert newest.vcs_ref == "2.0.0"
     assert [question.name for question in newest.questions] == ["a", "b"]
     assert [question.name for question in first.questions] == ["a"]
-    assert newest.local_root == template.resolve()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 from helpers import snapshot
@@ -14,7 +15,6 @@ from template_repos import V1, V2, generate, isolated_home, make_template_repo, 
 
 from mvpscaffold.conflicts import name_sides
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
-from mvpscaffold.render import fast_render_worker_class
 from mvpscaffold.update import update_project
 from mvpscaffold.update_report import render_summary
 
@@ -113,7 +113,7 @@ def test_failure_during_update_restores_the_project(
         (project / "stray.txt").write_text("left behind")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(fast_render_worker_class(), "run_update", half_written)
+    monkeypatch.setattr(copier, "run_update", half_written)
     with pytest.raises(ToolError, match="back at its last commit"):
         update_project(project, to="2.0.0")
     assert run(project, "git", "status", "--porcelain") == ""
@@ -129,7 +129,7 @@ def test_interrupt_during_update_restores_the_project(
         (project / "new_dir" / "x.py").write_text("")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fast_render_worker_class(), "run_update", interrupted)
+    monkeypatch.setattr(copier, "run_update", interrupted)
     with pytest.raises(Interrupted) as caught:
         update_project(project, to="2.0.0")
     assert caught.value.exit_code == 130
@@ -178,7 +178,7 @@ def test_refuses_a_project_without_answers_file(project: Path) -> None:
         ("_src_path: [unclosed\n", "not valid YAML"),
         ("- a list\n", "must be a mapping"),
         ("_commit: 1.0.0\n", "no _src_path"),
-        ("_src_path: /x\n", "no _commit"),
+        ("_src_path: /x\n", "no template version"),
         ("_src_path: /x\n_commit: deadbeef\n", "not a template version"),
     ],
 )
@@ -207,9 +207,7 @@ def test_refuses_an_unknown_version(project: Path) -> None:
 
 def test_refuses_another_template_than_the_recorded_one(project: Path, tmp_path: Path) -> None:
     other = make_template_repo(tmp_path / "fork", {"1.0.0": V1})
-    _refused(
-        project, "can only update a project from the template it recorded", template=str(other)
-    )
+    _refused(project, "never moves a project to another template", template=str(other))
 
 
 def _cli(*args: str) -> tuple[int, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,23 +145,28 @@ def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
     commits = {}
     for name, content in (("a", b"a: 1\n"), ("b", b"b: 1\n"), ("a", b"a: 1\n")):
         snapshots = [
-            history.Snapshot("0.5.0", (history.TemplateFile("copier.yml", "100644", content),))
+            history.Snapshot("0.5.0.dev0", (history.TemplateFile("copier.yml", "100644", content),))
         ]
         bundle = tmp_path / f"{name}.bundle"
         history.write_bundle(snapshots, bundle)
-        commits[name] = _tags(bundle)["0.5.0"]
+        commits[name] = _tags(bundle)["0.5.0.dev0"]
         monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle, n=name: (b, n))
         exported = source.publish_history()
-        assert _tags(exported)["0.5.0"] == commits[name]
+        assert _tags(exported)["0.5.0.dev0"] == commits[name]
+
+
+def _project_at_1_0_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project made at 1.0.0 from the published history of an installation with 1.0.0, 2.0.0."""
+    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
+    source.publish_history()
+    return generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
 
 
 def test_plain_copier_update_works_from_the_published_history(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Projects record the literal ~/.cache path, so copier alone can update them too."""
-    _ship({"1.0.0": V1, "2.0.0": V2}, tmp_path, monkeypatch)
-    source.publish_history()
-    project = generate(source.BUNDLE_LITERAL, tmp_path / "proj", "1.0.0")
+    project = _project_at_1_0_0(tmp_path, monkeypatch)
 
     copier = Path(sys.executable).with_name("copier")
     run(project, str(copier), "update", "--trust", "--defaults", "--skip-answered")
@@ -169,6 +175,23 @@ def test_plain_copier_update_works_from_the_published_history(
     assert "_commit: 2.0.0" in answers
     assert "_src_path: ~/.cache/mvpscaffold/template.bundle" in answers
     assert (project / "app" / "health.py").is_file()
+
+
+def test_on_a_fresh_machine_update_pretend_is_the_one_command_plain_copier_needs(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: where mvpscaffold never ran, `mvpscaffold update --pretend` fills the cache."""
+    project = _project_at_1_0_0(tmp_path, monkeypatch)
+    shutil.rmtree(isolated_home / ".cache")  # a teammate's machine: the project, no cache
+    copier = [str(Path(sys.executable).with_name("copier")), "update", "--trust", "--defaults"]
+    fresh = subprocess.run(copier, cwd=project, capture_output=True, text=True, check=False)
+    assert fresh.returncode != 0
+
+    pretend = run_cli(["update", str(project), "--pretend"])
+    assert pretend.exit_code == 0, pretend.output
+    run(project, *copier)
+
+    assert "_commit: 2.0.0" in (project / ".copier-answers.yml").read_text()
 
 
 def test_a_released_version_with_a_changed_template_needs_a_version_bump(tmp_path: Path) -> None:
@@ -247,7 +270,6 @@ def _ship_development_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """This installation: release 0.2.0 (V1) and the development build 0.3.0.dev0 (V2)."""
     _ship({"0.2.0": V1, "0.3.0.dev0": V2}, tmp_path, monkeypatch)
     monkeypatch.setattr(source, "__version__", "0.3.0.dev0")
-    monkeypatch.setattr(update, "__version__", "0.3.0.dev0")
 
 
 def test_a_development_build_generates_projects_that_record_its_version(
@@ -272,6 +294,7 @@ def test_a_release_project_is_behind_a_development_build_and_updates_to_it(
     assert checked.exit_code == 1, checked.output
     assert json.loads(checked.stdout)[0] | {"path": None} == {
         "path": None,
+        "name": "Demo",
         "template": source.BUNDLE_LITERAL,
         "current": "0.2.0",
         "newest": "0.3.0.dev0",

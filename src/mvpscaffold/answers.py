@@ -27,6 +27,14 @@ GENERATED_APP_IMPORTS = frozenset(
         "typing_extensions", "uvicorn", "yaml",
     }
 )  # fmt: skip
+# Modules Python 3.12 and 3.13 removed: a project made on a newer Python may still run on 3.11.
+REMOVED_STDLIB_MODULES = frozenset(
+    {
+        "aifc", "asynchat", "asyncore", "audioop", "cgi", "cgitb", "chunk", "crypt", "distutils",
+        "imghdr", "imp", "lib2to3", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes",
+        "smtpd", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+    }
+)  # fmt: skip
 MAX_IDENTIFIER_LENGTH = 50
 MAX_TEXT_LENGTH = 200
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
@@ -209,7 +217,7 @@ def identifier_problem(name: str, value: str) -> str | None:
         return f"{what} {value!r} must start with a letter and use only {rule}."
     if keyword.iskeyword(import_name):
         return f"{what} {value!r} is a Python keyword; choose another name."
-    if import_name in sys.stdlib_module_names:
+    if import_name in sys.stdlib_module_names or import_name in REMOVED_STDLIB_MODULES:
         return (
             f"{what} {value!r} would shadow the standard library module {import_name!r};"
             " choose another name."

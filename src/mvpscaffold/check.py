@@ -9,14 +9,14 @@ import yaml
 from packaging.version import Version
 
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
-from mvpscaffold.source import BUNDLE_LITERAL, is_default_source, packaged_bundle
+from mvpscaffold.source import bundle_literal, is_default_source, newest_for, packaged_bundle
 from mvpscaffold.versions import (
     available_versions,
-    newest_version,
     parse_commit,
     parse_version,
     read_answers,
     require_folder,
+    unversioned_commit,
 )
 
 
@@ -43,6 +43,7 @@ class ProjectStatus:
         """The status as `mvpscaffold check --json` prints it (a resource's row names it)."""
         data = {
             "path": self.path,
+            "name": self.name,
             "template": self.template,
             "current": self.current,
             "newest": self.newest,
@@ -75,10 +76,7 @@ def _check_one(
     require_folder(path)
     recorded = read_answers(path)
     if recorded.version is None:
-        raise RefusedError(
-            f"the recorded _commit {recorded.commit!r} is not a template version;"
-            " set _commit in .copier-answers.yml to the version it was generated from."
-        )
+        raise RefusedError(unversioned_commit(recorded.commit))
     source = template or recorded.src_path
     if source not in offers:
         if is_default_source(source):
@@ -95,13 +93,10 @@ def _check_one(
             )
         newest: Version | None = wanted
     else:
-        # This installation's own version is the newest of its template, a development build
-        # included (a project generated from it records that version); a fork's tags are read
-        # as copier reads them, pre-releases left out.
-        newest = newest_version(versions, include_prereleases=is_default_source(source))
+        newest = newest_for(source, versions)
     if newest is None:
         raise RefusedError(f"template {source} has no version tags; tag a release of it.")
-    shown = BUNDLE_LITERAL if is_default_source(source) else source
+    shown = bundle_literal() if is_default_source(source) else source
     name = recorded.answers.get("project_name")
     return ProjectStatus(
         str(path),

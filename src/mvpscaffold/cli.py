@@ -2,21 +2,64 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.interrupts import signals_interrupt
 from mvpscaffold.presets import defaults_file_hint
 
+# typer 0.29 shows <bool> beside every flag (a flag takes no value), and 0.27+ writes a required
+# argument as {NAME} in the usage line: the classes below keep --help the same on each of them.
+_REQUIRED_PIECE = re.compile(r"\{(?P<name>[^{}.]+)(?:\.\.\.)?\}(?:\.\.\.)?")
+
+
+def _flags_take_no_value(params: list[Any]) -> list[Any]:
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+def _plain_usage(piece: str) -> str:
+    """'{NAME}' -> 'NAME' and '{NAME...}...' -> 'NAME...'; other pieces stay as they are."""
+    match = _REQUIRED_PIECE.fullmatch(piece)
+    if match is None:
+        return piece
+    return match["name"] + ("..." if "..." in piece else "")
+
+
+class HelpCommand(TyperCommand):
+    """A command whose --help shows no value for a flag and plain NAME for a required argument."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags shown without a value."""
+        return _flags_take_no_value(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line's pieces, a required argument as NAME."""
+        return [_plain_usage(piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class HelpGroup(TyperGroup):
+    """The command group, its flags (--version, --help) shown without a value."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags shown without a value."""
+        return _flags_take_no_value(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=HelpGroup,
     name="mvpscaffold",
     help="Generate and update well-structured Python monoliths from a copier template.",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -30,7 +73,10 @@ TemplateOption = Annotated[
     typer.Option(
         "--template",
         metavar="SRC",
-        help="Template to use: a local folder or a git URL (default: the bundled template).",
+        help=(
+            "Template to use: a git repository with version tags, as a path, bundle or URL"
+            " (file://, git+https://, gh:, gl:) (default: the bundled template)."
+        ),
         show_default=False,
     ),
 ]
@@ -39,7 +85,7 @@ RefOption = Annotated[
     typer.Option(
         "--ref",
         metavar="REF",
-        help="Git tag, branch or commit of the template (default: its newest version tag).",
+        help="Version tag of the template (default: its newest release).",
         show_default=False,
     ),
 ]
@@ -116,6 +162,7 @@ NEW_HELP = (
 
 
 @app.command(
+    cls=HelpCommand,
     help=NEW_HELP,
     epilog=(
         "Examples: mvpscaffold new my-app  |  mvpscaffold new my-app --defaults"
@@ -127,6 +174,7 @@ def new(
     dest: Annotated[
         Path,
         typer.Argument(
+            metavar="DEST",
             help="Folder to create (new, or existing and empty); the project is named after it.",
             show_default=False,
         ),
@@ -201,6 +249,7 @@ def new(
 # --- add (logic in add.py) ---
 
 add_app = typer.Typer(
+    cls=HelpGroup,
     name="add",
     help="Grow a generated project: add a resource across every layer.",
     no_args_is_help=True,
@@ -210,6 +259,7 @@ app.add_typer(add_app)
 
 @add_app.command(
     "resource",
+    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold add resource invoices --field number:str:40 --field amount:decimal"
         " --field due:date?  |  mvpscaffold add resource invoice_lines --parent invoices"
@@ -220,7 +270,9 @@ def add_resource(
     name: Annotated[
         str,
         typer.Argument(
-            help="The plural name, snake_case: invoices (entity Invoice).", show_default=False
+            metavar="NAME",
+            help="The plural name, snake_case: invoices (entity Invoice).",
+            show_default=False,
         ),
     ],
     fields: Annotated[
@@ -283,14 +335,16 @@ JsonOption = Annotated[
 
 
 @app.command(
+    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |"
         "  mvpscaffold update my-app --to 0.2.0 --defaults --json"
-    )
+    ),
 )
 def update(
     path: Annotated[
-        Path, typer.Argument(help="The generated project (a clean git repository).")
+        Path,
+        typer.Argument(metavar="PATH", help="The generated project (a clean git repository)."),
     ] = Path("."),
     to: Annotated[
         str | None,
@@ -351,9 +405,14 @@ def update(
         raise typer.Exit(1)
 
 
-@app.command(epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json")
+@app.command(
+    cls=HelpCommand,
+    epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json",
+)
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Generated projects to check.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Generated projects to check.")
+    ],
     template: TemplateOption = None,
     ref: RefOption = None,
     as_json: JsonOption = False,

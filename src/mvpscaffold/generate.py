@@ -17,14 +17,13 @@ from mvpscaffold.answers import (
 )
 from mvpscaffold.errors import UserInputError
 from mvpscaffold.gitutil import git_config
+from mvpscaffold.locations import copier_source, local_path
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
-from mvpscaffold.source import default_template
+from mvpscaffold.source import default_template, source_checkout_root
 from mvpscaffold.yamlfiles import read_yaml_mapping
 
 # The template's answer that renders one resource instead of a project (`add resource` sets it).
 RESOURCE_QUESTION = "resource"
-# The generator's own checkout (when run from source): never render into it.
-GENERATOR_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ def generate(request: NewRequest) -> NewResult:
             "No terminal to ask the questions in; pass --defaults or --data-file FILE."
         )
     if request.template:
-        src, default_ref = _recordable_source(request.template), None
+        src, default_ref = copier_source(request.template), None
     else:
         src, default_ref = default_template()
     vcs_ref = request.ref or default_ref
@@ -74,7 +73,7 @@ def generate(request: NewRequest) -> NewResult:
     user_file, user_raw = read_user_defaults()
     spec = load_spec(src, vcs_ref)
     questions = tuple(question for question in spec.questions if question.name != RESOURCE_QUESTION)
-    user_defaults = check_user_defaults(questions, user_file, user_raw)
+    user_defaults, preset_notes = check_user_defaults(questions, user_file, user_raw, src)
     preset = check_given(questions, given)
     configured = (git_config("user.name"), git_config("user.email"))
     folder = request.dest.resolve().name  # `new .` is named after the current folder
@@ -87,10 +86,12 @@ def generate(request: NewRequest) -> NewResult:
         answers = resolve(questions, ask_all(questions, preset, defaults))
     else:
         answers = resolve(questions, preset, defaults)
-    notes = () if ask or unusable is None else (_folder_note(folder, unusable, answers),)
+    notes = preset_notes
+    if not ask and unusable is not None:
+        notes += (_folder_note(folder, unusable, answers),)
     result = render_project(
         src=src,
-        vcs_ref=spec.vcs_ref if request.template else vcs_ref,
+        vcs_ref=spec.vcs_ref,
         answers=answers,
         dest=request.dest,
         trusted=request.template is None or request.trust,
@@ -167,21 +168,10 @@ def _folder_note(folder: str, reason: str, answers: Mapping[str, object]) -> str
     )
 
 
-def _recordable_source(template: str) -> str:
-    """The source as copier should record it in the answers file.
-
-    A relative local path becomes absolute (an update may run from another folder);
-    `~/...` paths and URLs stay as written, so they mean the same on another machine.
-    """
-    local = Path(template)
-    if template.startswith("~") or not local.exists():
-        return template
-    return str(local.resolve())
-
-
 def _forbidden_roots(src: str) -> tuple[Path, ...]:
-    roots = [GENERATOR_ROOT] if (GENERATOR_ROOT / "copier.yml").is_file() else []
-    local = Path(src).expanduser()
-    if local.is_dir():
+    """Folders never to render into: the generator's own checkout and a local template."""
+    roots = [root] if (root := source_checkout_root()) is not None else []
+    local = local_path(src)
+    if local is not None and local.is_dir():
         roots.append(local.resolve())
     return tuple(roots)

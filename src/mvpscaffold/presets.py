@@ -5,6 +5,10 @@ file the MVPSCAFFOLD_CONFIG environment variable names. Its answers replace the 
 defaults (shown as the defaults of the questions, used by --defaults); --data-file and --set win
 over them. Precedence: --set > --data-file > this file > the destination folder's name (for
 project_name) and git identity (for the author) > the template's defaults.
+
+One file serves several templates: answers at the top level go to every template that asks the
+question (the others skip them, with a note), and `_templates:` maps a template source (as
+`--template` takes it, or as projects record it) to answers for that template alone, which win.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from mvpscaffold.yamlfiles import read_yaml_mapping
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
 FILE_NAME = "defaults.yml"
+SECTIONS_KEY = "_templates"
 
 
 def defaults_path() -> Path:
@@ -57,12 +62,51 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
 
 
 def check_user_defaults(
-    questions: tuple[Question, ...], path: Path, raw: Mapping[str, object]
-) -> dict[str, object]:
-    """Type and validate the defaults against the template's questions, naming the file."""
+    questions: tuple[Question, ...], path: Path, raw: Mapping[str, object], src: str
+) -> tuple[dict[str, object], tuple[str, ...]]:
+    """The defaults for template `src`, typed and validated against its questions, and notes.
+
+    Its own `_templates` section wins over the shared answers and must fit the template; shared
+    answers to questions it does not ask are skipped with a note.
+    """
+    asked = {question.name for question in questions}
+    shared = {key: value for key, value in raw.items() if not key.startswith("_")}
+    skipped = sorted(key for key in shared if key not in asked)
+    own = _section_for(src, path, raw.get(SECTIONS_KEY))
+    chosen = {key: value for key, value in shared.items() if key in asked} | own
     try:
-        return check_given(questions, raw)
+        typed = check_given(questions, chosen)
     except UserInputError as error:
         raise UserInputError(
             f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
         ) from None
+    notes = (
+        (
+            f"Your defaults file {path} answers questions this template does not ask"
+            f" ({', '.join(skipped)}); they were left out.",
+        )
+        if skipped
+        else ()
+    )
+    return typed, notes
+
+
+def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
+    """The answers the file's `_templates` section gives template `src` (none: empty)."""
+    if sections is None:
+        return {}
+    # Imported here: the CLI imports this module for its help text, which needs neither.
+    from mvpscaffold.locations import same_source
+    from mvpscaffold.source import is_default_source
+
+    example = "_templates: {gh:acme/template: {license: MIT}}"
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise UserInputError(
+            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
+            f" such as '{example}'; fix it there."
+        )
+    for key, answers in sections.items():
+        key = str(key)
+        if (is_default_source(key) and is_default_source(src)) or same_source(key, src):
+            return {str(name): value for name, value in answers.items()}
+    return {}

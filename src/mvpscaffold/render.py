@@ -7,7 +7,6 @@ is left exactly as it was.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import signal
@@ -16,15 +15,10 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.gitutil import git, git_output
+from mvpscaffold.gitutil import git
 from mvpscaffold.interrupts import signals_interrupt
-
-if TYPE_CHECKING:
-    import copier
-    import jinja2
 
 COMMIT_MESSAGE = "Initial commit from mvpscaffold"
 
@@ -106,23 +100,23 @@ def render_files(
 def _copy(
     src: str, vcs_ref: str | None, data: dict[str, object], staging: Path, trusted: bool
 ) -> tuple[str, ...]:
-    """Copy with copier's Worker, translating its exceptions into our one-sentence errors."""
+    """Copy with copier's run_copy, translating its exceptions into our one-sentence errors."""
     from copier import errors as copier_errors
+    from copier import run_copy
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", copier_errors.CopierWarning)
         try:
-            with fast_render_worker_class()(
-                src_path=src,
-                dst_path=staging,
+            run_copy(
+                src,
+                staging,
                 data=data,
                 vcs_ref=vcs_ref,
                 defaults=True,
                 quiet=True,
                 unsafe=trusted,
                 cleanup_on_error=False,
-            ) as worker:
-                worker.run_copy()
+            )
         except KeyboardInterrupt:
             raise Interrupted("Interrupted; nothing was written.") from None
         except copier_errors.UnsafeTemplateError:
@@ -148,81 +142,6 @@ def _copy(
         for item in caught
         if issubclass(item.category, copier_errors.CopierWarning)
     )
-
-
-@functools.cache
-def fast_render_worker_class() -> type[copier.Worker]:
-    """copier's Worker, minus work that cannot change what it renders (`new` and `update`).
-
-    - copier compiles every part of every path as a Jinja template (`my_app`, `tests`, ...) and
-      renders the answers-file path again for each of them: ~800 compiles for ~100 files. A part
-      with no Jinja syntax renders to itself, and the answers are final while files are written,
-      so both are skipped when the template adds no Jinja extension that could rewrite plain text.
-    - After writing each file, copier 9.19+ starts `git config core.fileMode` to learn whether git
-      ignores file modes there (then it copies the executable bit into the index itself). The
-      answer cannot change while one render runs: it is asked once per render, not once per file
-      (~100 git processes, 0.3 s of a `new`, 1.7 s of an update that renders three times).
-    """
-    with warnings.catch_warnings():
-        # copier 9.19 marks Worker internal; overriding it is why pyproject.toml pins 9.19.x.
-        warnings.filterwarnings("ignore", "Importing `Worker`", DeprecationWarning)
-        from copier import Worker
-    from copier._jinja_ext import get_yield_context
-
-    class FastRenderWorker(Worker):
-        def _render_template(self) -> None:
-            self._fixed_answers_relpath: Path | None = self.answers_relpath
-            self._git_ignores_file_modes: bool | None = None
-            try:
-                super()._render_template()
-            finally:
-                self._fixed_answers_relpath = None
-
-        @property
-        def answers_relpath(self) -> Path:
-            fixed: Path | None = getattr(self, "_fixed_answers_relpath", None)
-            if fixed is None:
-                return super().answers_relpath
-            self._reset_yield_state()  # as compiling the answers-file path would
-            return fixed
-
-        def _render_string(self, string: str, extra_context: dict[str, Any] | None = None) -> str:
-            if not _is_plain_text(string, self.jinja_env) or self.template.jinja_extensions:
-                return super()._render_string(string, extra_context)
-            self._reset_yield_state()  # as compiling the string would
-            return string
-
-        def _reset_yield_state(self) -> None:
-            """Forget the last yield, as copier's yield tag does whenever a template compiles."""
-            context = get_yield_context(self.jinja_env)
-            context.yield_name = None
-            context.yield_iterable = None
-
-        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
-            if getattr(self, "_git_ignores_file_modes", None) is None:
-                found, value = git_output(
-                    ["config", "--type=bool", "--get", "core.fileMode"],
-                    cwd=self.subproject.local_abspath,
-                )
-                self._git_ignores_file_modes = found and value.strip() == "false"
-            if self._git_ignores_file_modes:
-                super()._sync_git_index_executable_bit(dst_relpath, src_mode)
-
-    return FastRenderWorker
-
-
-def _is_plain_text(string: str, env: jinja2.Environment) -> bool:
-    """Whether Jinja would render `string` unchanged: one line, no tag, expression or comment."""
-    if "\n" in string or "\r" in string:  # Jinja normalises line breaks
-        return False
-    markers = (
-        env.block_start_string,
-        env.variable_start_string,
-        env.comment_start_string,
-        env.line_statement_prefix,
-        env.line_comment_prefix,
-    )
-    return not any(marker and marker in string for marker in markers)
 
 
 def _commit(project: Path, committer: tuple[str, str]) -> None:

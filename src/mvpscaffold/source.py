@@ -16,11 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mvpscaffold import __version__, history
+from packaging.version import Version
+
+from mvpscaffold import TEMPLATE_NAME, __version__, history
 from mvpscaffold.errors import ToolError
 from mvpscaffold.gitutil import git
+from mvpscaffold.versions import newest_version, parse_version
 
-CACHE_LITERAL = "~/.cache/mvpscaffold"
+# Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.
+CACHE_LITERAL = f"~/.cache/{TEMPLATE_NAME}"
 BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
 SHIPPED_BUNDLE = Path(__file__).with_name("template.bundle")
 
@@ -31,8 +35,21 @@ def cache_dir() -> Path:
 
 
 def is_default_source(src: str) -> bool:
-    """Whether a recorded `_src_path` is mvpscaffold's own template history."""
+    """Whether a recorded `_src_path` is this installation's own template history."""
     return src == BUNDLE_LITERAL or os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
+
+
+def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
+    """This installation's own version for its own template (even a .dev one), else the newest."""
+    ours = parse_version(__version__)
+    if is_default_source(src) and ours in versions:
+        return ours
+    return newest_version(versions)
+
+
+def bundle_literal() -> str:
+    """The `_src_path` projects made by this installation record."""
+    return BUNDLE_LITERAL
 
 
 def default_template() -> tuple[str, str]:
@@ -116,9 +133,10 @@ def publish_history() -> Path:
             str(bundle),
             "+refs/tags/*:refs/tags/*",
         ]
+        _refuse_rewritten_releases(union, bundle)
         git(fetch, cwd=union)
-        tags = [t for t in git(["tag", "--list"], cwd=union).split() if _is_version(t)]
-        newest = max(tags, key=history.release_key)
+        tags = {parse_version(t): t for t in git(["tag", "--list"], cwd=union).split()}
+        newest = tags[max(version for version in tags if version is not None)]
         git(["update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}"], cwd=union)
         partial = root / "template.bundle.partial"
         # One packing thread: the same tags give the same bundle bytes.
@@ -131,9 +149,31 @@ def publish_history() -> Path:
         return exported
 
 
-def _is_version(tag: str) -> bool:
-    try:
-        history.release_key(tag)
-    except ValueError:
-        return False
-    return True
+def _tag_commits(args: list[str], cwd: Path) -> dict[str, str]:
+    """tag -> commit, from `git show-ref`-shaped output (`bundle list-heads`, `for-each-ref`)."""
+    pairs = (line.split(" ", 1) for line in git(args, cwd=cwd).splitlines() if " " in line)
+    return {
+        ref.removeprefix("refs/tags/"): sha for sha, ref in pairs if ref.startswith("refs/tags/")
+    }
+
+
+def _refuse_rewritten_releases(union: Path, bundle: Path) -> None:
+    """Refuse to replace a release the cache holds with other content.
+
+    Every build of one template rebuilds each release byte for byte, so other content means
+    another template published under the same name (a fork's wheel that kept TEMPLATE_NAME).
+    A development version may change, as may this checkout's own version while it is worked on.
+    """
+    cached = _tag_commits(["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"], union)
+    offered = _tag_commits(["bundle", "list-heads", str(bundle)], union)
+    for tag, commit in offered.items():
+        version = parse_version(tag)
+        if tag not in cached or cached[tag] == commit or version is None:
+            continue
+        if version.is_devrelease or (tag == __version__ and source_checkout_root()):
+            continue
+        raise ToolError(
+            f"{CACHE_LITERAL} already holds template {tag} with other content than this"
+            f" installation's: another build of the template is named {TEMPLATE_NAME!r} too;"
+            " give a fork's distribution and its TEMPLATE_NAME a name of their own (docs/FORKS.md)."
+        )

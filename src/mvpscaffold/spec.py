@@ -1,7 +1,7 @@
 """Read a template's own copier.yml into the questions the generator asks and validates.
 
-A local folder is read directly; a git repository (local, bundle or remote) is read at the same
-ref copier will use: the one given, else the newest PEP 440 tag, else HEAD.
+Any source copier takes is read at the version tag copier will render: the one given, else the
+newest PEP 440 release.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.answers import Question
-from mvpscaffold.errors import UserInputError
-from mvpscaffold.gitutil import git, git_ok, git_output
+from mvpscaffold.errors import ToolError, UserInputError
+from mvpscaffold.gitutil import git_ok, git_output
+from mvpscaffold.locations import git_dir_kind, git_url, local_path
+from mvpscaffold.versions import available_versions, newest_version, parse_version
 
 CONFIG_NAMES = ("copier.yml", "copier.yaml")
 TYPE_OF_DEFAULT = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -24,11 +25,10 @@ TYPE_OF_DEFAULT = {bool: "bool", int: "int", float: "float", str: "str"}
 
 @dataclass(frozen=True, slots=True)
 class TemplateSpec:
-    """The questions of a template, and where its files live when that is a local folder."""
+    """The questions of a template at the version tag copier is to render."""
 
     questions: tuple[Question, ...]
-    vcs_ref: str | None
-    local_root: Path | None
+    vcs_ref: str
 
 
 def parse_spec(text: str, origin: str) -> tuple[Question, ...]:
@@ -84,28 +84,70 @@ def _choices(raw: object) -> tuple[tuple[str, object], ...]:
 
 
 def load_spec(src: str, vcs_ref: str | None) -> TemplateSpec:
-    """Read the questions of the template at `src` (folder, bundle or git URL) at `vcs_ref`."""
-    path = Path(src).expanduser()
-    if path.is_dir() and not (path / ".git").exists():
-        if vcs_ref:
-            raise UserInputError(f"--ref needs a git template, but {src} is a plain folder.")
-        return TemplateSpec(_read_local(path), None, path.resolve())
-    if path.is_dir():
-        ref = vcs_ref or _latest_tag(path)
-        if ref is None:  # no tags: copier renders HEAD plus uncommitted changes, as on disk
-            return TemplateSpec(_read_local(path), "HEAD", path.resolve())
-        return TemplateSpec(_read_at_ref(path, ref, src), ref, path.resolve())
-    if path.exists() or "://" in src or src.startswith(("git@", "gh:", "gl:", "git+")):
-        return _load_by_cloning(src, path if path.exists() else None, vcs_ref)
-    raise UserInputError(f"Template {src!r} not found; give a folder or a git URL to --template.")
+    """Read the questions of the template at `src` (any form copier takes) at a version tag.
+
+    The tag is `vcs_ref`, else the newest release. A plain folder, a template without version
+    tags and a ref that is no version tag are refused: copier would record no version (or one
+    nothing can compare), and `check` and `update` could never handle the project.
+    """
+    local = local_path(src)
+    kind = None
+    if local is not None:
+        if not local.exists():
+            raise UserInputError(
+                f"Template {src!r} not found; give a folder or a git URL to --template."
+            )
+        kind = git_dir_kind(local)
+        if kind is None:
+            raise UserInputError(
+                f"{src} is a plain folder, not a git repository, so a project made from it could"
+                " never be updated; make it one and tag a release (git init && git add -A &&"
+                " git commit -m 1.0.0 && git tag 1.0.0)."
+            )
+    tag = release_tag(src, vcs_ref)
+    if local is not None and kind in ("worktree", "bare"):
+        return TemplateSpec(_read_at_ref(local, tag, src), tag)
+    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-spec-"))
+    try:
+        clone = scratch / "template"
+        url = str(local.resolve()) if local is not None else git_url(src)
+        if not git_ok(["clone", "--quiet", "--no-checkout", url, str(clone)], cwd=scratch):
+            raise UserInputError(
+                f"Could not read the template {src!r}; check the URL and your access."
+            )
+        return TemplateSpec(_read_at_ref(clone, tag, src), tag)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _read_local(folder: Path) -> tuple[Question, ...]:
-    for name in CONFIG_NAMES:
-        config = folder / name
-        if config.is_file():
-            return parse_spec(config.read_text(encoding="utf-8"), name)
-    raise UserInputError(f"{folder} is not a copier template (no copier.yml); check --template.")
+def release_tag(src: str, wanted: str | None) -> str:
+    """The version tag of `src` to render: `wanted` (a tag or its version), else the newest."""
+    try:
+        versions = available_versions(src)
+    except ToolError:
+        raise UserInputError(
+            f"Could not read the template {src!r}; check the URL and your access."
+        ) from None
+    if wanted is None:
+        newest = newest_version(versions)
+        if newest is None:
+            raise UserInputError(
+                f"The template {src} has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a"
+                " project made from it could never be updated; tag a release of it first"
+                " (git tag 1.0.0)."
+            )
+        return versions[newest]
+    if wanted in versions.values():
+        return wanted
+    version = parse_version(wanted)
+    if version is not None and version in versions:
+        return versions[version]
+    known = ", ".join(versions.values()) or "none"
+    raise UserInputError(
+        f"--ref {wanted} is not a version tag of the template {src} (its version tags: {known});"
+        " check and update follow version tags, so tag the commit you want (git tag 1.0.0) and"
+        " pass that tag."
+    )
 
 
 def _read_at_ref(repo: Path, ref: str, src: str) -> tuple[Question, ...]:
@@ -113,48 +155,7 @@ def _read_at_ref(repo: Path, ref: str, src: str) -> tuple[Question, ...]:
         found, text = git_output(["show", f"{ref}:{name}"], cwd=repo)
         if found:
             return parse_spec(text, name)
-    if not git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo):
-        raise UserInputError(
-            f"The template {src} has no tag, branch or commit {ref!r}; check --ref."
-        )
     raise UserInputError(f"{src} at {ref} is not a copier template (no copier.yml).")
-
-
-def _latest_tag(repo: Path) -> str | None:
-    """The newest non-prerelease PEP 440 tag, as copier picks it when no ref is given."""
-    versions = []
-    for tag in git(["tag", "--list"], cwd=repo).split():
-        try:
-            version = Version(tag)
-        except InvalidVersion:
-            continue
-        if not version.is_prerelease:
-            versions.append((version, tag))
-    return max(versions)[1] if versions else None
-
-
-def _load_by_cloning(src: str, local: Path | None, vcs_ref: str | None) -> TemplateSpec:
-    url = str(local.resolve()) if local else _expand_shortcut(src)
-    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-spec-"))
-    try:
-        clone = scratch / "template"
-        if not git_ok(["clone", "--quiet", "--no-checkout", url, str(clone)], cwd=scratch):
-            raise UserInputError(
-                f"Could not read the template {src!r}; check the URL and your access."
-            )
-        ref = vcs_ref or _latest_tag(clone) or "HEAD"
-        return TemplateSpec(_read_at_ref(clone, ref, src), vcs_ref or ref, None)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _expand_shortcut(src: str) -> str:
-    """copier's gh:/gl: shortcuts and git+ prefix, enough for a one-off clone."""
-    if src.startswith("gh:"):
-        return f"https://github.com/{src[3:]}.git"
-    if src.startswith("gl:"):
-        return f"https://gitlab.com/{src[3:]}.git"
-    return src.removeprefix("git+")
 
 
 def _first_line(error: BaseException) -> str:

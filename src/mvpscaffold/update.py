@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from mvpscaffold import __version__, migrations
+from mvpscaffold import migrations
 from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import (
     Interrupted,
@@ -25,17 +25,18 @@ from mvpscaffold.errors import (
     UserInputError,
 )
 from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.locations import same_source
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
-from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.source import is_default_source, newest_for, publish_history
 from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
-    newest_version,
     parse_commit,
     parse_version,
     read_answers,
     require_folder,
+    unversioned_commit,
 )
 
 CONFLICT_MARKER = "<<<<<<< "
@@ -69,14 +70,11 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
             " so commit it first (git init && git add -A && git commit)."
         )
     if recorded.version is None:
-        raise RefusedError(
-            f"{project}: the recorded _commit {recorded.commit!r} is not a template version;"
-            " set _commit in .copier-answers.yml to the version it was generated from."
-        )
+        raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
     if template is not None and not _same_source(template, recorded.src_path):
         raise RefusedError(
-            f"{project} was generated from {recorded.src_path}, not {template}; "
-            "copier can only update a project from the template it recorded."
+            f"{project} was made from the template {recorded.src_path}, not {template}; update"
+            " never moves a project to another template (it updates from the template it recorded)."
         )
     dirty = sorted(path for _code, path in _status(project))
     if dirty:
@@ -88,9 +86,9 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
 
 
 def _same_source(given: str, recorded: str) -> bool:
-    if given == recorded or (is_default_source(given) and is_default_source(recorded)):
-        return True
-    return Path(given).expanduser().resolve() == Path(recorded).expanduser().resolve()
+    return (is_default_source(given) and is_default_source(recorded)) or same_source(
+        given, recorded
+    )
 
 
 def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]:
@@ -101,9 +99,7 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
     current = recorded.version
     assert current is not None  # check_updatable refused projects without a version
     if to is None:
-        ours = parse_version(__version__)
-        default = ours if is_default_source(recorded.src_path) and ours in versions else None
-        target = default or newest_version(versions)
+        target = newest_for(recorded.src_path, versions)
         if target is None:
             raise RefusedError(
                 f"Template {recorded.src_path} has no version tags to update to; tag a release."
@@ -144,7 +140,8 @@ def update_project(
         return report
     ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
-    user_defaults = _user_defaults_for(recorded.src_path, tag)
+    user_defaults, notes = _user_defaults_for(recorded.src_path, tag)
+    report.notes.extend(notes)
     answer = recorded.answers.get("package_name")
     package = answer if isinstance(answer, str) else None
     known = migrations.known_revision_ids(project, package)
@@ -208,17 +205,17 @@ def _settle_migrations(
     report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
 
 
-def _user_defaults_for(src: str, tag: str) -> dict[str, object]:
+def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:
     """The user's defaults file, checked against the target version, for the questions new in it.
 
     The project's recorded answers win over it: only a question the project never answered takes it.
     """
     path, raw = read_user_defaults()
     if not raw:
-        return {}
+        return {}, ()
     from mvpscaffold.spec import load_spec
 
-    return check_user_defaults(load_spec(src, tag).questions, path, raw)
+    return check_user_defaults(load_spec(src, tag).questions, path, raw, src)
 
 
 def _run_copier(
@@ -232,13 +229,12 @@ def _run_copier(
 ) -> None:
     # Imported here, not at the top: copier takes ~0.5 s to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
+    import copier
     from copier.errors import CopierError
 
-    from mvpscaffold.render import fast_render_worker_class
-
     try:
-        with fast_render_worker_class()(
-            dst_path=project,
+        copier.run_update(
+            project,
             answers_file=Path(answers_file) if answers_file else None,
             vcs_ref=tag,
             user_defaults=user_defaults,
@@ -248,8 +244,7 @@ def _run_copier(
             defaults=not ask,
             skip_answered=True,
             quiet=True,
-        ) as worker:
-            worker.run_update()
+        )
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
 
@@ -288,7 +283,8 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
         for path in behind:
             name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
             changed = _status(project)
-            if any(code in _UNMERGED or _has_conflict_markers(project, p) for code, p in changed):
+            top = _top(project)
+            if any(code in _UNMERGED or _has_conflict_markers(top / p) for code, p in changed):
                 report.resources_waiting.append(name)
                 continue
             if changed:
@@ -326,13 +322,9 @@ def _restore_edited_removals(
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-old-") as tmp:
         old = Path(tmp) / "old"
         rendered = _render_recorded_version(recorded, old, unsafe=unsafe)
-        kept = [
-            path
-            for path in deleted
-            if not rendered
-            or _blob_id(top, old / Path(path).relative_to(prefix))
-            != git(["rev-parse", f"HEAD:{path}"], cwd=top).strip()
-        ]
+        committed = _committed_blobs(top, deleted)
+        template = _blob_ids(top, {path: old / Path(path).relative_to(prefix) for path in deleted})
+        kept = [path for path in deleted if not rendered or template.get(path) != committed[path]]
     if kept:
         git(["checkout", "HEAD", "--", *kept], cwd=top)
     return sorted(kept)
@@ -340,33 +332,40 @@ def _restore_edited_removals(
 
 def _render_recorded_version(recorded: RecordedTemplate, dest: Path, *, unsafe: bool) -> bool:
     """Render the version and answers the project records into `dest`; False if that fails."""
+    from copier import run_copy
     from copier.errors import CopierError
-
-    from mvpscaffold.render import fast_render_worker_class
 
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
     try:
-        with fast_render_worker_class()(
-            src_path=recorded.src_path,
-            dst_path=dest,
+        run_copy(
+            recorded.src_path,
+            dest,
             data=data,
             vcs_ref=recorded.commit,
             defaults=True,
             quiet=True,
             unsafe=unsafe,
             skip_tasks=True,
-        ) as worker:
-            worker.run_copy()
+        )
     except (CopierError, OSError, ValueError):
         return False
     return True
 
 
-def _blob_id(top: Path, path: Path) -> str | None:
-    """git's blob id of a file outside the repository, or None when there is no such file."""
-    if not path.is_file():
-        return None
-    return git(["hash-object", "--", str(path)], cwd=top).strip()
+def _committed_blobs(top: Path, paths: list[str]) -> dict[str, str]:
+    """git's blob id of each path (relative to the repository's top) at HEAD, in one process."""
+    out = git(["--literal-pathspecs", "ls-tree", "-z", "HEAD", "--", *paths], cwd=top)
+    records = (record.split("\t", 1) for record in out.split("\0") if record)
+    return {path: meta.split()[2] for meta, path in records}
+
+
+def _blob_ids(top: Path, files: dict[str, Path]) -> dict[str, str]:
+    """git's blob id of each file that exists (files outside the repository), in one process."""
+    present = {key: path for key, path in files.items() if path.is_file()}
+    if not present:
+        return {}
+    ids = git(["hash-object", "--", *(str(path) for path in present.values())], cwd=top).split()
+    return dict(zip(present, ids, strict=True))
 
 
 @contextmanager
@@ -401,12 +400,13 @@ def _tracked_count(project: Path) -> int:
 
 
 def _fill_report(report: UpdateReport, project: Path) -> None:
+    top = _top(project)
     for code, path in _status(project):
         if code in _UNMERGED:
             report.conflicted.append(path)
         elif "D" in code:
             report.deleted.append(path)
-        elif _has_conflict_markers(project, path):
+        elif _has_conflict_markers(top / path):
             report.conflicted.append(path)
         elif code == "??" or "A" in code:
             report.added.append(path)
@@ -418,10 +418,9 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
     report.unchanged = max(_tracked_count(project) - touched, 0)
 
 
-def _has_conflict_markers(project: Path, path: str) -> bool:
-    top = _top(project)
+def _has_conflict_markers(path: Path) -> bool:
     try:
-        text = (top / path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())

@@ -26,6 +26,7 @@ class UpdateReport:
     migration_problem: str | None = None  # why the history could not get one head
     resources: list[str] = field(default_factory=list)  # resources updated after the project
     resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
+    notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
 
     @property
     def needs_owner(self) -> bool:
@@ -75,6 +76,7 @@ def render_summary(report: UpdateReport) -> str:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
     lines += _migration_lines(report)
+    lines += [f"Note: {note}" for note in report.notes]
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:

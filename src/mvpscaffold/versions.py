@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +10,8 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.errors import RefusedError, ToolError
+from mvpscaffold.gitutil import run_git
+from mvpscaffold.locations import git_url
 
 ANSWERS_FILE = ".copier-answers.yml"
 # `git describe --tags` of a commit past a tag: "1.2.0-3-gabc1234" (copier records it as _commit).
@@ -58,6 +58,15 @@ def parse_commit(commit: str) -> Version | None:
     return Version(f"{base.base_version}.post{match['distance']}")
 
 
+def unversioned_commit(commit: str) -> str:
+    """Why a project whose `_commit` names no version cannot be checked or updated, and the fix."""
+    return (
+        f"the recorded _commit {commit!r} is not a template version (the template had no version"
+        f" tag when the project was made); tag that commit of the template with a version"
+        f" (git tag 1.0.0 {commit}) and set _commit in .copier-answers.yml to the tag."
+    )
+
+
 def require_folder(path: Path) -> None:
     """Refuse a path that is missing or a file, saying what to give instead."""
     if path.is_dir():
@@ -89,6 +98,12 @@ def read_answers(project: Path) -> RecordedTemplate:
         for key in ("_src_path", "_commit")
         if not isinstance(data.get(key), str) or not data[key]
     ]
+    if missing == ["_commit"]:
+        raise RefusedError(
+            f"{path} records no template version (no _commit), as copier writes for a template"
+            " that is a plain folder; tag the template release the project was made from and set"
+            " _commit to that tag, or restore the file from git if it lost the line."
+        )
     if missing:
         raise RefusedError(
             f"{path} is corrupt: it has no {' or '.join(missing)}; restore it from git."
@@ -98,10 +113,7 @@ def read_answers(project: Path) -> RecordedTemplate:
 
 def available_versions(src: str) -> dict[Version, str]:
     """The versions a template source offers, as version -> tag (non-version tags ignored)."""
-    location = os.path.expanduser(src)
-    result = subprocess.run(
-        ["git", "ls-remote", "--tags", location], capture_output=True, text=True, check=False
-    )
+    result = run_git(["ls-remote", "--tags", git_url(src)])
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         # git's first `fatal:` line says what is wrong; the lines after it are advice.
@@ -125,9 +137,7 @@ def available_versions(src: str) -> dict[Version, str]:
     return dict(sorted(versions.items()))
 
 
-def newest_version(
-    versions: dict[Version, str], include_prereleases: bool = False
-) -> Version | None:
-    """The newest version offered, skipping pre-releases unless asked (as copier does)."""
-    candidates = [v for v in versions if include_prereleases or not v.is_prerelease]
+def newest_version(versions: dict[Version, str]) -> Version | None:
+    """The newest release offered; pre-releases only when there is nothing else (as copier does)."""
+    candidates = [v for v in versions if not v.is_prerelease]
     return max(candidates or versions, default=None)

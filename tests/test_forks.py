@@ -1,0 +1,175 @@
+"""Forks of the template: projects a fork's build makes are never taken for stock mvpscaffold's."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import read_answers, run_cli
+from template_repos import V1, V2, generate, isolated_home, make_template_repo, run, write_tree
+
+import mvpscaffold
+from mvpscaffold import history, source
+from mvpscaffold.errors import ToolError
+
+__all__ = ["isolated_home"]
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bundle(path: Path, versions: dict[str, dict[str, str]]) -> Path:
+    """A release history as a build ships it: one synthetic commit and tag per version."""
+    snapshots = [
+        history.Snapshot(
+            version,
+            tuple(
+                history.TemplateFile(name, "100644", text.encode())
+                for name, text in sorted(files.items())
+            ),
+        )
+        for version, files in versions.items()
+    ]
+    history.write_bundle(snapshots, path)
+    return path
+
+
+@pytest.fixture
+def as_build_named(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Switch this process to a build whose TEMPLATE_NAME is the given name (stock afterwards)."""
+
+    def switch(name: str, bundle: Path | None = None) -> None:
+        monkeypatch.setattr(mvpscaffold, "TEMPLATE_NAME", name)
+        importlib.reload(source)
+        if bundle is not None:
+            monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, str(bundle)))
+
+    yield switch
+    monkeypatch.undo()
+    importlib.reload(source)
+
+
+def test_a_release_published_again_with_other_content_is_refused(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock = _bundle(tmp_path / "stock.bundle", {"2.0.0": V1})
+    fork = _bundle(tmp_path / "fork.bundle", {"2.0.0": V2})
+    monkeypatch.setattr(source, "_packaged_bundle", lambda: (stock, "stock"))
+    source.publish_history()
+    monkeypatch.setattr(source, "_packaged_bundle", lambda: (fork, "fork"))
+
+    with pytest.raises(ToolError, match=r"already holds template 2\.0\.0 with other content"):
+        source.publish_history()
+
+
+def test_a_fork_build_records_its_own_source_and_stock_never_moves_its_projects(
+    isolated_home: Path, tmp_path: Path, as_build_named: object
+) -> None:
+    acme = _bundle(tmp_path / "acme.bundle", {"1.0.0": V1, "2.0.0": V2})
+    as_build_named("acme-scaffold", acme)  # type: ignore[operator]
+    src, _ = source.default_template()
+    assert src == "~/.cache/acme-scaffold/template.bundle"
+    project = generate(src, tmp_path / "client", "1.0.0")
+    as_build_named("mvpscaffold")  # type: ignore[operator]
+
+    checked = run_cli(["check", str(project), "--json"])
+    status = json.loads(checked.stdout)[0]
+    assert (status["template"], status["current"], status["newest"]) == (
+        "~/.cache/acme-scaffold/template.bundle",
+        "1.0.0",
+        "2.0.0",
+    )
+
+    moved = run_cli(["update", str(project), "--template", "~/.cache/mvpscaffold/template.bundle"])
+    assert moved.exit_code == 2
+    assert moved.stderr.count("\n") == 1
+    assert "made from the template ~/.cache/acme-scaffold/template.bundle" in moved.stderr
+    assert "not ~/.cache/mvpscaffold/template.bundle" in moved.stderr
+
+    updated = run_cli(["update", str(project), "--defaults"])
+    assert updated.exit_code == 0, updated.output
+    assert read_answers(project)["_commit"] == "2.0.0"
+    assert read_answers(project)["_src_path"] == "~/.cache/acme-scaffold/template.bundle"
+
+
+def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() -> None:
+    spec = importlib.util.spec_from_file_location("hatch_build", REPO_ROOT / "hatch_build.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+
+    assert hook.template_name_problem(REPO_ROOT, "mvpscaffold") is None
+    problem = hook.template_name_problem(REPO_ROOT, "Acme_Scaffold")
+    assert "TEMPLATE_NAME = 'mvpscaffold'; set it to 'acme-scaffold'" in problem
+
+
+def _git(repo: Path, *args: str) -> str:
+    return run(repo, "git", "-c", "user.name=Acme", "-c", "user.email=dev@acme.example", *args)
+
+
+def test_an_agency_forks_tags_presets_pulls_an_upstream_release_and_updates_its_clients(
+    tmp_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/FORKS.md, step by step."""
+    upstream = make_template_repo(tmp_path / "upstream", {"1.0.0": V1})
+    # 1. Fork, make it the agency's own (a question, a file), tag a release after upstream's.
+    fork = tmp_path / "fork"
+    _git(tmp_path, "clone", "-q", "--no-tags", str(upstream), str(fork))
+    _git(fork, "remote", "rename", "origin", "upstream")
+    config = (fork / "copier.yml").read_text()
+    hosting = "hosting:\n  type: str\n  choices: [fly, render]\n  default: render\n"
+    (fork / "copier.yml").write_text(config.replace("template\n", f"template\n{hosting}", 1))
+    (fork / "template" / "HOSTING.md.jinja").write_text("Hosted on {{ hosting }}.\n")
+    _git(fork, "add", "-A")
+    _git(fork, "commit", "-qm", "Acme: hosting")
+    _git(fork, "tag", "1.0.0+acme.1")
+    served = tmp_path / "acme-template.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(fork), str(served))
+    url = f"file://{served}"
+    # 2. Presets: shared answers for every template, the fork's own in its section.
+    presets = tmp_path / "defaults.yml"
+    presets.write_text(f"license: Proprietary\n_templates:\n  {url}:\n    hosting: fly\n")
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+    # 3. Two clients.
+    for client, extra in (("client-a", []), ("client-b", ["--set", "hosting=render"])):
+        made = run_cli(["new", client, "--template", url, "--defaults", *extra], tmp_path)
+        assert made.exit_code == 0, made.output
+        assert "license" in made.stderr  # the fork asks no license: left out, with a note
+    assert (tmp_path / "client-a" / "HOSTING.md").read_text() == "Hosted on fly.\n"
+    assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
+    readme = tmp_path / "client-a" / "README.md"
+    readme.write_text(readme.read_text().replace("None.", "Client A's notes."))
+    _git(tmp_path / "client-a", "commit", "-qam", "client notes")
+    # 4. Upstream releases 2.0.0; the fork merges it without upstream's tags and tags its own.
+    write_tree(upstream, V2)
+    _git(upstream, "add", "-A")
+    _git(upstream, "commit", "-qm", "template 2.0.0")
+    _git(upstream, "tag", "2.0.0")
+    _git(fork, "fetch", "-q", "--no-tags", "upstream")
+    _git(fork, "merge", "-q", "--no-edit", "upstream/main")
+    _git(fork, "tag", "2.0.0+acme.1")
+    _git(fork, "push", "-q", str(served), "HEAD:main", "2.0.0+acme.1")
+
+    behind = run_cli(["check", str(tmp_path / "client-a"), str(tmp_path / "client-b"), "--json"])
+    assert behind.exit_code == 1, behind.output
+    assert {s["newest"] for s in json.loads(behind.stdout)} == {"2.0.0+acme.1"}
+    # 5. Both clients updated; then check --json.
+    for client in ("client-a", "client-b"):
+        updated = run_cli(["update", str(tmp_path / client), "--defaults"])
+        assert updated.exit_code == 0, updated.output
+        _git(tmp_path / client, "add", "-A")
+        _git(tmp_path / client, "commit", "-qm", "Template 2.0.0+acme.1")
+    checked = run_cli(["check", str(tmp_path / "client-a"), str(tmp_path / "client-b"), "--json"])
+
+    assert checked.exit_code == 0, checked.output
+    assert [
+        (s["name"], s["template"], s["current"], s["state"]) for s in json.loads(checked.stdout)
+    ] == [
+        ("Client A", f"git+{url}", "2.0.0+acme.1", "current"),
+        ("Client B", f"git+{url}", "2.0.0+acme.1", "current"),
+    ]
+    assert "Client A's notes." in readme.read_text()  # the owner's edit survived
+    assert (tmp_path / "client-a" / "app" / "health.py").is_file()  # upstream's release arrived
+    assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
