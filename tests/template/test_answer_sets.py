@@ -12,42 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from generated import ANSWER_SETS, check_env, render, run_make
 from helpers import template_leftovers
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-# The examples users copy, plus the values they leave out: every value of every choice, pairwise.
-ANSWER_SETS: dict[str, dict[str, Any]] = {
-    "defaults": {},
-    **{path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))},
-    "sqlite-redis-noci": {
-        # Free text near the longest accepted (200 characters), with quotes and a backslash, must
-        # come out as valid TOML, Python (as ruff formats it) and .env lines of any length.
-        "project_name": 'Side Project: "Walkers & Sitters", Owners\' Weekend Plans, All Europe',
-        "project_slug": "side-project",
-        "author_name": 'Ana "Dogs" O\'Neil',
-        "description": (
-            'Matches "dog walkers" and pet sitters with owners who travel at the weekend, books'
-            " and pays for the visits, and keeps every owner's notes (in C:\\Pets too) in one"
-            " place, all across Europe."
-        ),
-        "database": "sqlite",
-        "jobs": "redis",
-        "ci": "none",
-        "license": "BSD-3-Clause",
-        "metrics": True,
-    },
-}
-
-
-def render(copie: Any, answers: dict[str, Any]) -> Path:
-    """Render the template with `answers` and return the project folder; fail loudly on errors."""
-    result = copie.copy(extra_answers=answers)
-    assert result.exception is None, result.exception
-    assert result.exit_code == 0
-    assert result.project_dir is not None
-    return Path(result.project_dir)
-
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_renders_without_template_leftovers(copie: Any, answers: dict[str, Any]) -> None:
@@ -103,39 +69,6 @@ def test_free_text_comes_back_unchanged_from_every_file_it_is_written_to(
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout == f"{name} <no-reply@example.com>\n"
-
-
-def check_env(
-    app_venv: Path, tmp_path: Path, postgres_admin_url: str | None, redis_url: str | None
-) -> dict[str, str]:
-    """Environment for a generated project's checks: shared venv, real services, own mypy cache."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    env = {
-        **os.environ,
-        "MYPY_CACHE_DIR": str(app_venv.parent / f"mypy-cache-{worker}"),
-        "PATH": f"{app_venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
-    }
-    env.pop("VIRTUAL_ENV", None)
-    if postgres_admin_url:
-        env["TEST_DATABASE_URL"] = postgres_admin_url
-    if redis_url:
-        env["TEST_REDIS_URL"] = redis_url
-    return env
-
-
-def run_make(
-    project: Path, target: str, venv: Path, env: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    """Run one Makefile target of a generated project with the shared virtual environment."""
-    return subprocess.run(
-        ["make", target, f"VENV={venv}"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from helpers import (
 )
 from template_repos import V1, V2, generate, make_template_repo, run
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

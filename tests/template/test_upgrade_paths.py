@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
-from test_template import check_env, run_make
+from generated import check_env, run_make
 
 from mvpscaffold import __version__, history, source
 from mvpscaffold.update import update_project
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASES = ["sqlite", "postgresql"]
 
 OLD_LAYOUT_TABLE = '''

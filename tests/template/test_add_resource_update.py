@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from template_repos import generate, run
-from test_template import check_env, run_make
+from generated import check_env, run_make
 
 from mvpscaffold.add import add_resource
 from mvpscaffold.resource_spec import parse_field
 from mvpscaffold.update import update_project
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 EVERY_TYPE = [
     "title:str:80",
     "body:text",

@@ -239,7 +239,7 @@ def test_the_release_map_refuses_a_development_version(tmp_path: Path) -> None:
 
 def test_every_mapped_release_is_the_version_its_commit_declares() -> None:
     """The map is this repository's own: each commit's __version__ is the release it maps."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     releases = history.read_release_map(root)
     assert "0.2.0" in releases
     for version, commit in releases.items():

@@ -22,7 +22,7 @@ from template_repos import run
 
 import mvpscaffold
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SITE = Path(
     subprocess.check_output(
         [

@@ -17,7 +17,7 @@ from mvpscaffold import history, source
 from mvpscaffold.errors import ToolError
 
 __all__ = ["isolated_home"]
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bundle(path: Path, versions: dict[str, dict[str, str]]) -> Path:

@@ -11,7 +11,7 @@ from mvpscaffold.answers import Question
 from mvpscaffold.errors import UserInputError
 from mvpscaffold.spec import load_spec, parse_spec
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_real_contract_is_read_in_order() -> None:

@@ -272,12 +272,12 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     app_venv: Path, tmp_path: Path, isolated_home: Path
 ) -> None:
     """The real template: the oldest release in the map -> this version, owner edits intact."""
-    from test_template import check_env, run_make
+    from generated import check_env, run_make
 
     from mvpscaffold import __version__, history, source
     from mvpscaffold.versions import parse_version
 
-    releases = history.read_release_map(Path(__file__).resolve().parents[1])
+    releases = history.read_release_map(Path(__file__).resolve().parents[2])
     if not releases:
         pytest.skip("template-versions.toml lists no release yet: there is no older version")
     oldest = next(iter(releases))

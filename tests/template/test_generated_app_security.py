@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_template import ANSWER_SETS, render
+from generated import ANSWER_SETS, render
 
 pytestmark = pytest.mark.slow
 
