@@ -1,7 +1,8 @@
 """`--help` of every command: snapshots, and no typer artefact (<bool>, {NAME}) on any typer.
 
 Snapshots are taken at 100 columns without colour, with the typer named in their first line; run
-`MVPSCAFFOLD_UPDATE_SNAPSHOTS=1 pytest tests/generator/test_help.py` to retake them after a deliberate change.
+`MVPSCAFFOLD_UPDATE_SNAPSHOTS=1 pytest tests/generator/test_help.py` to retake them after a
+deliberate change.
 """
 
 from __future__ import annotations
