@@ -100,6 +100,15 @@ def module_source(node: ast.ClassDef, source: str, lines: list[str], context: di
     return "\n".join(header) + "\n\n" + body.rstrip() + "\n"
 
 
+def imported_module(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute name of the module `from ... import` names in `path` (relative to the project)."""
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.with_suffix("").parts[:-1])  # the package holding the importing module
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, *(node.module or "").split(".")])
+
+
 def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
     """Point `from ...tables import X` at X's new module; True when the file changed."""
     source = path.read_text(encoding="utf-8")
@@ -109,9 +118,7 @@ def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom) or not node.module:
             continue
-        absolute = node.level == 0 and node.module == f"{package}.data.tables"
-        relative = node.level > 0 and node.module.split(".")[-1] == "tables" and "data" in str(path)
-        if not (absolute or relative):
+        if imported_module(path, node) != f"{package}.data.tables":
             continue
         if all(homes.get(alias.name, "") == "" for alias in node.names):
             continue

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from generated import render
 
 # Every combination of the answers that changes a CI or compose file.
 SERVICE_ANSWERS = [
@@ -66,15 +67,6 @@ CONTAINER_ONLY_VARIABLES = {
     "POSTGRES_PASSWORD",
     "PROMETHEUS_MULTIPROC_DIR",
 }
-
-
-def render(copie_session: Any, answers: dict[str, Any]) -> Path:
-    """Render the template with `answers` and return the project folder; fail loudly on errors."""
-    result = copie_session.copy(extra_answers=answers)
-    assert result.exception is None, result.exception
-    assert result.exit_code == 0
-    assert result.project_dir is not None
-    return Path(result.project_dir)
 
 
 def label(answers: dict[str, Any]) -> str:

@@ -38,6 +38,14 @@ class InvoiceRow(Base):
     created_at: Mapped[datetime]
 '''
 
+# An owner module that imports the owner's table and one of the template's from the old module.
+OLD_LAYOUT_IMPORT = '''"""Invoices in SQL."""
+
+from ..tables import InvoiceRow, NoteRow
+
+__all__ = ["InvoiceRow", "NoteRow"]
+'''
+
 NEW_LAYOUT_TABLE = '''"""The `invoices` table."""
 
 from datetime import datetime
@@ -265,6 +273,7 @@ def _owner_feature(project: Path, package: str, *, old_layout: bool) -> None:
         (data / "migrations" / "versions" / "0002_invoices.py").write_text(
             OWNER_MIGRATION.format(revision="0002")
         )
+        (data / "repositories" / "invoices.py").write_text(OLD_LAYOUT_IMPORT)
     else:
         (data / "tables" / "invoices.py").write_text(NEW_LAYOUT_TABLE)
         migration = data / "migrations" / "versions" / "20261101_120000_invoices.py"
@@ -319,6 +328,8 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
         "class InvoiceRow(Base):" in moved.read_text()
     )  # the owner's table, out of the old tables.py
     assert not (project / "shop" / "data" / "tables.py").exists()
+    imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
+    assert "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n" in imports
     _migrate(app_venv, project, url)
     _assert_database_survived(app_venv, project, "shop", url)
 
