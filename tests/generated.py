@@ -44,6 +44,14 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
     return Path(result.project_dir)
 
 
+def lock(project: Path) -> None:
+    """Write the project's uv.lock as `mvpscaffold new` does (copie renders without one)."""
+    from mvpscaffold.lockfile import lock as uv_lock
+
+    problem = uv_lock(project)
+    assert problem is None, problem
+
+
 def check_env(
     app_venv: Path, tmp_path: Path, postgres_admin_url: str | None, redis_url: str | None
 ) -> dict[str, str]:

@@ -90,10 +90,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def generate(src: str, dest: Path, ref: str, data: dict[str, object] | None = None) -> Path:
-    """Render `src` at `ref` into `dest` and commit it, as `mvpscaffold new` does."""
+    """Render `src` at `ref` into `dest`, lock it and commit it, as `mvpscaffold new` does."""
     from copier import run_copy
 
+    from mvpscaffold.lockfile import lock, wants_lock
+
     run_copy(src, dest, data=data or {}, vcs_ref=ref, defaults=True, unsafe=True, quiet=True)
+    if wants_lock(dest):
+        lock(dest)  # as with `new`, a project that cannot be locked is committed without uv.lock
     run(dest, "git", "init", "-q", "-b", "main")
     run(dest, "git", "add", "-A")
     run(dest, "git", "commit", "-qm", "generated")

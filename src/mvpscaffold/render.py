@@ -1,8 +1,8 @@
 """Render a template into a new project, all or nothing: the only module that copies with copier.
 
-The project is rendered and committed in a hidden sibling of the destination (same filesystem),
-then renamed into place; on any error or interrupt the sibling is removed and the destination
-is left exactly as it was.
+The project is rendered, locked (uv.lock) and committed in a hidden sibling of the destination
+(same filesystem), then renamed into place; on any error or interrupt the sibling is removed and
+the destination is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mvpscaffold import lockfile
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.gitutil import git
 from mvpscaffold.interrupts import signals_interrupt
@@ -61,10 +62,13 @@ def render_project(
     trusted: bool,
     init_git: bool,
     committer: tuple[str, str] = ("mvpscaffold", "mvpscaffold@localhost"),
+    lock: bool = True,
 ) -> RenderResult:
     """Render `src` with `answers` into `dest` (new or empty), commit it, and return a summary.
 
     `committer` (name, e-mail) signs the first commit: pass the user's git identity when set.
+    With `lock`, a project with a pyproject.toml gets its uv.lock before that commit; a lock that
+    cannot be made (offline) becomes a note, never a failure.
     """
     dest = dest.absolute()
     first_created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
@@ -74,6 +78,9 @@ def render_project(
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
             notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
+            if lock and lockfile.wants_lock(staging):
+                problem = lockfile.lock(staging)
+                notes += (problem,) if problem else ()
             files = sum(1 for path in staging.rglob("*") if path.is_file())
             if init_git:
                 _commit(staging, committer)

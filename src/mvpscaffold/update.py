@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from mvpscaffold import migrations
+from mvpscaffold import lockfile, migrations
 from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import (
     Interrupted,
@@ -24,7 +24,7 @@ from mvpscaffold.errors import (
     ToolError,
     UserInputError,
 )
-from mvpscaffold.gitutil import git, git_ok
+from mvpscaffold.gitutil import git, git_ok, run_git
 from mvpscaffold.locations import same_source
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, newest_for, publish_history
@@ -158,6 +158,7 @@ def update_project(
             _update_resources(report, copy, tag, unsafe=unsafe)
             _fill_report(report, copy)
             _settle_migrations(report, copy, package, known, write=False)
+            _refresh_lock(report, copy, write=False)
         return report
     with _rollback_on_failure(project):
         if project_behind:
@@ -168,6 +169,7 @@ def update_project(
         top = _top(project)
         name_sides_in((top / path for path in report.conflicted), report.from_version, target)
         _settle_migrations(report, project, package, known, write=True)
+        _refresh_lock(report, project, write=True)
     return report
 
 
@@ -203,6 +205,36 @@ def _settle_migrations(
         plan.path.parent.mkdir(parents=True, exist_ok=True)
         plan.path.write_text(plan.text, encoding="utf-8")
     report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
+
+
+def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
+    """Refresh uv.lock when the update changed the dependencies in pyproject.toml (`make lock`).
+
+    Pins that pyproject.toml still allows stay. A lock that cannot be refreshed (a conflict in
+    pyproject.toml, no package index) is left for the owner's `make lock`, and the report says so.
+    """
+    top = _top(project)
+    pyproject = (project.resolve().relative_to(top.resolve()) / "pyproject.toml").as_posix()
+    if pyproject in report.conflicted:
+        report.lock = "stale"
+        return
+    if pyproject not in report.merged + report.added or not lockfile.wants_lock(project):
+        return
+    committed = run_git(["show", f"HEAD:{pyproject}"], cwd=top)
+    before = lockfile.lock_inputs(committed.stdout) if committed.returncode == 0 else None
+    if before is not None and before == lockfile.lock_inputs(
+        (project / "pyproject.toml").read_text(encoding="utf-8")
+    ):
+        return
+    if not write:
+        report.lock = "to refresh"
+        return
+    problem = lockfile.lock(project)
+    if problem is not None:
+        report.lock = "stale"
+        report.notes.append(problem)
+        return
+    report.lock = "refreshed"
 
 
 def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:

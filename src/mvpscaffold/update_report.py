@@ -27,6 +27,9 @@ class UpdateReport:
     resources: list[str] = field(default_factory=list)  # resources updated after the project
     resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
+    # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
+    # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
+    lock: str | None = None
 
     @property
     def needs_owner(self) -> bool:
@@ -77,12 +80,21 @@ def render_summary(report: UpdateReport) -> str:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
     lines += _migration_lines(report)
+    if report.lock is not None:
+        lines.append(f"  uv.lock: {LOCK_STATES[report.lock]}")
     lines += [f"Note: {note}" for note in report.notes]
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:
         lines += _next_steps(report)
     return "\n".join(lines)
+
+
+LOCK_STATES = {
+    "refreshed": "refreshed for the changed pyproject.toml (uv lock); commit it with the update",
+    "to refresh": "to be refreshed for the changed pyproject.toml (uv lock)",
+    "stale": "NOT refreshed for the changed pyproject.toml; run `make lock` before committing",
+}
 
 
 def _migration_lines(report: UpdateReport) -> list[str]:
@@ -104,18 +116,21 @@ def _migration_lines(report: UpdateReport) -> list[str]:
 
 
 def _next_steps(report: UpdateReport) -> list[str]:
-    steps = []
+    relock = []
+    if report.lock == "stale":
+        relock.append("Run `make lock` to refresh uv.lock for the new pyproject.toml.")
     if report.conflicted:
         labels = side_labels(report.from_version, report.to_version)
         ours, theirs = labels[b"<"].decode(), labels[b">"].decode()
-        steps += [
+        steps = [
             f"Resolve each block from `<<<<<<< {ours}` to `>>>>>>> {theirs}` in the conflicted"
             " files above: keep what both sides need, delete the marker lines.",
+            *relock,
             "Run `make check` (it refuses to run while a conflict marker remains).",
             "`git add` the resolved files, then commit.",
         ]
     else:
-        steps.append("Review with `git diff`, then commit.")
+        steps = [*relock, "Review with `git diff`, then commit."]
     if report.migration_problem:
         steps.insert(0, "Fix the migration history as said above.")
     if report.migrations or report.merge_revision:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from generated import ANSWER_SETS, check_env, render, run_make
+from generated import ANSWER_SETS, check_env, lock, render, run_make
 from helpers import template_leftovers
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
@@ -86,6 +86,7 @@ def test_generated_project_passes_make_check(
     if answers.get("jobs") == "redis":
         redis = request.getfixturevalue("redis_url")
     project = render(copie, answers)
+    lock(project)
     result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, postgres, redis))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -57,7 +58,13 @@ const { readFileSync } = require("node:fs");
 """
 
 # What CI runs through the Makefile (plus `ruff format --check`, which has no target of its own).
-CHECK_TARGETS = {"install", "lint", "typecheck", "contracts", "migrations-check", "test"}
+CHECK_TARGETS = {
+    "lock-check", "install", "lint", "typecheck", "contracts", "migrations-check", "test",
+}  # fmt: skip
+DEPENDABOT = Path(".github/dependabot.yml")
+RENOVATE = Path("renovate.json")
+# `uses: owner/repo[/path]@<full commit sha> # v1.2.3`: a tag can be moved, a commit cannot.
+PINNED_ACTION = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 # Variables .env.example documents that the container reads, not the settings object.
 CONTAINER_ONLY_VARIABLES = {
@@ -264,6 +271,50 @@ def test_actionlint_rejects_a_broken_workflow(
     assert "runs-on" in schema.stdout, schema.stdout
 
 
+def test_github_actions_are_pinned_by_commit_with_their_release(
+    github_projects: dict[str, Path],
+) -> None:
+    for name, project in github_projects.items():
+        lines = (project / GITHUB_WORKFLOW).read_text().splitlines()
+        uses = [line for line in lines if re.match(r"^\s*(- )?uses:", line)]
+        assert len(uses) >= 4, name  # checkout, Python and uv for the checks; the currency job
+        unpinned = [line.strip() for line in uses if not PINNED_ACTION.match(line)]
+        assert not unpinned, f"{name}: actions not pinned by commit: {unpinned}"
+
+
+def test_dependency_updates_are_configured_for_the_ci_provider(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path], no_ci_project: Path
+) -> None:
+    """Dependabot for GitHub (the lock and the pinned actions), Renovate for GitLab, valid."""
+    dependabot_files = [project / DEPENDABOT for project in github_projects.values()]
+    check_jsonschema("vendor.dependabot", dependabot_files)
+    for path in dependabot_files:
+        updates = yaml.safe_load(path.read_text())["updates"]
+        assert {update["package-ecosystem"] for update in updates} == {"uv", "github-actions"}
+        assert not (path.parents[1] / RENOVATE).exists()
+    renovate_files = [project / RENOVATE for project in gitlab_projects.values()]
+    check_jsonschema("vendor.renovate", renovate_files)
+    for path in renovate_files:
+        config = json.loads(path.read_text())
+        assert config["lockFileMaintenance"]["enabled"] is True
+        assert not (path.parent / ".github").exists()
+    assert not (no_ci_project / RENOVATE).exists()
+    assert not (no_ci_project / DEPENDABOT).exists()
+
+
+def test_dependency_update_schemas_reject_a_broken_config(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path], tmp_path: Path
+) -> None:
+    dependabot = tmp_path / "dependabot.yml"
+    text = (next(iter(github_projects.values())) / DEPENDABOT).read_text()
+    dependabot.write_text(text.replace("package-ecosystem: uv", "package-ecosystem: uvv"))
+    assert run_check_jsonschema("vendor.dependabot", [dependabot]).returncode == 1
+    renovate = tmp_path / "renovate.json"
+    text = (next(iter(gitlab_projects.values())) / RENOVATE).read_text()
+    renovate.write_text(text.replace('"enabled": true', '"enabled": "yes"'))
+    assert run_check_jsonschema("vendor.renovate", [renovate]).returncode == 1
+
+
 @pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
 def test_github_services_follow_the_answers(
     github_projects: dict[str, Path], answers: dict[str, str]
@@ -339,6 +390,8 @@ def test_ci_runs_every_check_through_existing_make_targets(
         assert not missing, f"{ci_file} runs make targets the Makefile lacks: {sorted(missing)}"
         assert called >= CHECK_TARGETS, f"{ci_file} skips {sorted(CHECK_TARGETS - called)}"
         assert ".venv/bin/ruff format --check ." in text
+        # A stale lock stops CI first, in its own step, before anything is installed from it.
+        assert text.index("make lock-check") < text.index("make install"), ci_file
 
 
 def test_no_ci_file_when_ci_is_none(no_ci_project: Path) -> None:
@@ -397,7 +450,10 @@ def test_dockerfile_is_multi_stage_non_root_and_health_checked(
     package = package_name(project)
     copied = [args for name, args in instructions if name == "COPY"]
     assert any(args.startswith(f"{package}/") for args in copied), copied
-    for source in (args.split()[-2] for args in copied if "--from" not in args):
+    sources = [source for args in copied if "--from" not in args for source in args.split()[:-1]]
+    for source in sources:
+        if source.startswith("--") or source == "uv.lock":  # `new` locks after rendering
+            continue
         assert (project / source).exists(), f"COPY of a file the project lacks: {source}"
     cmd = next(args for name, args in reversed(instructions) if name == "CMD")
     assert f"{package}.web" in cmd and "uvicorn" in cmd, cmd

@@ -1,7 +1,7 @@
 """The pages in a real headless browser: styles load under the Content-Security-Policy, keyboard and forms work.
 
 Optional: it runs when Playwright and a Chromium are installed, and is skipped (saying how) otherwise.
-    pip install -e ".[browser]"            then either
+    make install EXTRAS="dev browser"      then either
     playwright install chromium            (Playwright's own build) or
     CHROMIUM_PATH=/usr/bin/chromium        (a system Chromium, e.g. Debian's `apt-get install chromium`)
 """
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HOW_TO_ENABLE = 'pip install -e ".[browser]", then `playwright install chromium` or set CHROMIUM_PATH'
+HOW_TO_ENABLE = 'make install EXTRAS="dev browser", then `playwright install chromium` or set CHROMIUM_PATH'
 
 
 def chromium_path() -> str | None:
