@@ -61,6 +61,20 @@ def run_in_app_venv(project: Path, app_venv: Path, env: dict[str, str], *args: s
     return done.stdout
 
 
+def admin_sql(app_venv: Path, admin_url: str, statement: str) -> None:
+    """Run one statement in autocommit mode with the app venv's driver (ours has none)."""
+    script = (
+        "import sys, sqlalchemy\n"
+        "engine = sqlalchemy.create_engine(sys.argv[1], isolation_level='AUTOCOMMIT')\n"
+        "with engine.connect() as c: c.execute(sqlalchemy.text(sys.argv[2]))\n"
+    )
+    subprocess.run(
+        [str(app_venv / "bin" / "python"), "-c", script, admin_url, statement],
+        check=True,
+        timeout=60,
+    )
+
+
 @contextlib.contextmanager
 def serve(project: Path, package: str, app_venv: Path, env: dict[str, str]) -> Iterator[str]:
     """Start `uvicorn <package>.web.app:create_app --factory`, yield its base URL, then stop it."""

@@ -68,7 +68,8 @@ def render_summary(report: UpdateReport) -> str:
         )
     lines.append(f"  unchanged: {report.unchanged} files")
     if report.resources:
-        lines.append("  resources updated: " + ", ".join(report.resources))
+        title = "resources to update" if report.pretend else "resources updated"
+        lines.append(f"  {title}: " + ", ".join(report.resources))
     if report.resources_waiting:
         lines.append(
             "  resources not updated yet: "

@@ -16,7 +16,7 @@ from template_repos import V1, V2, generate, isolated_home, make_template_repo, 
 from mvpscaffold.conflicts import name_sides
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import render_summary
+from mvpscaffold.update_report import UpdateReport, render_summary
 
 __all__ = ["isolated_home"]
 
@@ -500,3 +500,12 @@ def test_conflict_markers_get_the_names_of_their_sides(tmp_path: Path) -> None:
         b">>>>>>> last update"
     )
     assert not name_sides(conflicted, "0.2.0", "0.3.0")  # nothing of copier's left to rename
+
+
+def test_the_summary_of_a_pretend_update_says_what_would_change() -> None:
+    report = UpdateReport("shop", "0.2.0", "0.3.0", pretend=True)
+    report.resources = ["invoices"]
+    summary = render_summary(report)
+    assert "would update template 0.2.0 -> 0.3.0" in summary
+    assert "resources to update: invoices" in summary
+    assert "updated" not in summary

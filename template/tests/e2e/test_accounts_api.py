@@ -1,8 +1,10 @@
 """Sign-up, log-in, log-out and the current account, over HTTP."""
 
+import argon2
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import LogInAs
+from tests.conftest import LogInAs, account_records
 from tests.fakes import FakeJobQueue
 
 CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery"}
@@ -16,6 +18,17 @@ def test_sign_up_answers_201_and_enqueues_the_welcome_email(client: TestClient, 
     assert "password" not in response.text
     assert "password_hash" not in body
     assert job_queue.welcome_emails == [body["id"]]
+
+
+def test_passwords_are_hashed_at_the_configured_argon2_cost(client: TestClient, app: FastAPI) -> None:
+    client.post("/api/accounts", json=CREDENTIALS)
+    container = app.state.container
+    with account_records(container)(read_only=True) as uow:
+        account = uow.repository.get_by_email(CREDENTIALS["email"])
+    assert account is not None
+    parameters = argon2.extract_parameters(account.password_hash)
+    cost = (container.settings.password_hash_time_cost, container.settings.password_hash_memory_cost)
+    assert (parameters.time_cost, parameters.memory_cost) == cost
 
 
 def test_signing_up_twice_is_a_409_problem(client: TestClient) -> None:

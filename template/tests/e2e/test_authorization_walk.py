@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import AuthHeaders, LogInAs
+from tests.routes import served_routes
 
 # Operations anyone may call. Keep this list short: each entry is a deliberate decision.
 PUBLIC_OPERATIONS = {
@@ -43,7 +44,7 @@ HIDDEN_ROUTES = {
     "/docs": "interactive API docs",
     "/docs/oauth2-redirect": "interactive API docs",
     "/redoc": "API reference docs",
-    "/metrics": "Prometheus scraping (restrict it at the proxy)",
+    "/metrics": "Prometheus scraping, behind METRICS_TOKEN in production",
     "/static": "stylesheets and scripts of the pages",
 }
 # ...or by the module (inside the package) that serves them.
@@ -195,17 +196,6 @@ def call(client: TestClient, method: str, path: str, headers: AuthHeaders, body:
     if body is None:
         return client.request(method, path, headers=headers)
     return client.request(method, path, headers=headers, json=body)
-
-
-def served_routes(app: FastAPI) -> Iterator[tuple[str, str, set[str]]]:
-    """(path, serving module inside the package, methods) of every route, looking inside included routers."""
-    for route in app.routes:
-        # Recent FastAPI versions keep included routers whole in app.routes and expand them lazily.
-        expand = getattr(route, "effective_route_contexts", None)
-        for served in expand() if expand else [route]:
-            module = getattr(getattr(served, "endpoint", None), "__module__", "") or ""
-            methods = set(getattr(served, "methods", None) or ()) - {"HEAD"}
-            yield getattr(served, "path", ""), module.partition(".")[2], methods
 
 
 def page_routes(app: FastAPI) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ class FakeDatabase:
     tables: FakeTables = field(default_factory=FakeTables)
     commits: int = 0
     opened: int = 0  # units of work handed out: a use case should need one
+    opened_read_only: int = 0  # of which read-only: a use case that only reads asks for one
 
 
 class FakeUnitOfWork(Generic[R]):
@@ -84,4 +85,6 @@ class FakeUnitOfWorkFactory(Generic[R]):
 
     def __call__(self, *, read_only: bool = False) -> FakeUnitOfWork[R]:
         self.database.opened += 1
+        if read_only:
+            self.database.opened_read_only += 1
         return FakeUnitOfWork(self.database, self._repository, read_only=read_only)

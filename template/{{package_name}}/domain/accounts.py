@@ -24,7 +24,7 @@ def normalize_email(email: str) -> str:
     """Return the canonical form used for uniqueness: trimmed and lower-cased."""
     normalized = email.strip().lower()
     local, _, domain = normalized.partition("@")
-    if not local or "." not in domain or "\x00" in normalized:
+    if not local or "@" in domain or "." not in domain or "\x00" in normalized:
         raise ValidationFailed("The e-mail address must look like name@example.com.")
     return normalized
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ValidationFailed
-from .fields import refuse_nul
+from .fields import clean_text, refuse_nul
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_LENGTH = 20_000
@@ -23,13 +23,8 @@ class Note:
 
 
 def clean_title(title: str) -> str:
-    """Return the title without surrounding blanks, refusing empty or overlong ones."""
-    cleaned = refuse_nul(title.strip(), "title")
-    if not cleaned:
-        raise ValidationFailed("The title must not be empty.")
-    if len(cleaned) > MAX_TITLE_LENGTH:
-        raise ValidationFailed(f"The title must have at most {MAX_TITLE_LENGTH} characters.")
-    return cleaned
+    """Return the title without surrounding blanks, refusing empty, overlong or unstorable ones."""
+    return clean_text(title, "title", MAX_TITLE_LENGTH)
 
 
 def check_body(body: str) -> str:

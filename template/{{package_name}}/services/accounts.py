@@ -83,12 +83,7 @@ class AccountService:
 
     def log_in(self, email: str, password: str) -> IssuedToken:
         """Check the credentials and issue a new token; AuthenticationFailed otherwise."""
-        try:
-            email = normalize_email(email)
-        except ValidationFailed:  # a malformed address cannot have an account
-            email = ""
-        with self._uow_factory(read_only=True) as uow:
-            account = uow.repository.get_by_email(email) if email else None
+        account = self._account_by_email(email)
         if not self._hasher.verify(account.password_hash if account else None, password):
             raise AuthenticationFailed("The e-mail address or the password is wrong.")
         assert account is not None  # noqa: S101 - verify() says no without an account
@@ -104,6 +99,15 @@ class AccountService:
                 uow.repository.set_password_hash(account.id, new_hash)
             uow.commit()
         return IssuedToken(token=token, expires_at=expires_at)
+
+    def _account_by_email(self, email: str) -> Account | None:
+        """The account with this address, if any; a malformed address cannot have one, so it is not looked up."""
+        try:
+            normalized = normalize_email(email)
+        except ValidationFailed:
+            return None
+        with self._uow_factory(read_only=True) as uow:
+            return uow.repository.get_by_email(normalized)
 
     def authenticate(self, token: str) -> Account:
         """Return the holder of a valid token; AuthenticationFailed when unknown or expired."""

@@ -21,8 +21,9 @@ DEFAULT_CONTENT_SECURITY_POLICY = (
 )
 # The app uses none of the browser's powerful features; a page injected into it cannot either.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-# API answers hold an account's data or a new token: no browser or shared cache may keep them.
-API_PATH_PREFIX = "/api/"
+# Answers hold an account's data, a new token, a session cookie or a CSRF token: no browser or shared
+# cache may keep them. Only the pages' stylesheets and scripts, the same for everyone, may be cached.
+CACHEABLE_PATH_PREFIX = "/static/"
 # Two years, the preload list's minimum; only sent in production, where TLS is terminated in front of us.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
@@ -47,7 +48,7 @@ def baseline_security_headers(*, hsts: bool, content_security_policy: str | None
 class SecurityHeadersMiddleware:
     """Adds the baseline security headers to every response that does not set them itself.
 
-    API answers also get `Cache-Control: no-store`.
+    Every answer but the static files also gets `Cache-Control: no-store`.
 
     `csp_exempt_paths` (the interactive API docs, which load Swagger UI from a CDN with inline
     scripts) get every header but the Content-Security-Policy.
@@ -75,7 +76,7 @@ class SecurityHeadersMiddleware:
         wanted = list(self.headers.items())
         if scope["path"] not in self.csp_exempt_paths:
             wanted.append(self.csp)
-        if scope["path"].startswith(API_PATH_PREFIX):
+        if not scope["path"].startswith(CACHEABLE_PATH_PREFIX):
             wanted.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:

@@ -75,8 +75,6 @@ def render(
     )
     if first_visit:
         set_browser_id_cookie(response, container, browser_id)
-    # Pages hold a CSRF token and often private notes: never keep them in a shared or back-button cache.
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
