@@ -13,7 +13,7 @@ import pytest
 from helpers import TINY_QUESTIONS, git, make_release, run_cli
 from template_repos import ANSWERS_TEMPLATE, isolated_home, make_template_repo, run
 
-from mvpscaffold.lockfile import lock, uv_binary
+from mvpscaffold.lockfile import uv_binary
 from mvpscaffold.update import update_project
 from mvpscaffold.update_report import render_summary
 
@@ -121,10 +121,8 @@ def _locked_project(tmp_path: Path, v2: dict[str, str]) -> Path:
     repo = make_template_repo(tmp_path / "tpl", {"1.0.0": _template_files(), "2.0.0": v2})
     from template_repos import generate
 
-    project = generate(str(repo), tmp_path / "proj", "1.0.0")
-    assert lock(project) is None
-    run(project, "git", "add", "-A")
-    run(project, "git", "commit", "-qm", "lock")
+    project = generate(str(repo), tmp_path / "proj", "1.0.0")  # locked and committed
+    assert "uv.lock" in git(["ls-files"], project).split()
     return project
 
 
