@@ -26,8 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ DEFAULT_VENV = (
 OPEN_RATE = 200.0
 OPEN_P99_MS_MAX = 100.0
 CAPACITY_P99_MS_MAX = 500.0
+MIN_RATE = 10.0  # the capacity search stops halving here
 LOCUST_TOKENS = "data/loadtest-tokens.txt"
 
 
@@ -327,7 +328,7 @@ def locust(
 
 def holds(summary: dict[str, Any]) -> bool:
     """A rate the app sustains: every request answered without error, p99 within 500 ms."""
-    return (
+    return bool(
         summary["errors"] == 0
         and summary["unanswered"] == 0
         and summary["latency_ms"]["p99"] <= CAPACITY_P99_MS_MAX
@@ -337,22 +338,30 @@ def holds(summary: dict[str, Any]) -> bool:
 def find_capacity(
     at_rate: Callable[[float], dict[str, Any]], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Double the rate until one does not hold, then bisect between the last two rates."""
-    steps = []
-    low, high = 0.0, None
-    rate = args.capacity_start
-    while high is None:
+    """From the start rate, double (or halve) until the outcome flips, then bisect the interval."""
+    steps: list[dict[str, Any]] = []
+
+    def attempt(rate: float) -> bool:
         summary = at_rate(rate)
         steps.append(summary | {"holds": holds(summary)})
-        if steps[-1]["holds"]:
-            low, rate = rate, rate * 2
-        else:
-            high = rate
+        return bool(steps[-1]["holds"])
+
+    rate = args.capacity_start
+    if attempt(rate):
+        low = rate
+        while attempt(low * 2):
+            low *= 2
+        high = low * 2
+    else:
+        high = rate
+        low = rate / 2
+        while low >= MIN_RATE and not attempt(low):
+            high, low = low, low / 2
+        if low < MIN_RATE:
+            low = 0.0
     for _ in range(args.capacity_bisections if low else 0):
         rate = round((low + high) / 2)
-        summary = at_rate(rate)
-        steps.append(summary | {"holds": holds(summary)})
-        low, high = (rate, high) if steps[-1]["holds"] else (low, rate)
+        low, high = (rate, high) if attempt(rate) else (low, rate)
     return {"rate_per_s": low, "first_rate_that_failed": high, "steps": steps}
 
 
