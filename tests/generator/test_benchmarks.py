@@ -87,6 +87,8 @@ def test_generator_benchmark_produces_its_json(tmp_path: Path) -> None:
     assert report["new_defaults_s"]["runs"][0] > 0
     assert report["update_unchanged_s"]["runs"][0] > 0
     assert report["update_from_oldest_s"]["runs"][0] > 0
+    real_update = report["update_from_oldest_s"]
+    assert real_update["from"] != real_update["to"]  # a real version change
     assert report["python_loop_10M_s"] > 0
     assert report["caller_had_PYTHONDONTWRITEBYTECODE"] is True
     assert "new --defaults" in done.stdout and "10 M Python additions" in done.stdout
