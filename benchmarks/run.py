@@ -1,14 +1,18 @@
-"""Load benchmark: generated projects under `make serve` and their own `make loadtest`, vs /ping.
+"""Load benchmark: generated projects under `make serve`, open loop and closed loop, vs /ping.
 
-    python benchmarks/run.py                      # the full run: 1,000 connections, 30 s per app
-    python benchmarks/run.py --duration 2 --connections 50 --variants sqlite   # a smoke run
+    python benchmarks/run.py                      # the full run (see benchmarks/README.md)
+    python benchmarks/run.py --duration 2 --connections 50 --open-duration 2 --step-duration 2 \
+        --variants sqlite                         # a smoke run
 
 For each variant it generates a project with `mvpscaffold new --defaults` (plus `--set` answers),
 installs it (`make install`), starts it the way its README says to run production (`make serve`:
 one uvicorn worker per core, ENVIRONMENT=production, our JSON access log), and runs the project's
-own `make loadtest` against it (seed 1,000 accounts x 100 notes, then wrk with loadtest/notes.lua).
-The ceiling is benchmarks/ping_app.py served by the same uvicorn command line. It samples the RSS
-of every server process during the run, prints a table and writes JSON (benchmarks/results/).
+own load tests against it: `make loadtest-open` at 200 requests/s (locust, open loop, latency from
+each request's due time), a capacity search with the same locustfile (the highest rate with p99 <=
+500 ms), and `make loadtest` (wrk, 1,000 connections, closed loop). The ceiling is
+benchmarks/ping_app.py served by the same uvicorn command line, its capacity searched the same way
+(benchmarks/ping_open.py) and driven by the same wrk. It samples the RSS of every server process,
+prints the tables and writes JSON (benchmarks/results/).
 """
 
 from __future__ import annotations
