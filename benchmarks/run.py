@@ -66,6 +66,7 @@ DEFAULT_VENV = (
 OPEN_RATE = 200.0
 OPEN_P99_MS_MAX = 100.0
 CAPACITY_P99_MS_MAX = 500.0
+WARMUP_RATE = 50.0
 MIN_RATE = 10.0  # the capacity search stops halving here
 LOCUST_TOKENS = "data/loadtest-tokens.txt"
 
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             "server_workers": os.cpu_count() or 1,
             "open_rate_per_s": OPEN_RATE,
             "open_duration_s": args.open_duration,
+            "warmup_s": args.warmup,
             "capacity": {
                 "p99_ms_max": CAPACITY_P99_MS_MAX,
                 "step_duration_s": args.step_duration,
@@ -148,6 +150,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=30,
         help="seconds of the open-loop run at 200 req/s (default 30)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="seconds at 50 req/s before the measured open-loop run, 0 for none (default 10)",
     )
     parser.add_argument(
         "--step-duration",
@@ -288,15 +296,23 @@ def load_app(
     """The project's own `make loadtest-open` at 200 req/s, the capacity search, `make loadtest`."""
     make = ["make", f"VENV={venv}", f"LOADTEST_URL={url}"]
     summary = project / "data" / "bench-open.json"
-    open_loop = [
-        *make,
-        "loadtest-open",
-        f"LOADTEST_RATE={OPEN_RATE:g}",
-        f"LOADTEST_DURATION={args.open_duration}s",
-        f"LOADTEST_SUMMARY={summary}",
-    ]
-    run(open_loop, cwd=project, env=env, check=False)
-    open_200 = json.loads(summary.read_text(encoding="utf-8"))["loadtest_open"]
+
+    def loadtest_open(rate: float, duration: int) -> dict[str, Any]:
+        command = [
+            *make,
+            "loadtest-open",
+            f"LOADTEST_RATE={rate:g}",
+            f"LOADTEST_DURATION={duration}s",
+            f"LOADTEST_SUMMARY={summary}",
+        ]
+        run(command, cwd=project, env=env, check=False)
+        result: dict[str, Any] = json.loads(summary.read_text(encoding="utf-8"))["loadtest_open"]
+        return result
+
+    # A server that has just started imports and compiles on its first requests: a light load
+    # first, so the figures are those of a running app.
+    warmup = loadtest_open(WARMUP_RATE, args.warmup) if args.warmup else None
+    open_200 = loadtest_open(OPEN_RATE, args.open_duration)
     locustfile = project / "loadtest" / "open_loop.py"
     capacity = find_capacity(
         lambda rate: locust(venv, locustfile, url, rate, args.step_duration, cwd=project), args
@@ -308,7 +324,7 @@ def load_app(
         f"LOADTEST_DURATION={args.duration}s",
     ]
     wrk = wrk_summary(run(stress, cwd=project, env=env))
-    return {"open_200": open_200, "capacity": capacity, "wrk": wrk}
+    return {"warmup": warmup, "open_200": open_200, "capacity": capacity, "wrk": wrk}
 
 
 def locust(

@@ -34,7 +34,7 @@ def test_load_benchmark_produces_its_json(
     }
     command = [
         sys.executable, str(REPO_ROOT / "benchmarks" / "run.py"), "--duration", "2",
-        "--connections", "50", "--open-duration", "2", "--step-duration", "2",
+        "--connections", "50", "--warmup", "1", "--open-duration", "2", "--step-duration", "2",
         "--capacity-bisections", "0", "--venv", str(app_venv), "--skip-install",
         "--output", str(output),
     ]  # fmt: skip
@@ -58,6 +58,7 @@ def test_load_benchmark_produces_its_json(
         assert capacity["rate_per_s"] < capacity["first_rate_that_failed"], name
     for name in ("sqlite", "postgresql-redis"):
         app = report["apps"][name]
+        assert app["warmup"]["requests"] > 0, name
         assert app["open_200"].keys() >= OPEN_FIELDS, name
         assert app["open_200"]["requests"] == app["open_200"]["scheduled"] == 400, name
         assert {"p50", "p95", "p99", "max"} <= app["open_200"]["latency_ms"].keys(), name
