@@ -57,6 +57,16 @@ class SqlUnitOfWorkFactory(Generic[R]):
         # expire_on_commit=False: repositories return domain objects, never rows, so nothing
         # needs reloading after a commit.
         self._session_factory = sessionmaker(engine, expire_on_commit=False)
+        # Reads need no transaction: in autocommit mode the driver sends no BEGIN and no ROLLBACK
+        # around them. SQLite's driver begins transactions only before writes, so its reads are
+        # already free of them.
+        if engine.dialect.name == "sqlite":
+            self._read_only_session_factory = self._session_factory
+        else:
+            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._read_only_session_factory = sessionmaker(autocommit, expire_on_commit=False)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork[R]:
-        return SqlUnitOfWork(self._session_factory, self._repository, read_only=read_only)
+        if read_only:
+            return SqlUnitOfWork(self._read_only_session_factory, self._repository, read_only=True)
+        return SqlUnitOfWork(self._session_factory, self._repository)
