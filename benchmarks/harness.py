@@ -196,14 +196,45 @@ def delete_redis_keys(venv: Path, redis_url: str, unique: str) -> None:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    """The figures, one line per app."""
+    """The figures: the open-loop table, then the closed-loop one, one line per app."""
     settings = report["settings"]
     machine = report["machine"]
     print(
-        f"\n{settings['connections']} connections, {settings['duration_s']} s per app, "
-        f"{machine['cpus']} cores shared by wrk and the servers; load average before "
-        f"{machine['load_average_before'][0]:.2f}, after {machine['load_average_after'][0]:.2f}; "
-        f"10 M Python additions in {machine['python_loop_10M_s']:.2f} s"
+        f"\n{machine['cpus']} cores shared by the load generators and the servers; load average"
+        f" before {machine['load_average_before'][0]:.2f}, after"
+        f" {machine['load_average_after'][0]:.2f}; 10 M Python additions in"
+        f" {machine['python_loop_10M_s']:.2f} s"
+    )
+    print(
+        f"\nOpen loop (locust): {settings['open_rate_per_s']:g} req/s for"
+        f" {settings['open_duration_s']} s; capacity = highest rate with p99 <="
+        f" {settings['capacity']['p99_ms_max']:g} ms and no error"
+        f" ({settings['capacity']['step_duration_s']} s per rate)"
+    )
+    header = (
+        f"{'app':<18}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'errors':>8}"
+        f"{'capacity':>10}{'vs ping':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, app in report["apps"].items():
+        capacity = app["capacity"]
+        ratio = capacity.get("ratio_to_ping")
+        columns = f"{'-':>8}" * 5
+        if "open_200" in app:
+            latency = app["open_200"]["latency_ms"]
+            errors = app["open_200"]["errors"] + app["open_200"]["unanswered"]
+            columns = (
+                f"{latency['p50']:>8.0f}{latency['p95']:>8.0f}{latency['p99']:>8.0f}"
+                f"{latency['max']:>8.0f}{errors:>8}"
+            )
+        print(
+            f"{name:<18}{columns}{capacity['rate_per_s']:>10.0f}"
+            f"{(f'{ratio:.1%}' if ratio is not None else '-'):>9}"
+        )
+    print(
+        f"\nClosed loop (wrk): {settings['connections']} connections, {settings['duration_s']} s"
+        " per app"
     )
     header = (
         f"{'app':<18}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"

@@ -1,1 +1,1 @@
-"""The load test: `seed.py` makes its data, `notes.lua` drives wrk, `report.lua` prints the summary."""
+"""The load tests: `seed.py` makes their data, `open_loop.py` drives locust, `notes.lua` drives wrk."""
