@@ -31,16 +31,23 @@ FULL_ANSWERS = {
 def _env_key() -> str:
     """Hash of everything that decides the generated projects' dependencies."""
     digest = hashlib.sha256()
-    inputs = [*sorted((REPO_ROOT / "template").glob("pyproject.toml*")), REPO_ROOT / "copier.yml"]
-    for path in inputs:
+    template = REPO_ROOT / "template"
+    inputs = [*sorted(template.glob("pyproject.toml*")), template / "uv.lock.jinja"]
+    for path in [*inputs, REPO_ROOT / "copier.yml"]:
         digest.update(path.read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()[:16]
 
 
 def _build_app_venv(venv: Path, scratch: Path) -> None:
-    """Create `venv` with the union of the generated projects' dependencies (not the projects)."""
+    """Create `venv` with the packages of the template's own uv.lock, every extra included.
+
+    These are the versions a new project installs (`make install`), so the template is tested
+    against exactly what it ships. The project itself is not installed: tests import it in place.
+    """
     from copier import run_copy
+
+    from mvpscaffold.lockfile import uv_binary
 
     project = scratch / "shared-env-probe"
     run_copy(
@@ -52,11 +59,20 @@ def _build_app_venv(venv: Path, scratch: Path) -> None:
         quiet=True,
         vcs_ref="HEAD",
     )
+    uv = uv_binary()
+    assert uv is not None, "uv is a dependency of mvpscaffold"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_NO_PROGRESS": "1"}
+    env.pop("VIRTUAL_ENV", None)
     # [browser]: Playwright, so generated projects' browser tests run wherever Chromium is.
-    subprocess.run([*pip, "install", f"{project}[dev,browser]"], check=True)
-    subprocess.run([*pip, "uninstall", "-y", "shared-env-probe"], check=True)
+    # --inexact keeps the venv's pip, which uv.lock does not list.
+    sync = [uv, "sync", "--locked", "--inexact", "--no-install-project", "--quiet"]
+    subprocess.run(
+        [*sync, "--extra", "dev", "--extra", "browser", "--python", str(venv / "bin" / "python")],
+        cwd=project,
+        env=env,
+        check=True,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
 
 
 def lock(project: Path) -> None:
-    """Write the project's uv.lock as `mvpscaffold new` does (copie renders without one)."""
+    """Check the project's uv.lock as `mvpscaffold new` does (re-locked where it does not match)."""
     from mvpscaffold.lockfile import lock as uv_lock
 
     problem = uv_lock(project)

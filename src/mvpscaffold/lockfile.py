@@ -1,7 +1,9 @@
 """Lock a project's dependencies with uv, so its first commit (or an update) carries a uv.lock.
 
-Locking needs the package index. When it cannot be reached (offline, a proxy, no uv), the project
-stays as it is and the caller gets one sentence to pass on: `make lock` writes the lock later.
+A template may ship the lock its release was tested with: `uv lock` then only checks it against
+pyproject.toml, without the package index, and re-locks (keeping its pins) where they differ.
+Re-locking needs the index. When it cannot be reached (offline, a proxy, no uv), the project
+stays as it is and the caller gets one sentence to pass on: `make lock` refreshes the lock later.
 """
 
 from __future__ import annotations
@@ -67,9 +69,14 @@ def lock(project: Path) -> str | None:
 
     Existing pins are kept where pyproject.toml still allows them, as `make lock` does.
     """
+    what = (
+        f"{LOCK_FILE} may not match pyproject.toml"
+        if (project / LOCK_FILE).is_file()
+        else f"{LOCK_FILE} was not written"
+    )
     uv = uv_binary()
     if uv is None:
-        return f"{LOCK_FILE} was not written: uv is not installed; install it and run `make lock`."
+        return f"{what}: uv is not installed; install it and run `make lock`."
     env = {**os.environ, "UV_NO_PROGRESS": "1"}
     env.pop("VIRTUAL_ENV", None)  # our own environment is not the project's
     try:
@@ -84,14 +91,14 @@ def lock(project: Path) -> str | None:
         )
     except subprocess.TimeoutExpired:
         return (
-            f"{LOCK_FILE} was not written: the package index did not answer within"
-            f" {TIMEOUT_SECONDS} s; run `make lock` once it does."
+            f"{what}: the package index did not answer within {TIMEOUT_SECONDS} s;"
+            " run `make lock` once it does."
         )
     except OSError as error:
-        return f"{LOCK_FILE} was not written: uv could not run ({error}); run `make lock`."
+        return f"{what}: uv could not run ({error}); run `make lock`."
     if done.returncode != 0:
         return (
-            f"{LOCK_FILE} was not written: `uv lock` failed ({_reason(done.stderr)});"
+            f"{what}: `uv lock` failed ({_reason(done.stderr)});"
             " run `make lock` in the project once that is fixed."
         )
     return None

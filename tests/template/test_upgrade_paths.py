@@ -334,6 +334,11 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     _assert_database_survived(app_venv, project, "shop", url)
 
 
+# 1.1.0 ships another uv.lock; the owner's own (here marked by a comment) must stay theirs.
+RELEASE_LOCK_LINE = "# the lock of release 1.1.0\n"
+OWNER_LOCK_LINE = "# the owner's pins\n"
+
+
 def _synthetic_releases(root: Path) -> Path:
     """This template as release 1.0.0, then 1.1.0: a notes column and a new table, by migration."""
     repo = root / "template-repo"
@@ -424,6 +429,8 @@ def _synthetic_releases(root: Path) -> Path:
                 batch.drop_column("archived")
         ''')
     )
+    shipped_lock = repo / "template" / "uv.lock.jinja"
+    shipped_lock.write_text(shipped_lock.read_text() + RELEASE_LOCK_LINE)
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-qm", "1.1.0")
     run(repo, "git", "tag", "1.1.0")
@@ -443,10 +450,15 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
         str(repo), tmp_path / "shop", "1.0.0", {"project_name": "Shop", "database": kind}
     )
     _owner_feature(project, "shop", old_layout=False)
+    owner_lock = (project / "uv.lock").read_text() + OWNER_LOCK_LINE
+    (project / "uv.lock").write_text(owner_lock)
+    run(project, "git", "commit", "-qam", "owner: pins")
     _migrate(app_venv, project, url)
     _python(app_venv, project, SEED_ROWS, url)
 
     report = update_project(project, defaults=True, trust=True)
+
+    assert (project / "uv.lock").read_text() == owner_lock  # never the release's lock
 
     assert (report.from_version, report.to_version) == ("1.0.0", "1.1.0")
     assert (
