@@ -108,77 +108,64 @@ def test_new_without_the_package_index_keeps_the_project_and_says_how_to_lock(
     assert ".mvpscaffold-" not in notes[0]  # never the staging folder's name
 
 
-NO_DEPENDENCIES = '[project]\nname = "{{ project_slug }}"\nversion = "0.1.0"\ndependencies = []\n'
+# The project a shipped lock is made for: no dependencies, so uv locks it without the index.
+SHIPPED_FOR = (
+    '[project]\nname = "{{ project_slug }}"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+    "dependencies = []\n"
+)
 
 
-def _shipped_lock(tmp_path: Path, requires: str) -> str:
-    """A uv.lock.jinja as a template ships it: uv's lock of its project, the name templated."""
+def _new_with_shipped_lock(tmp_path: Path, pyproject: str) -> tuple[Path, str, str]:
+    """`new` from a template whose uv.lock.jinja is uv's lock of SHIPPED_FOR, the name templated.
+
+    Returns the project, the lock as the template renders it, and what `new` printed on stderr.
+    """
     scratch = tmp_path / "lock-scratch"
     scratch.mkdir()
-    (scratch / "pyproject.toml").write_text(
-        NO_DEPENDENCIES.replace("{{ project_slug }}", "placeholder").replace(
-            "dependencies", f'requires-python = "{requires}"\ndependencies'
-        )
-    )
+    (scratch / "pyproject.toml").write_text(SHIPPED_FOR.replace("{{ project_slug }}", "o"))
     done = _uv(scratch, "lock")
     assert done.returncode == 0, done.stderr
-    text = (scratch / "uv.lock").read_text()
-    assert 'name = "placeholder"' in text
-    return text.replace('name = "placeholder"', 'name = "{{ project_slug }}"')
-
-
-def _release_with_lock(tmp_path: Path, pyproject: str, lock: str) -> Path:
+    shipped = (scratch / "uv.lock").read_text()
+    assert 'name = "o"' in shipped
     files = {
         "README.md.jinja": "# {{ project_name }}\n",
         "{{_copier_conf.answers_file}}.jinja": ANSWERS_TEMPLATE,
         "pyproject.toml.jinja": pyproject,
-        "uv.lock.jinja": lock,
+        "uv.lock.jinja": shipped.replace('name = "o"', 'name = "{{ project_slug }}"'),
     }
-    return make_release(tmp_path / "tpl", files=files, questions=TINY_QUESTIONS)
-
-
-def test_a_lock_the_template_ships_is_committed_as_it_is(tmp_path: Path) -> None:
-    shipped = _shipped_lock(tmp_path, ">=3.11")
-    pyproject = NO_DEPENDENCIES.replace("dependencies", 'requires-python = ">=3.11"\ndependencies')
-    template = _release_with_lock(tmp_path, pyproject, shipped)
+    template = make_release(tmp_path / "tpl", files=files, questions=TINY_QUESTIONS)
 
     result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
 
     assert result.exit_code == 0, result.output
-    project = tmp_path / "o"
-    assert (project / "uv.lock").read_text() == shipped.replace("{{ project_slug }}", "o")
+    return tmp_path / "o", shipped, result.stderr
+
+
+def test_a_lock_the_template_ships_is_committed_as_it_is(tmp_path: Path) -> None:
+    project, shipped, stderr = _new_with_shipped_lock(tmp_path, SHIPPED_FOR)
+
+    assert (project / "uv.lock").read_text() == shipped
     assert git(["status", "--porcelain"], project) == ""
-    assert "uv.lock" not in result.stderr
+    assert "uv.lock" not in stderr
 
 
 def test_a_shipped_lock_that_no_longer_matches_pyproject_is_locked_again(tmp_path: Path) -> None:
     # The template's project moved on to 0.2.0 and its lock was not refreshed.
-    shipped = _shipped_lock(tmp_path, ">=3.11")
-    pyproject = NO_DEPENDENCIES.replace("dependencies", 'requires-python = ">=3.11"\ndependencies')
-    template = _release_with_lock(tmp_path, pyproject.replace("0.1.0", "0.2.0"), shipped)
+    project, _, stderr = _new_with_shipped_lock(tmp_path, SHIPPED_FOR.replace("0.1.0", "0.2.0"))
 
-    result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
-
-    assert result.exit_code == 0, result.output
-    project = tmp_path / "o"
     assert 'version = "0.2.0"' in (project / "uv.lock").read_text()
     assert _uv(project, "lock", "--check").returncode == 0
     assert git(["status", "--porcelain"], project) == ""  # the refreshed lock is what was committed
-    assert "uv.lock" not in result.stderr
+    assert "uv.lock" not in stderr
 
 
 def test_a_stale_shipped_lock_that_cannot_be_refreshed_is_kept_with_a_note(tmp_path: Path) -> None:
-    shipped = _shipped_lock(tmp_path, ">=3.11")
-    pyproject = NO_DEPENDENCIES.replace("dependencies = []", 'dependencies = ["iniconfig>=2"]')
-    template = _release_with_lock(tmp_path, pyproject, shipped)
+    needs_index = SHIPPED_FOR.replace("dependencies = []", 'dependencies = ["iniconfig>=2"]')
+    project, shipped, stderr = _new_with_shipped_lock(tmp_path, needs_index)
 
-    result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
-
-    assert result.exit_code == 0, result.output
-    project = tmp_path / "o"
-    assert (project / "uv.lock").read_text() == shipped.replace("{{ project_slug }}", "o")
-    notes = [line for line in result.stderr.splitlines() if line.startswith("Note: ")]
-    assert len(notes) == 1, result.stderr
+    assert (project / "uv.lock").read_text() == shipped
+    notes = [line for line in stderr.splitlines() if line.startswith("Note: ")]
+    assert len(notes) == 1, stderr
     assert "uv.lock may not match pyproject.toml" in notes[0] and "`make lock`" in notes[0]
 
 
