@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -44,9 +45,20 @@ V2: dict[str, str] = {
 }
 
 
+# Who commits the template repositories and owner changes tests make, on a machine whose git has
+# no identity configured (a test's own identity, set in the environment, wins).
+TEST_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Template Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+}
+
+
 def run(cwd: Path, *args: str) -> str:
     """Run a command in `cwd`, failing the test with its output if it fails."""
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    env = {**TEST_IDENTITY, **os.environ}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"{args} failed: {result.stdout}{result.stderr}"
     return result.stdout
 
