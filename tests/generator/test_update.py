@@ -341,6 +341,8 @@ def test_signal_during_a_real_update_restores_the_project(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test runner started in the background hands SIGINT on ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while not (project / "half-done.txt").exists():
