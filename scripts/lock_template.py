@@ -27,7 +27,16 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import jinja2
+try:
+    import jinja2
+    from copier import run_copy
+
+    from mvpscaffold.lockfile import uv_binary
+except ImportError as missing:
+    sys.exit(
+        f"{missing.name} is not installed here: run this with the environment of the README's"
+        " step 2 (.venv/bin/python scripts/lock_template.py)."
+    )
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "template" / "uv.lock.jinja"
@@ -61,15 +70,11 @@ def combinations() -> list[Combination]:
 
 def render(combination: Combination, dest: Path) -> None:
     """Render the template's working tree (tracked files) with these answers into `dest`."""
-    from copier import run_copy
-
     data = {"project_name": "Lock Root", "project_slug": PLACEHOLDER, **dict(combination)}
     run_copy(str(ROOT), dest, data=data, defaults=True, quiet=True, unsafe=True, vcs_ref="HEAD")
 
 
 def uv_lock(project: Path, *args: str) -> None:
-    from mvpscaffold.lockfile import uv_binary
-
     uv = uv_binary()
     if uv is None:
         sys.exit("uv is not installed; install mvpscaffold's dependencies first.")

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 
 from mvpscaffold.errors import UserInputError
 
-# Import names the generated application depends on (or that pytest/site treat specially):
-# a package with one of these names would shadow the real module and break the project.
+# Import and package names the generated application depends on (or that pytest/site treat
+# specially): a project or package with one of these names would shadow the real module, or
+# depend on itself in uv.lock, and break the project.
 GENERATED_APP_IMPORTS = frozenset(
     {
-        "alembic", "anyio", "argon2", "click", "email_validator", "fastapi", "h11", "httpcore",
-        "httpx", "huey", "idna", "importlinter", "jinja2", "jose", "jwt", "mako", "multipart",
-        "mypy", "passlib", "pip", "pkg_resources", "prometheus_client", "psycopg", "psycopg2",
-        "pydantic", "pydantic_core", "pydantic_settings", "pytest", "redis", "ruff", "sentry_sdk",
-        "setuptools", "site", "sniffio", "sqlalchemy", "starlette", "structlog", "test", "tests",
-        "typing_extensions", "uvicorn", "yaml",
+        "alembic", "anyio", "argon2", "argon2_cffi", "click", "email_validator", "fastapi", "h11",
+        "hatchling", "httpcore", "httpx", "huey", "idna", "import_linter", "importlinter",
+        "jinja2", "jose", "jwt", "locust", "mako", "multipart", "mutmut", "mypy", "passlib",
+        "pip", "pip_audit", "pkg_resources", "playwright", "prometheus_client", "psycopg",
+        "psycopg2", "pydantic", "pydantic_core", "pydantic_settings", "pytest",
+        "python_multipart", "redis", "ruff", "sentry_sdk", "setuptools", "site", "sniffio",
+        "sqlalchemy", "starlette", "structlog", "test", "tests", "typing_extensions", "uv",
+        "uvicorn", "yaml",
     }
 )  # fmt: skip
 # Modules Python 3.12 and 3.13 removed: a project made on a newer Python may still run on 3.11.

@@ -51,6 +51,7 @@ class NewResult:
     committed: bool
     notes: tuple[str, ...]
     answers: dict[str, object]  # what was chosen, secret answers left out
+    lock_stale: bool = False  # uv.lock may not match pyproject.toml: `make lock` comes first
 
 
 def generate(request: NewRequest) -> NewResult:
@@ -105,7 +106,13 @@ def generate(request: NewRequest) -> NewResult:
     secret = {question.name for question in questions if question.secret}
     shown = {key: value for key, value in answers.items() if key not in secret}
     return NewResult(
-        name, result.destination, result.files, result.committed, notes + result.notes, shown
+        name,
+        result.destination,
+        result.files,
+        result.committed,
+        notes + result.notes,
+        shown,
+        result.lock_stale,
     )
 
 

@@ -9,13 +9,14 @@ stays as it is and the caller gets one sentence to pass on: `make lock` refreshe
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 LOCK_FILE = "uv.lock"
-# A cold lock of the generated project's ~80 packages takes seconds; this bounds a network that
+# A cold lock of the generated project's ~110 packages takes seconds; this bounds a network that
 # never answers (a firewall that drops packets) without cutting a slow one short.
 TIMEOUT_SECONDS = 180
 
@@ -64,6 +65,14 @@ def uv_binary() -> str | None:
         return shutil.which("uv")
 
 
+def read_lock(project: Path) -> bytes | None:
+    """The project's uv.lock as it is now, None when there is none."""
+    try:
+        return (project / LOCK_FILE).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def lock(project: Path) -> str | None:
     """Write or refresh `project`'s uv.lock with `uv lock`; None when done, else why it was not.
 
@@ -106,6 +115,9 @@ def lock(project: Path) -> str | None:
 
 def _reason(stderr: str) -> str:
     """uv's error in a few words: its deepest cause (the network error), else its error line."""
+    missing = re.search(r"\b(\S+) was not found in the cache", stderr)
+    if missing and "network was disabled" in stderr:
+        return f"uv is offline and {missing.group(1)} is not in its cache"
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     causes = [line.split(":", 1)[1] for line in lines if line.startswith(("Caused by:", "cause:"))]
     errors = [line.removeprefix("error:") for line in lines if line.startswith("error:")]

@@ -32,6 +32,7 @@ class RenderResult:
     files: int
     committed: bool
     notes: tuple[str, ...] = field(default=())
+    lock_stale: bool = False  # uv.lock may not match pyproject.toml: `make lock` comes first
 
 
 def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
@@ -78,8 +79,17 @@ def render_project(
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
             notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
+            lock_stale = False
             if lock and lockfile.wants_lock(staging):
+                shipped = lockfile.read_lock(staging)
                 problem = lockfile.lock(staging)
+                lock_stale = problem is not None
+                if problem is None and shipped not in (None, lockfile.read_lock(staging)):
+                    problem = (
+                        f"The template's {lockfile.LOCK_FILE} did not match its pyproject.toml,"
+                        " so uv locked the project again from the package index, keeping the"
+                        " template's pins where it could; its maintainer should refresh it."
+                    )
                 notes += (problem,) if problem else ()
             files = sum(1 for path in staging.rglob("*") if path.is_file())
             if init_git:
@@ -94,7 +104,7 @@ def render_project(
         if first_created is not None:
             shutil.rmtree(first_created, ignore_errors=True)
         raise
-    return RenderResult(dest, files, init_git, notes)
+    return RenderResult(dest, files, init_git, notes, lock_stale)
 
 
 def render_files(

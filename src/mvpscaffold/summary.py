@@ -32,10 +32,17 @@ def top_level(project: Path) -> tuple[list[str], list[str]]:
     return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".")]
 
 
-def next_steps(dest_arg: Path, project: Path, installed: bool) -> list[tuple[str, str]]:
-    """(command, why) lines: cd into the project, then its make targets when it has a Makefile."""
+def next_steps(
+    dest_arg: Path, project: Path, installed: bool, lock_stale: bool = False
+) -> list[tuple[str, str]]:
+    """(command, why) lines: cd into the project, then its make targets when it has a Makefile.
+
+    With `lock_stale`, `make lock` comes first: `make install` refuses a lock that does not match.
+    """
     steps = [(f"cd {shlex.quote(str(dest_arg))}", "")]
     if (project / "Makefile").is_file():
+        if lock_stale and not installed:
+            steps.append(("make lock", "uv.lock does not match pyproject.toml yet"))
         steps += [
             (f"make {target}", why)
             for target, why in MAKE_STEPS
@@ -76,7 +83,7 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
         for key, value in answers.items():
             console.print(f"  [cyan]{escape(key.ljust(width))}[/]  {escape(_shown(value))}")
     console.print("\n[bold]Next steps:[/]")
-    steps = next_steps(dest_arg, project, installed)
+    steps = next_steps(dest_arg, project, installed, result.lock_stale)
     width = max(len(command) for command, _why in steps)
     for command, why in steps:
         comment = f"  [dim]# {escape(why)}[/]" if why else ""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import TINY_QUESTIONS, git, make_release, run_cli
 from template_repos import ANSWERS_TEMPLATE, isolated_home, make_template_repo, run
+from typer.testing import Result
 
 from mvpscaffold.lockfile import uv_binary
 from mvpscaffold.update import update_project
@@ -115,10 +116,10 @@ SHIPPED_FOR = (
 )
 
 
-def _new_with_shipped_lock(tmp_path: Path, pyproject: str) -> tuple[Path, str, str]:
+def _new_with_shipped_lock(tmp_path: Path, pyproject: str) -> tuple[Path, str, Result]:
     """`new` from a template whose uv.lock.jinja is uv's lock of SHIPPED_FOR, the name templated.
 
-    Returns the project, the lock as the template renders it, and what `new` printed on stderr.
+    Returns the project, the lock as the template renders it, and what `new` printed.
     """
     scratch = tmp_path / "lock-scratch"
     scratch.mkdir()
@@ -132,41 +133,48 @@ def _new_with_shipped_lock(tmp_path: Path, pyproject: str) -> tuple[Path, str, s
         "{{_copier_conf.answers_file}}.jinja": ANSWERS_TEMPLATE,
         "pyproject.toml.jinja": pyproject,
         "uv.lock.jinja": shipped.replace('name = "o"', 'name = "{{ project_slug }}"'),
+        "Makefile": "install:\n\t@true\n",  # so that `new` lists the make steps
     }
     template = make_release(tmp_path / "tpl", files=files, questions=TINY_QUESTIONS)
 
     result = run_cli(["new", "o", "--template", str(template), "--defaults"], cwd=tmp_path)
 
     assert result.exit_code == 0, result.output
-    return tmp_path / "o", shipped, result.stderr
+    return tmp_path / "o", shipped, result
 
 
 def test_a_lock_the_template_ships_is_committed_as_it_is(tmp_path: Path) -> None:
-    project, shipped, stderr = _new_with_shipped_lock(tmp_path, SHIPPED_FOR)
+    project, shipped, result = _new_with_shipped_lock(tmp_path, SHIPPED_FOR)
 
     assert (project / "uv.lock").read_text() == shipped
     assert git(["status", "--porcelain"], project) == ""
-    assert "uv.lock" not in stderr
+    assert "uv.lock" not in result.stderr
 
 
 def test_a_shipped_lock_that_no_longer_matches_pyproject_is_locked_again(tmp_path: Path) -> None:
     # The template's project moved on to 0.2.0 and its lock was not refreshed.
-    project, _, stderr = _new_with_shipped_lock(tmp_path, SHIPPED_FOR.replace("0.1.0", "0.2.0"))
+    project, _, result = _new_with_shipped_lock(tmp_path, SHIPPED_FOR.replace("0.1.0", "0.2.0"))
+    stderr = result.stderr
 
     assert 'version = "0.2.0"' in (project / "uv.lock").read_text()
     assert _uv(project, "lock", "--check").returncode == 0
     assert git(["status", "--porcelain"], project) == ""  # the refreshed lock is what was committed
-    assert "uv.lock" not in stderr
+    notes = [line for line in stderr.splitlines() if line.startswith("Note: ")]
+    assert len(notes) == 1, stderr  # whoever runs `new` learns the template's lock is stale
+    assert "uv.lock did not match its pyproject.toml" in notes[0] and "refresh" in notes[0]
 
 
 def test_a_stale_shipped_lock_that_cannot_be_refreshed_is_kept_with_a_note(tmp_path: Path) -> None:
     needs_index = SHIPPED_FOR.replace("dependencies = []", 'dependencies = ["iniconfig>=2"]')
-    project, shipped, stderr = _new_with_shipped_lock(tmp_path, needs_index)
+    project, shipped, result = _new_with_shipped_lock(tmp_path, needs_index)
 
     assert (project / "uv.lock").read_text() == shipped
-    notes = [line for line in stderr.splitlines() if line.startswith("Note: ")]
-    assert len(notes) == 1, stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("Note: ")]
+    assert len(notes) == 1, result.stderr
     assert "uv.lock may not match pyproject.toml" in notes[0] and "`make lock`" in notes[0]
+    assert "uv is offline and iniconfig is not in its cache" in notes[0]  # not a resolver essay
+    steps = result.stdout.split("Next steps:")[1].split()
+    assert steps.index("lock") < steps.index("install"), result.stdout  # make lock, then install
 
 
 def test_a_template_without_pyproject_gets_no_lock(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -226,3 +227,14 @@ def test_every_character_is_transliterated_as_the_generator_does() -> None:
         if unicodedata.category(char) != "Cs":
             text = f"a{char}b"
             assert str(slug(text)) == derive_slug(text), hex(ord(char))  # type: ignore[operator]
+
+
+def test_no_project_may_be_named_after_a_package_its_pyproject_requires() -> None:
+    """A project named `uv` or `locust` would depend on itself: uv.lock and make install break."""
+    pyproject = (REPO_ROOT / "template" / "pyproject.toml.jinja").read_text(encoding="utf-8")
+    requirements = pyproject.split("\n[tool.", 1)[0]  # build-system, dependencies and extras
+    required = set(re.findall(r'"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?[<>=!~]', requirements))
+    assert {"fastapi", "uv", "locust", "hatchling", "playwright"} <= required
+    slug = Question(name="project_slug", type="str")
+    for name in sorted(required):
+        assert problem(slug, name.lower().replace("_", "-")) is not None, name
