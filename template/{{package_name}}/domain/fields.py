@@ -51,18 +51,22 @@ def check_decimal(value: Decimal, label: str, digits: int, places: int) -> Decim
 @overload
 def check_decimal(value: None, label: str, digits: int, places: int) -> None: ...
 def check_decimal(value: Decimal | None, label: str, digits: int, places: int) -> Decimal | None:
-    """Return the number (or None), refusing one with more digits or decimal places than its column keeps."""
+    """Return the number (or None) with its column's decimal places, as the database gives it back.
+
+    A number with more digits or decimal places than the column keeps is refused; trailing zeros do
+    not count (1.500 is 1.50), as in the web layer's validation.
+    """
     if value is None:
         return None
     if not value.is_finite():
         raise ValidationFailed(f"The {label} must be a number.")
-    exponent = value.as_tuple().exponent
+    exponent = value.normalize().as_tuple().exponent
     assert isinstance(exponent, int)  # noqa: S101 - a finite Decimal has an integer exponent
     if -exponent > places:
         raise ValidationFailed(f"The {label} must have at most {places} decimal places.")
     if abs(value) >= Decimal(10) ** (digits - places):
         raise ValidationFailed(f"The {label} must have at most {digits - places} digits before the decimal point.")
-    return value
+    return value.quantize(Decimal(1).scaleb(-places))
 
 
 @overload
