@@ -79,18 +79,8 @@ def render_project(
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
             notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
-            lock_stale = False
-            if lock and lockfile.wants_lock(staging):
-                shipped = lockfile.read_lock(staging)
-                problem = lockfile.lock(staging)
-                lock_stale = problem is not None
-                if problem is None and shipped not in (None, lockfile.read_lock(staging)):
-                    problem = (
-                        f"The template's {lockfile.LOCK_FILE} did not match its pyproject.toml,"
-                        " so uv locked the project again from the package index, keeping the"
-                        " template's pins where it could; its maintainer should refresh it."
-                    )
-                notes += (problem,) if problem else ()
+            lock_note, lock_stale = _lock(staging) if lock else (None, False)
+            notes += (lock_note,) if lock_note else ()
             files = sum(1 for path in staging.rglob("*") if path.is_file())
             if init_git:
                 _commit(staging, committer)
@@ -159,6 +149,27 @@ def _copy(
         for item in caught
         if issubclass(item.category, copier_errors.CopierWarning)
     )
+
+
+def _lock(project: Path) -> tuple[str | None, bool]:
+    """Check the lock the template shipped, or write one: (a note for the user, lock still stale).
+
+    A shipped lock that matches pyproject.toml stays byte for byte; one that does not is locked
+    again (the template's pins kept where they fit), and the user hears of it.
+    """
+    if not lockfile.wants_lock(project):
+        return None, False
+    shipped = lockfile.read_lock(project)
+    problem = lockfile.lock(project)
+    if problem is not None:
+        return problem, True
+    if shipped is not None and lockfile.read_lock(project) != shipped:
+        return (
+            f"The template's {lockfile.LOCK_FILE} did not match its pyproject.toml, so uv locked"
+            " the project again from the package index, keeping the template's pins where it"
+            " could; its maintainer should refresh it."
+        ), False
+    return None, False
 
 
 def _commit(project: Path, committer: tuple[str, str]) -> None:
