@@ -21,7 +21,6 @@ not favour one of them. It prints each pair's ratios (B / A) and their medians, 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -42,6 +41,7 @@ from harness import (  # the folder is not a package: imported by path
     delete_redis_keys,
     drop_postgres_database,
     wait_for_http,
+    write_report,
 )
 from run import (
     BENCH_DIR,
@@ -233,9 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         f" ({summary['open_p99_ratios']}); 10 M Python additions in"
         f" {report['machine']['python_loop_10M_s']:.2f} s"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON written to {args.output}")
+    write_report(report, args.output)
     return 0
 
 

@@ -25,7 +25,6 @@ The time of a fixed pure-Python loop is recorded too, to compare machines.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -41,7 +40,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import cpu_model, python_loop_seconds  # the folder is not a package: imported by path
+from harness import (  # the folder is not a package: imported by path
+    cpu_model,
+    python_loop_seconds,
+    write_report,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -275,9 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average before {report['load_average_before'][0]:.2f},"
         f" after {report['load_average_after'][0]:.2f}"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"JSON written to {args.output}")
+    write_report(report, args.output)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -193,6 +194,13 @@ print(f"deleted {len(keys)} Redis keys")
 def delete_redis_keys(venv: Path, redis_url: str, unique: str) -> None:
     """Delete every key that names the benchmark's unique queue."""
     _venv_python(venv, _DELETE_KEYS, redis_url, unique)
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    """Write a benchmark's JSON report (benchmarks/results/ by default) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"JSON written to {path}")
 
 
 def print_table(report: dict[str, Any]) -> None:

@@ -46,6 +46,7 @@ from harness import (  # the folder is not a package: imported by path
     print_table,
     python_loop_seconds,
     wait_for_http,
+    write_report,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -130,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     report["machine"]["load_average_after"] = list(os.getloadavg())
     report["elapsed_s"] = round(time.monotonic() - started, 1)
     print_table(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nJSON written to {args.output}")
+    print()
+    write_report(report, args.output)
     return 0
 
 
