@@ -1,21 +1,28 @@
 """Composition root: the one place that turns settings into real adapters and use cases."""
 
+import importlib
+import pkgutil
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from . import services
 from .data.engine import build_engine
+from .data.records import SqlRecords
 from .data.repositories.accounts import SqlAccountRepository
-from .data.repositories.notes import SqlNoteRepository
 from .data.unit_of_work import SqlUnitOfWorkFactory
 from .integrations.email import ConsoleEmailSender, SmtpEmailSender
 from .services.accounts import AccountService
-from .services.notes import NoteService
 from .services.passwords import PasswordHasher
 from .services.ports import EmailSender, JobQueue
+from .services.records import OwnedService
 from .settings import Settings
+
+S = TypeVar("S", bound=OwnedService[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +34,13 @@ class Container:
     email_sender: EmailSender
     job_queue: JobQueue
     accounts: AccountService
-    notes: NoteService
+    resources: dict[type[OwnedService[Any]], OwnedService[Any]]
+
+    def service(self, kind: type[S]) -> S:
+        """The use cases of one owned resource: `container.service(NoteService)`."""
+        found = self.resources[kind]
+        assert isinstance(found, kind)  # noqa: S101 - built from the same class just above
+        return found
 
     def close(self) -> None:
         """Close the pooled database connections."""
@@ -44,9 +57,22 @@ def build_email_sender(settings: Settings) -> EmailSender:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             use_tls=settings.smtp_use_tls,
             sender=settings.email_from,
-            timeout=settings.http_timeout_seconds,
+            timeout=settings.smtp_timeout_seconds,
         )
     return ConsoleEmailSender(stream=sys.stdout, sender=settings.email_from)
+
+
+def owned_services() -> list[type[OwnedService[Any]]]:
+    """The service of every owned resource: each subclass of `OwnedService` in the modules of services/."""
+    found = []
+    for info in pkgutil.iter_modules(services.__path__):
+        module = importlib.import_module(f"{services.__name__}.{info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, OwnedService) and value is not OwnedService
+        ]
+    return found
 
 
 def build_container(settings: Settings, job_queue: JobQueue, email_sender: EmailSender | None = None) -> Container:
@@ -75,5 +101,8 @@ def build_container(settings: Settings, job_queue: JobQueue, email_sender: Email
         accounts=AccountService(
             SqlUnitOfWorkFactory(engine, SqlAccountRepository), hasher, job_queue, email_sender, token_ttl
         ),
-        notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),
+        resources={
+            service: service(SqlUnitOfWorkFactory(engine, partial(SqlRecords, record=service.record)))
+            for service in owned_services()
+        },
     )

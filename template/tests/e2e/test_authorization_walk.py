@@ -6,12 +6,14 @@ For every protected API operation: no token or a forged one is a 401. For every 
 record (a path with `{parameters}`): account A creates the record through the collection's POST,
 account B tries the operation and gets a 404, and A's record is unchanged afterwards. Every page
 sends a visitor without a session to the log-in page, and every page of a record is a 404 for B.
-Leaks are found by record ids: B's lists and pages never name an id of A's records.
+Leaks are found by record ids: B's lists and pages never name an id of A's records. And every
+reference field of every operation and form (`x-references` in the schema) is tried with one of
+B's records: A is answered exactly as for a record that does not exist, and nothing is written.
 """
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import AuthHeaders, LogInAs
-from tests.routes import served_routes
+from tests.routes import all_routes, served_routes
 
 # Operations anyone may call. Keep this list short: each entry is a deliberate decision.
 PUBLIC_OPERATIONS = {
@@ -50,7 +52,9 @@ HIDDEN_ROUTES = {
 # ...or by the module (inside the package) that serves them.
 HIDDEN_ROUTE_MODULES = {
     "web.pages": "server-rendered pages: walked by the page tests below, with cookie sessions and CSRF",
+    "web.records": "the pages every owned resource has, walked with the other pages",
 }
+MISSING_ID = 2**31 - 1  # an id no test creates: what a reference to nothing looks like
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -82,18 +86,32 @@ class ExampleMaker:
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.components = schema.get("components", {}).get("schemas", {})
+        self.reference: Callable[[str], int] = lambda table: pytest.fail(f"no record of {table} to refer to")
 
-    def body(self, operation: Operation) -> Any:
-        """A valid JSON body for the operation, or None when it takes none."""
+    def body(self, operation: Operation, reference: Callable[[str], int] | None = None) -> Any:
+        """A valid JSON body for the operation (None when it takes none); `reference(table)` is a record's id."""
         content = operation.spec.get("requestBody", {}).get("content", {})
         if not content:
             return None
         if "application/json" not in content:
             pytest.fail(f"{operation.method} {operation.path}: the walk only knows JSON bodies; extend ExampleMaker")
+        if reference is not None:
+            self.reference = reference
         return self.value(content["application/json"]["schema"])
+
+    def references(self, operation: Operation) -> dict[str, str]:
+        """The body's reference fields and the table each refers to."""
+        content = operation.spec.get("requestBody", {}).get("content", {}).get("application/json", {})
+        schema = content.get("schema", {})
+        schema = self.components[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+        return {
+            name: prop["x-references"] for name, prop in schema.get("properties", {}).items() if "x-references" in prop
+        }
 
     def value(self, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - one return per JSON type
         """A valid value for one JSON schema."""
+        if "x-references" in schema:
+            return self.reference(schema["x-references"])
         if "$ref" in schema:
             return self.value(self.components[schema["$ref"].rsplit("/", 1)[-1]])
         for key in ("anyOf", "oneOf", "allOf"):
@@ -144,6 +162,19 @@ class RecordMaker:
         self.creators = {op.path: op for op in operations if op.method == "POST"}
         self.examples = examples
         self.created: dict[str, int | str] = {}  # concrete collection path -> the id of the record made there
+        # table -> the path template of its collection, from the routes named `list_<table>`
+        assert isinstance(client.app, FastAPI)
+        self.collections = {
+            name.removeprefix("list_"): normalized(path)
+            for path, name in ((getattr(r, "path", ""), getattr(r, "name", "")) for r in all_routes(client.app))
+            if name.startswith("list_")
+        }
+
+    def reference(self, table: str, headers: AuthHeaders) -> int:
+        """The id of a record of `table` the account owns (made, with whatever it refers to, on first use)."""
+        if table not in self.collections:
+            pytest.fail(f"no route named list_{table} to find the records {table} refers to; teach the walk")
+        return int(self.concrete_path(f"{self.collections[table]}/{{id}}", headers).rsplit("/", 1)[1])
 
     def concrete_path(self, template: str, headers: AuthHeaders) -> str:
         """The template with every parameter replaced by the id of a record the account owns."""
@@ -160,7 +191,8 @@ class RecordMaker:
             creator = self.creators.get(_template_of(collection, self.creators))
             if creator is None:
                 pytest.fail(f"{template}: no POST {collection} to create the record it acts on; teach the walk")
-            response = self.client.post(collection, json=self.examples.body(creator), headers=headers)
+            body = self.examples.body(creator, lambda table: self.reference(table, headers))
+            response = self.client.post(collection, json=body, headers=headers)
             assert response.status_code == 201, f"POST {collection}: {response.status_code} {response.text}"
             self.created[collection] = response.json()["id"]
         return self.created[collection]
@@ -198,12 +230,19 @@ def call(client: TestClient, method: str, path: str, headers: AuthHeaders, body:
     return client.request(method, path, headers=headers, json=body)
 
 
+def normalized(path: str) -> str:
+    """A route's path as the API schema writes it: `/notes/{note_id}`, not `/notes/{note_id:int}`."""
+    return re.sub(r"{(\w+):\w+}", r"{\1}", path)
+
+
 def page_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every page the app serves."""
+    """(method, path) of every page the app serves: a route outside the API schema, from a module of pages."""
+    documented = set(app.openapi()["paths"])
     pages = {
-        (method, path)
+        (method, normalized(path))
         for path, module, methods in served_routes(app)
-        if module.startswith("web.pages")
+        if normalized(path) not in documented
+        and any(module == owner or module.startswith(f"{owner}.") for owner in HIDDEN_ROUTE_MODULES)
         for method in methods
     }
     return sorted(pages)
@@ -226,9 +265,9 @@ def test_public_operations_exist(app: FastAPI) -> None:
 def test_every_route_outside_the_schema_is_known(app: FastAPI) -> None:
     documented = set(app.openapi()["paths"])
     unknown = sorted(
-        path
+        normalized(path)
         for path, module, _methods in served_routes(app)
-        if path not in documented
+        if normalized(path) not in documented
         and path not in HIDDEN_ROUTES
         and not any(module == owner or module.startswith(f"{owner}.") for owner in HIDDEN_ROUTE_MODULES)
     )
@@ -243,7 +282,7 @@ def test_protected_operations_refuse_missing_and_forged_tokens(client: TestClien
             continue
         path = re.sub(r"\{[^}]+\}", "1", op.path)  # any id will do: the token is checked first
         for headers in ({}, {"Authorization": "Bearer forged-token"}):
-            response = call(client, op.method, path, headers, examples.body(op))
+            response = call(client, op.method, path, headers, examples.body(op, lambda _table: 1))
             assert response.status_code == 401, f"{op.method} {op.path} with {headers or 'no token'}: {response.text}"
         walked += 1
     assert walked > 0
@@ -262,7 +301,7 @@ def test_another_accounts_records_are_404_and_unchanged(client: TestClient, app:
     owners_ids = {response.json()["id"] for response in before.values()}
 
     for op, path in on_records:
-        response = call(client, op.method, path, stranger, examples.body(op))
+        response = call(client, op.method, path, stranger, examples.body(op, lambda _table: MISSING_ID))
         assert response.status_code == 404, f"{op.method} {path} as another account: {response.status_code}"
 
     for path, response in before.items():
@@ -282,15 +321,16 @@ def _page_session(app: FastAPI, headers: AuthHeaders) -> TestClient:
     return browser
 
 
-def _form_fields(browser: TestClient, examples: ExampleMaker, creator: Operation | None) -> dict[str, str]:
-    """A valid CSRF token and the fields of the record's form, as a browser would post them."""
+def _form_fields(browser: TestClient, body: dict[str, Any] | None = None) -> dict[str, str]:
+    """A valid CSRF token and the fields of a JSON body, as a browser would post them in a form."""
     fresh = TestClient(browser.app)  # the log-in page hands a new browser its CSRF cookie and token
     match = CSRF_FIELD.search(fresh.get("/login").text)
     assert match is not None, "the log-in page has no CSRF field"
     browser.cookies.delete("csrf")
     browser.cookies.set("csrf", fresh.cookies["csrf"])
-    body = examples.body(creator) if creator is not None else {}
-    fields = {name: str(value).lower() if isinstance(value, bool) else str(value) for name, value in body.items()}
+    fields = {
+        name: str(value).lower() if isinstance(value, bool) else str(value) for name, value in (body or {}).items()
+    }
     return {"csrf_token": match.group(1), **fields}
 
 
@@ -301,7 +341,7 @@ def test_every_page_sends_strangers_to_log_in(app: FastAPI) -> None:
         if (method, path) in PUBLIC_PAGES or path.startswith("/static"):
             continue
         concrete = re.sub(r"\{[^}]+\}", "1", path)
-        data = _form_fields(visitor, ExampleMaker(app.openapi()), None) if method == "POST" else None
+        data = _form_fields(visitor) if method == "POST" else None
         response = visitor.request(method, concrete, data=data)
         assert response.status_code == 303, f"{method} {path} without a session: {response.status_code}"
         assert response.headers["location"] == "/login", f"{method} {path} sends a visitor elsewhere"
@@ -326,7 +366,8 @@ def test_another_accounts_pages_are_404_and_leave_the_record_unchanged(
         before = client.get(api_path, headers=owner)
         assert before.status_code == 200, f"{path}: no API record at {api_record} to walk it with"
         creator = records.creators.get(api_record.rsplit("/", 1)[0])
-        data = _form_fields(browser, examples, creator) if method == "POST" else None
+        body = examples.body(creator, lambda _table: MISSING_ID) if creator is not None else None
+        data = _form_fields(browser, body) if method == "POST" else None
         response = browser.request(method, path.replace(api_record[4:], api_path[4:]), data=data)
         assert response.status_code == 404, f"{method} {path} as another account: {response.status_code}"
         assert client.get(api_path, headers=owner).json() == before.json(), f"{method} {path} changed the record"
@@ -338,3 +379,73 @@ def test_another_accounts_pages_are_404_and_leave_the_record_unchanged(
         html = browser.get(path).text
         for collection, record_id in owners_records:
             assert f"{collection}/{record_id}/" not in html, f"GET {path} links another account's record"
+
+
+def _without_ids(text: str, *ids: int) -> str:
+    """An answer with the given ids blanked out, to compare answers about two different ids."""
+    for record_id in ids:
+        text = re.sub(rf"\b{record_id}\b", "ID", text)
+    return text
+
+
+def test_a_reference_to_another_accounts_record_answers_as_a_missing_one(
+    client: TestClient, app: FastAPI, log_in_as: LogInAs
+) -> None:
+    owner, stranger = log_in_as("owner@example.com"), log_in_as("stranger@example.com")
+    operations = [op for op in api_operations(app) if (op.method, op.path) not in PUBLIC_OPERATIONS]
+    examples = ExampleMaker(app.openapi())
+    mine, theirs = RecordMaker(client, operations, examples), RecordMaker(client, operations, examples)
+    walked: set[tuple[str, str]] = set()
+    for op in operations:
+        for field, table in examples.references(op).items():
+            path = mine.concrete_path(op.path, owner)
+            body = examples.body(op, lambda table: mine.reference(table, owner))
+            stranger_id = theirs.reference(table, stranger)
+            collection = path if op.method == "POST" else path.rsplit("/", 1)[0]
+            before = client.get(collection, headers=owner).json()
+            answers = [
+                call(client, op.method, path, owner, {**body, field: record_id})
+                for record_id in (stranger_id, MISSING_ID)
+            ]
+            where = f"{op.method} {op.path} with {field} of another account"
+            assert answers[0].status_code == answers[1].status_code == 422, f"{where}: {answers[0].status_code}"
+            texts = [_without_ids(answer.text, stranger_id, MISSING_ID) for answer in answers]
+            assert texts[0].replace(answers[0].headers["x-request-id"], "") == texts[1].replace(
+                answers[1].headers["x-request-id"], ""
+            ), where
+            assert client.get(collection, headers=owner).json() == before, f"{where} wrote something"
+            walked.add((table, field))
+    declared = {(table, field) for op in operations for field, table in examples.references(op).items()}
+    assert walked == declared
+
+
+def test_a_form_with_another_accounts_reference_answers_as_a_missing_one(
+    client: TestClient, app: FastAPI, log_in_as: LogInAs
+) -> None:
+    owner, stranger = log_in_as("owner@example.com"), log_in_as("stranger@example.com")
+    operations = [op for op in api_operations(app) if (op.method, op.path) not in PUBLIC_OPERATIONS]
+    by_route = {(op.method, op.path): op for op in operations}
+    examples = ExampleMaker(app.openapi())
+    mine, theirs = RecordMaker(client, operations, examples), RecordMaker(client, operations, examples)
+    browser = _page_session(app, owner)
+    for method, page in page_routes(app):
+        # A form that writes a record posts to the API's path without /api: a new record to the list, a change to /edit.
+        api = ("POST", f"/api{page}") if not page.endswith("/edit") else ("PATCH", f"/api{page.removesuffix('/edit')}")
+        if method != "POST" or api not in by_route:
+            continue
+        op = by_route[api]
+        for field, table in examples.references(op).items():
+            api_path = mine.concrete_path(op.path, owner)
+            collection = api_path if op.method == "POST" else api_path.rsplit("/", 1)[0]
+            before = client.get(collection, headers=owner).json()
+            form = _form_fields(browser, examples.body(op, lambda table: mine.reference(table, owner)))
+            stranger_id = theirs.reference(table, stranger)
+            url = api_path.removeprefix("/api") + ("/edit" if page.endswith("/edit") else "")
+            answers = [
+                browser.post(url, data={**form, field: str(record_id)}) for record_id in (stranger_id, MISSING_ID)
+            ]
+            where = f"POST {page} with {field} of another account"
+            assert answers[0].status_code == answers[1].status_code == 422, f"{where}: {answers[0].status_code}"
+            texts = [_without_ids(answer.text, stranger_id, MISSING_ID) for answer in answers]
+            assert texts[0] == texts[1], where
+            assert client.get(collection, headers=owner).json() == before, f"{where} wrote something"

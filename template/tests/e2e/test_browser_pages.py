@@ -77,11 +77,11 @@ def test_sign_up_write_delete_and_log_out_in_a_browser(page: Any, live_url: str)
         page.get_by_label("Title").fill(title)
         page.get_by_role("button", name="Add note").click()
         page.wait_for_url(f"{live_url}/notes")
-    assert page.locator("li.note h3").all_inner_texts() == ["Second note", "First note"]
+    assert page.locator("li.record h3").all_inner_texts() == ["Second note", "First note"]
 
-    page.locator("li.note").first.get_by_role("button", name="Delete").click()
+    page.locator("li.record").first.get_by_role("button", name="Delete").click()
     page.wait_for_url(f"{live_url}/notes")
-    assert page.locator("li.note h3").all_inner_texts() == ["First note"]
+    assert page.locator("li.record h3").all_inner_texts() == ["First note"]
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_url}/login")

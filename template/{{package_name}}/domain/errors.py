@@ -4,9 +4,10 @@
 class DomainError(Exception):
     """Base of every error a use case raises on purpose; `message` is safe to show to the caller."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the input field at fault, when there is one (a form points at it)
 
 
 class NotFound(DomainError):

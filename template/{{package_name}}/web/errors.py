@@ -1,13 +1,14 @@
 """The one place where errors become HTTP responses: problem details (RFC 9457) with the request id."""
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -33,6 +34,10 @@ STATUS_BY_DOMAIN_ERROR: dict[type[DomainError], int] = {
 }
 
 logger = get_logger("web.errors")
+# Draws an error page for a browser: (request, the signed-in account if known, status, message).
+ErrorPage = Callable[[Request, Any, int, str], Response]
+# Paths served to programs (the API, probes, metrics, the API's docs): their errors are problem details.
+MACHINE_PATHS = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc")
 
 
 class Problem(BaseModel):
@@ -89,14 +94,26 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, status, error.message, headers=headers)
 
 
-async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    """Whether a browser asked for a page (which gets an HTML answer) rather than the API or a probe."""
+    return not request.url.path.startswith(MACHINE_PATHS)
+
+
+async def _invalid_request(page: ErrorPage, request: Request, error: Exception) -> Response:
+    """422 for a bad body or query value; a bad id in the path names no record, so that is a 404."""
     assert isinstance(error, RequestValidationError)  # noqa: S101
+    if any(item["loc"][:1] == ("path",) for item in error.errors()):
+        return page(request, None, 404, "") if _is_page(request) else problem(request, 404, "Not found.")
+    if _is_page(request):
+        return page(request, None, 422, "The form or link is not valid; go back and try again.")
     errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
     return problem(request, 422, "The request is not valid.", errors=jsonable_encoder(errors))
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(page: ErrorPage, request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)  # noqa: S101
+    if _is_page(request) and error.status_code in (404, 405):
+        return page(request, None, error.status_code, "This page does not take that kind of request.")
     return problem(request, error.status_code, str(error.detail), headers=error.headers)
 
 
@@ -129,11 +146,11 @@ def _unexpected_error_handler(
     return unexpected_error
 
 
-def register_error_handlers(app: FastAPI, *, unexpected_error_headers: Mapping[str, str]) -> None:
-    """Install the mapping on the app; `unexpected_error_headers` go on the 500 answer."""
+def register_error_handlers(app: FastAPI, *, unexpected_error_headers: Mapping[str, str], page: ErrorPage) -> None:
+    """Install the mapping on the app; `unexpected_error_headers` go on the 500 answer, `page` draws a page's errors."""
     app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, partial(_invalid_request, page))
+    app.add_exception_handler(StarletteHTTPException, partial(_http_error, page))
     for database_error in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(database_error, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error_handler(unexpected_error_headers))

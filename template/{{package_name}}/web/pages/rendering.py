@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +131,10 @@ async def refuse_too_many_attempts(request: Request, error: Exception) -> Respon
     return response
 
 
-def not_found_page(request: Request, account: Account | None) -> Response:
-    """A 404 page: the record does not exist, or belongs to someone else (we never reveal which)."""
-    return render(
-        request,
-        "error.html",
-        account=account,
-        status_code=404,
-        heading="Not found",
-        message="There is nothing here. It may have been deleted already.",
-    )
+def error_page(request: Request, account: Account | None, status_code: int = 404, message: str = "") -> Response:
+    """An error page: 404 when the record does not exist or is someone else's (we never reveal which)."""
+    if status_code == 404:
+        heading, message = "Not found", "There is nothing here. It may have been deleted already."
+    else:
+        heading = HTTPStatus(status_code).phrase
+    return render(request, "error.html", account=account, status_code=status_code, heading=heading, message=message)
