@@ -1,9 +1,10 @@
-"""The `add resource` use case: check the project, render the resource, register it, all or nothing.
+"""The `add resource` use case: check the project, render the resource into it, all or nothing.
 
 The resource is rendered from the project's own template at the project's own version (its
 `resource/` folder, see docs/RELEASING.md) into a scratch folder, with its own answers file, then
-copied into the project; bootstrap.py gets the service's two lines. Any failure removes what was
-written: the project was clean before, so nothing of the owner's is lost.
+copied into the project. It edits no file it did not write: the app finds the new tables, services,
+routes and pages by module. Any failure removes what was written: the project was clean before, so
+nothing of the owner's is lost.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from pathlib import Path
 import yaml
 
 from mvpscaffold import migrations
-from mvpscaffold.bootstrap_edit import Registration, register
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
 from mvpscaffold.gitutil import git, git_config, git_ok
-from mvpscaffold.resource_spec import FieldSpec, ParentSpec, ResourceSpec, build_spec
+from mvpscaffold.resource_spec import FieldSpec, ParentSpec, ResourceSpec, build_spec, singular_of
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.versions import RecordedTemplate, read_answers, require_folder
 
@@ -35,7 +35,6 @@ class AddResult:
 
     spec: ResourceSpec
     written: tuple[str, ...]
-    changed: tuple[str, ...]
     committed: bool
     formatted: bool
 
@@ -90,27 +89,48 @@ def check_project(project: Path) -> tuple[RecordedTemplate, str]:
     return recorded, package
 
 
-def parent_spec(project: Path, name: str) -> ParentSpec:
-    """The parent resource as its answers file recorded it; refuse an unknown or nested one."""
+def owned_resources(project: Path, package: str) -> set[str]:
+    """The owned resources of the project, added or written by hand: each module of data/tables/ that builds
+    its table with `owned_table` (the example resource, notes, included)."""
+    tables = project / package / "data" / "tables"
+    return {
+        path.stem
+        for path in tables.glob("*.py")
+        if "owned_table(" in path.read_text(encoding="utf-8") and path.stem not in ("__init__", "base")
+    }
+
+
+def parent_spec(project: Path, package: str, name: str) -> ParentSpec:
+    """The parent resource, named as every resource that follows the pattern is; refuse an unknown or nested one."""
+    known = owned_resources(project, package)
+    if name not in known:
+        raise UserInputError(
+            f"There is no resource {name!r} to be the parent (resources: {', '.join(sorted(known)) or 'none'})."
+        )
     recorded = read_resource(project, name)
-    if recorded is None:
-        known = ", ".join(
-            p.name.split("-", 1)[1].removesuffix(".yml") for p in resource_answers_files(project)
-        )
-        raise UserInputError(
-            f"There is no resource {name!r} to be the parent"
-            f" (resources added so far: {known or 'none'})."
-        )
-    if recorded.get("parent"):
-        raise UserInputError(
-            f"{name!r} is itself a child resource; a parent must be a top-level resource."
-        )
-    try:
-        return ParentSpec(**{key: str(recorded[key]) for key in ParentSpec.__dataclass_fields__})
-    except KeyError as missing:
-        raise RefusedError(
-            f"The answers file of {name!r} lacks {missing}; restore it from git."
-        ) from None
+    if recorded is not None and recorded.get("parent"):
+        raise UserInputError(f"{name!r} is itself a child resource; a parent must be a top-level resource.")
+    singular = singular_of(name)
+    return ParentSpec(
+        name=name,
+        singular=singular,
+        entity="".join(part.capitalize() for part in singular.split("_")),
+        label=singular.replace("_", " "),
+        plural_label=name.replace("_", " "),
+        entity_plural_title=name.replace("_", " ").capitalize(),
+        segment=name.replace("_", "-"),
+    )
+
+
+def check_references(project: Path, package: str, spec: ResourceSpec) -> None:
+    """Refuse a reference to a table that is not an owned resource of the project (or the new one itself)."""
+    known = owned_resources(project, package) | {spec.name}
+    for field in spec.fields:
+        if field.to is not None and field.to not in known:
+            raise UserInputError(
+                f"The field {field.name!r} refers to {field.to!r}, which is no resource of this project"
+                f" (resources: {', '.join(sorted(known))})."
+            )
 
 
 def single_head(project: Path, package: str) -> tuple[str, set[str]]:
@@ -141,31 +161,25 @@ def add_resource(
     """Add one resource to the project; nothing is left behind when anything fails."""
     project = project.resolve()
     recorded, package = check_project(project)
-    spec = build_spec(name, fields, parent_spec(project, parent) if parent else None)
+    spec = build_spec(name, fields, parent_spec(project, package, parent) if parent else None)
+    check_references(project, package, spec)
     head, taken = single_head(project, package)
     now = datetime.now(UTC)
     answer = spec.answer(new_revision_id(taken, now), head, now.strftime("%Y-%m-%d %H:%M:%S"))
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
     data["resource"] = answer
-    bootstrap = project / package / "bootstrap.py"
-    changed = (f"{package}/bootstrap.py",)
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as scratch:
         rendered = Path(scratch)
         _render(recorded, data, rendered)
         _refuse_existing(rendered, project)
-        registration = Registration(
-            spec.name, f"{spec.entity}Service", f"Sql{spec.entity}Repository"
-        )
-        bootstrap_text = register(bootstrap.read_text(encoding="utf-8"), registration, changed[0])
         written: list[Path] = []
         try:
             written = _copy_into(rendered, project)
-            bootstrap.write_text(bootstrap_text, encoding="utf-8")
             formatted = _format(project, [path for path in written if path.suffix == ".py"])
             relative = tuple(sorted(path.relative_to(project).as_posix() for path in written))
             if commit:
                 message = f"Add the {spec.name} resource (mvpscaffold add)"
-                git(["add", "--", *relative, *changed], cwd=project)
+                git(["add", "--", *relative], cwd=project)
                 identity = _identity(recorded)
                 git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
         except BaseException:
@@ -173,9 +187,8 @@ def add_resource(
             git(["reset", "--quiet"], cwd=project)
             for stale in written:
                 stale.unlink(missing_ok=True)
-            git(["checkout", "--", *changed], cwd=project)
             raise
-    return AddResult(spec, relative, changed, commit, formatted)
+    return AddResult(spec, relative, commit, formatted)
 
 
 def _identity(recorded: RecordedTemplate) -> list[str]:

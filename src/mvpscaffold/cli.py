@@ -261,9 +261,10 @@ app.add_typer(add_app)
     "resource",
     cls=HelpCommand,
     epilog=(
-        "Examples: mvpscaffold add resource invoices --field number:str:40 --field amount:decimal"
-        " --field due:date?  |  mvpscaffold add resource invoice_lines --parent invoices"
-        " --field label:str --field quantity:int --commit"
+        "Examples: mvpscaffold add resource invoices --field number:str:40"
+        " --field 'amount:decimal(min=0)' --field due:date? --field 'customer:ref(customers)'"
+        "  |  mvpscaffold add resource invoice_lines --parent invoices --field label:str"
+        " --field 'quantity:int(min=1)' --commit"
     ),
 )
 def add_resource(
@@ -280,8 +281,10 @@ def add_resource(
         typer.Option(
             "--field",
             metavar="NAME:TYPE",
-            help="A field: str[:LENGTH], text, int, decimal, bool, date or datetime; a ? suffix"
-            " makes it optional (repeatable; none given in a terminal: asked one by one).",
+            help="A field: str[:LENGTH], text, int, decimal, bool, date, datetime, or ref(RESOURCE)"
+            " for one of the owner's records of another resource; int(min=..,max=..) and"
+            " decimal(min=..,max=..) bound a number; a ? suffix makes it optional (repeatable;"
+            " none given in a terminal: asked one by one).",
             show_default=False,
         ),
     ] = None,
@@ -290,7 +293,8 @@ def add_resource(
         typer.Option(
             "--parent",
             metavar="RESOURCE",
-            help="A resource added before whose records own these (invoice lines under invoices).",
+            help="The resource whose records these belong to, deleted with them (invoice lines"
+            " under invoices); any owned resource of the project, the example notes included.",
             show_default=False,
         ),
     ] = None,
@@ -302,11 +306,11 @@ def add_resource(
     ] = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Add an owned resource: entity, table, migration, repository, service, API, pages and tests.
+    """Add an owned resource: record, table, migration, service, API, pages and tests.
 
     It is rendered from the project's template, with its own answers file
-    (.copier-answers.resource-NAME.yml), so `mvpscaffold update` updates it with the project;
-    bootstrap.py gets the two lines that register its service.
+    (.copier-answers.resource-NAME.yml), so `mvpscaffold update` updates it with the project.
+    It changes no file of yours: the app finds the new modules by themselves.
 
     Exit codes: 0 added; 2 bad input or refused (nothing written); 3 git or copier failed (nothing
     written); 130 interrupted (nothing written).

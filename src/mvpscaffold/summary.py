@@ -97,14 +97,10 @@ def _shown(value: object) -> str:
 
 
 def print_added(result: AddResult, project_arg: Path) -> None:
-    """Print the files `add resource` wrote and changed, and what to do next."""
+    """Print the files `add resource` wrote, and what to do next."""
     spec = result.spec
-    lines = [
-        f"Added the {spec.name} resource"
-        f" ({len(result.written)} files written, {len(result.changed)} changed):"
-    ]
+    lines = [f"Added the {spec.name} resource ({len(result.written)} new files, no file of yours changed):"]
     lines += [f"  new      {path}" for path in result.written]
-    lines += [f"  changed  {path}" for path in result.changed]
     if not result.formatted:
         lines.append(
             "ruff was not found, so the new modules are not formatted:"
