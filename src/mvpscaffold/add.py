@@ -90,26 +90,32 @@ def check_project(project: Path) -> tuple[RecordedTemplate, str]:
 
 
 def owned_resources(project: Path, package: str) -> set[str]:
-    """The owned resources of the project, added or written by hand: each module of data/tables/ that builds
-    its table with `owned_table` (the example resource, notes, included)."""
+    """The owned resources of the project, added or written by hand (notes included).
+
+    Each is a module of data/tables/ that builds its table with `owned_table`.
+    """
     tables = project / package / "data" / "tables"
     return {
         path.stem
         for path in tables.glob("*.py")
-        if "owned_table(" in path.read_text(encoding="utf-8") and path.stem not in ("__init__", "base")
+        if "owned_table(" in path.read_text(encoding="utf-8")
+        and path.stem not in ("__init__", "base")
     }
 
 
 def parent_spec(project: Path, package: str, name: str) -> ParentSpec:
-    """The parent resource, named as every resource that follows the pattern is; refuse an unknown or nested one."""
+    """The parent resource, named as every owned resource is; refuse an unknown or nested one."""
     known = owned_resources(project, package)
     if name not in known:
+        listed = ", ".join(sorted(known)) or "none"
         raise UserInputError(
-            f"There is no resource {name!r} to be the parent (resources: {', '.join(sorted(known)) or 'none'})."
+            f"There is no resource {name!r} to be the parent (resources: {listed})."
         )
     recorded = read_resource(project, name)
     if recorded is not None and recorded.get("parent"):
-        raise UserInputError(f"{name!r} is itself a child resource; a parent must be a top-level resource.")
+        raise UserInputError(
+            f"{name!r} is itself a child resource; a parent must be a top-level resource."
+        )
     singular = singular_of(name)
     return ParentSpec(
         name=name,
@@ -123,12 +129,13 @@ def parent_spec(project: Path, package: str, name: str) -> ParentSpec:
 
 
 def check_references(project: Path, package: str, spec: ResourceSpec) -> None:
-    """Refuse a reference to a table that is not an owned resource of the project (or the new one itself)."""
+    """Refuse a reference to anything but an owned resource of the project (or the new one)."""
     known = owned_resources(project, package) | {spec.name}
     for field in spec.fields:
         if field.to is not None and field.to not in known:
             raise UserInputError(
-                f"The field {field.name!r} refers to {field.to!r}, which is no resource of this project"
+                f"The field {field.name!r} refers to {field.to!r},"
+                " which is no resource of this project"
                 f" (resources: {', '.join(sorted(known))})."
             )
 
@@ -175,7 +182,7 @@ def add_resource(
         written: list[Path] = []
         try:
             written = _copy_into(rendered, project)
-            formatted = _format(project, [path for path in written if path.suffix == ".py"])
+            formatted = format_python(project, [path for path in written if path.suffix == ".py"])
             relative = tuple(sorted(path.relative_to(project).as_posix() for path in written))
             if commit:
                 message = f"Add the {spec.name} resource (mvpscaffold add)"
@@ -246,15 +253,16 @@ def _copy_into(rendered: Path, project: Path) -> list[Path]:
     return written
 
 
-def _format(project: Path, files: list[Path]) -> bool:
-    """Format the new modules with the project's ruff, imports sorted; False without a ruff."""
+def format_python(project: Path, files: list[Path]) -> bool:
+    """Format modules with the project's ruff settings, imports sorted; False without a ruff."""
     ruff = _ruff(project)
     if ruff is None or not files:
         return False
     paths = [str(path) for path in files]
+    config = ["--config", str(project / "pyproject.toml")]  # also for files outside the project
     for args in (
-        ["check", "--fix", "--select", "I", "--quiet", *paths],
-        ["format", "--quiet", *paths],
+        ["check", *config, "--fix", "--select", "I", "--quiet", *paths],
+        ["format", *config, "--quiet", *paths],
     ):
         result = subprocess.run(
             [*ruff, *args], cwd=project, capture_output=True, text=True, check=False

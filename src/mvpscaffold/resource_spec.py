@@ -16,12 +16,14 @@ MAX_NAME_LENGTH = 30
 MAX_FIELDS = 30
 # PostgreSQL truncates longer identifiers (index and constraint names are built from table names).
 MAX_IDENTIFIER_LENGTH = 63
-# The range of the database's INTEGER, and the whole digits of a decimal (12 digits, 2 decimal places).
+# The range of the database's INTEGER, and the largest decimal (12 digits, 2 decimal places).
 MAX_INTEGER = 2**31 - 1
 MAX_DECIMAL = Decimal("9999999999.99")
 _NAME_RE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 # NAME:TYPE, then (ARGUMENTS) or :LENGTH, then ? for an optional field.
-_FIELD_RE = re.compile(r"(?P<name>[^:]*):(?P<type>\w+)(?:\((?P<args>[^)]*)\))?(?::(?P<length>[^?]*))?(?P<optional>\?)?")
+_FIELD_RE = re.compile(
+    r"(?P<name>[^:]*):(?P<type>\w+)(?:\((?P<args>[^)]*)\))?(?::(?P<length>[^?]*))?(?P<optional>\?)?"
+)
 # Words PostgreSQL or SQLite reserve: a table or column so named needs quoting in every query.
 _SQL_RESERVED_WORDS = """
 all analyse analyze and any array as asc asymmetric authorization between binary both case cast
@@ -35,10 +37,10 @@ symmetric table tablesample then to trailing transaction true union unique updat
 values variadic verbose when where window with
 """
 SQL_RESERVED = frozenset(_SQL_RESERVED_WORDS.split())
-# Names every record has, or the code around a resource's fields uses (form parameters, pydantic's own).
+# Names every record has, or that the code around a resource's fields uses (form parameters).
 _TAKEN_WORDS = """
-account container csrf_token cursor date datetime decimal errors fields form id owner_id page path record
-records request self created_at updated_at
+account container csrf_token cursor date datetime decimal errors fields form id owner_id page path
+record records request self created_at updated_at
 """
 TAKEN_NAMES = frozenset(_TAKEN_WORDS.split())
 # Collections the app already serves, outside any feature module.
@@ -47,7 +49,7 @@ TAKEN_COLLECTIONS = frozenset({"docs", "redoc", "static", "metrics", "api", "hea
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One field of a resource: `title:str:80`, `due:date?`, `quantity:int(min=1)`, `customer:ref(customers)`."""
+    """One field: `title:str:80`, `due:date?`, `quantity:int(min=1)`, `customer:ref(customers)`."""
 
     name: str
     type: str
@@ -58,12 +60,16 @@ class FieldSpec:
     to: str | None = None  # a reference's table
 
     def answer(self) -> dict[str, object]:
-        """The field as the resource template's answers record it (bounds as numbers YAML keeps exact)."""
+        """The field as the resource template's answers record it (a decimal bound as text)."""
         found: dict[str, object] = {"name": self.name, "type": self.type, "optional": self.optional}
         for key in ("length", "min", "max", "to"):
             value = getattr(self, key)
             if value is not None:
-                found[key] = int(value) if isinstance(value, int) else (str(value) if isinstance(value, Decimal) else value)
+                found[key] = (
+                    int(value)
+                    if isinstance(value, int)
+                    else (str(value) if isinstance(value, Decimal) else value)
+                )
         return found
 
 
@@ -173,37 +179,52 @@ def check_name(name: str, what: str) -> None:
 
 
 def parse_field(text: str) -> FieldSpec:
-    """Read `NAME:TYPE`, `NAME:str:LENGTH`, `NAME:int(min=1,max=9)`, `NAME:ref(TABLE)`; `?` at the end: optional."""
+    """Read `NAME:TYPE`, `NAME:str:LENGTH`, `NAME:int(min=1,max=9)` or `NAME:ref(TABLE)`.
+
+    A `?` at the end makes the field optional.
+    """
     found = _FIELD_RE.fullmatch(text.strip())
     if found is None or not found["name"]:
         raise UserInputError(
             f"The field {text!r} must be written NAME:TYPE (such as title:str:80, due:date?,"
             " quantity:int(min=1) or customer:ref(customers))."
         )
-    kind, optional, args, length = found["type"], bool(found["optional"]), found["args"], found["length"]
+    kind, optional, args, length = (
+        found["type"],
+        bool(found["optional"]),
+        found["args"],
+        found["length"],
+    )
     name = found["name"]
     if kind not in FIELD_TYPES:
         raise UserInputError(
-            f"The field {name!r} has the unknown type {kind!r}; use one of {', '.join(FIELD_TYPES)}."
+            f"The field {name!r} has the unknown type {kind!r};"
+            f" use one of {', '.join(FIELD_TYPES)}."
         )
     if kind == "ref":
         name = name if name.endswith("_id") else f"{name}_id"
     _check_field_name(name)
     if length is not None and kind != "str":
-        raise UserInputError(f"Only str fields take a length; write {name}:{kind} without :{length}.")
+        raise UserInputError(
+            f"Only str fields take a length; write {name}:{kind} without :{length}."
+        )
     if kind == "ref":
         if not args or not _NAME_RE.fullmatch(args.strip()):
             raise UserInputError(
-                f"The reference {name!r} must name the resource it refers to: {name.removesuffix('_id')}:ref(customers)."
+                f"The reference {name!r} must name the resource it refers to:"
+                f" {name.removesuffix('_id')}:ref(customers)."
             )
         return FieldSpec(name, kind, optional, to=args.strip())
     if args is not None and kind not in ("int", "decimal"):
-        raise UserInputError(f"Only int and decimal fields take bounds; write {name}:{kind} without ({args}).")
+        raise UserInputError(
+            f"Only int and decimal fields take bounds; write {name}:{kind} without ({args})."
+        )
     low, high = _bounds(name, kind, args or "")
     if kind == "str":
         if length is not None and (not length.isdigit() or not 1 <= int(length) <= MAX_STR_LENGTH):
             raise UserInputError(
-                f"The length of {name!r} must be a whole number from 1 to {MAX_STR_LENGTH}; use text for longer ones."
+                f"The length of {name!r} must be a whole number from 1 to {MAX_STR_LENGTH};"
+                " use text for longer ones."
             )
         return FieldSpec(name, kind, optional, int(length) if length else DEFAULT_STR_LENGTH)
     return FieldSpec(name, kind, optional, min=low, max=high)
@@ -218,23 +239,32 @@ def _check_field_name(name: str) -> None:
 
 
 def _bounds(name: str, kind: str, args: str) -> tuple[int | Decimal | None, int | Decimal | None]:
-    """The `min=` and `max=` of `quantity:int(min=1,max=99)`, checked against what the column holds."""
+    """The `min=` and `max=` of `quantity:int(min=1,max=99)`, checked against the column."""
     bounds: dict[str, int | Decimal] = {}
     limit = MAX_INTEGER if kind == "int" else MAX_DECIMAL
     for part in filter(None, (piece.strip() for piece in args.split(","))):
         key, _, raw = part.partition("=")
         key = key.strip()
         if key not in ("min", "max") or key in bounds:
-            raise UserInputError(f"The bounds of {name!r} are written {kind}(min=1,max=99), each once; not {part!r}.")
+            raise UserInputError(
+                f"The bounds of {name!r} are written {kind}(min=1,max=99), each once; not {part!r}."
+            )
         try:
             value: int | Decimal = int(raw) if kind == "int" else Decimal(raw.strip())
         except (ValueError, InvalidOperation):
             whole = "a whole number" if kind == "int" else "a number"
-            raise UserInputError(f"The {key} of {name!r} must be {whole}, not {raw.strip()!r}.") from None
+            raise UserInputError(
+                f"The {key} of {name!r} must be {whole}, not {raw.strip()!r}."
+            ) from None
         if not value.is_finite() if isinstance(value, Decimal) else False:
             raise UserInputError(f"The {key} of {name!r} must be a number, not {raw.strip()!r}.")
-        if isinstance(value, Decimal) and (value != value.quantize(Decimal("0.01")) or abs(value) > limit):
-            raise UserInputError(f"The {key} of {name!r} must fit the column: at most 2 decimal places, up to {limit}.")
+        if isinstance(value, Decimal) and (
+            value != value.quantize(Decimal("0.01")) or abs(value) > limit
+        ):
+            raise UserInputError(
+                f"The {key} of {name!r} must fit the column:"
+                f" at most 2 decimal places, up to {limit}."
+            )
         if isinstance(value, int) and abs(value) > limit:
             raise UserInputError(f"The {key} of {name!r} must be between {-limit - 1} and {limit}.")
         bounds[key] = value
@@ -276,7 +306,8 @@ def build_spec(name: str, fields: list[FieldSpec], parent: ParentSpec | None) ->
             )
         if field.name == f"{singular}_id":
             raise UserInputError(
-                f"The field {field.name!r} would be the id of the {singular.replace('_', ' ')} itself;"
+                f"The field {field.name!r} would be the id of the"
+                f" {singular.replace('_', ' ')} itself;"
                 " choose another name."
             )
     segment = name
@@ -290,12 +321,19 @@ def build_spec(name: str, fields: list[FieldSpec], parent: ParentSpec | None) ->
 
 def _check_identifier_lengths(spec: ResourceSpec) -> None:
     """Refuse names whose index or constraint names PostgreSQL would cut short."""
-    keys = [("owner_id", "accounts")] + [(field.name, field.to) for field in spec.fields if field.to]
+    keys = [("owner_id", "accounts")] + [
+        (field.name, field.to) for field in spec.fields if field.to
+    ]
     if spec.parent is not None:
         keys.append((f"{spec.parent.singular}_id", spec.parent.name))
     identifiers = [f"ix_{spec.name}_owner_id_created_at_id"]
     identifiers += [f"fk_{spec.name}_{key}_{target}" for key, target in keys]
-    identifiers += [f"ck_{spec.name}_{f.name}_{key}" for f in spec.fields for key in ("min", "max") if getattr(f, key) is not None]
+    identifiers += [
+        f"ck_{spec.name}_{f.name}_{key}"
+        for f in spec.fields
+        for key in ("min", "max")
+        if getattr(f, key) is not None
+    ]
     for identifier in identifiers:
         if len(identifier) > MAX_IDENTIFIER_LENGTH:
             raise UserInputError(

@@ -99,7 +99,8 @@ def _shown(value: object) -> str:
 def print_added(result: AddResult, project_arg: Path) -> None:
     """Print the files `add resource` wrote, and what to do next."""
     spec = result.spec
-    lines = [f"Added the {spec.name} resource ({len(result.written)} new files, no file of yours changed):"]
+    count = len(result.written)
+    lines = [f"Added the {spec.name} resource ({count} new files, no file of yours changed):"]
     lines += [f"  new      {path}" for path in result.written]
     if not result.formatted:
         lines.append(

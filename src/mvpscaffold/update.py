@@ -7,6 +7,7 @@ the owner's is lost).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -314,12 +315,16 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
     try:
         for path in behind:
             name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
-            changed = _status(project)
             top = _top(project)
-            if any(code in _UNMERGED or _has_conflict_markers(top / p) for code, p in changed):
+            if any(
+                code in _UNMERGED or _has_conflict_markers(top / p) for code, p in _status(project)
+            ):
                 report.resources_waiting.append(name)
                 continue
-            if changed:
+            before = _recorded_resource(path)
+            if before is not None:
+                _as_rendered(project, before, unsafe=unsafe)
+            if _status(project):
                 git(["add", "--all", "--", "."], cwd=project)
                 git(
                     [*_SCRATCH_IDENTITY, "commit", "--quiet", "--no-verify", "-m", "scratch"],
@@ -328,12 +333,48 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
             _run_copier(
                 project, tag, ask=False, unsafe=unsafe, user_defaults={}, answers_file=path.name
             )
+            if before is not None:
+                report.kept += _restore_edited_removals(project, before, unsafe=unsafe)
             report.resources.append(name)
     finally:
         if git(["rev-parse", "HEAD"], cwd=project).strip() != start:
             git(["update-ref", "HEAD", start], cwd=project)
             if not any(code in _UNMERGED for code, _path in _status(project)):
                 git(["reset", "--quiet"], cwd=project)  # unstaged, as a plain update leaves it
+
+
+def _as_rendered(project: Path, recorded: RecordedTemplate, *, unsafe: bool) -> None:
+    """Put back, as rendered, each file of a resource that `add resource` only formatted with ruff.
+
+    copier merges against the plain render of the old version, so formatting alone would count as
+    an edit of the owner's, and clash with the newer version's change of the same lines. A file
+    the owner did edit is left as it is.
+    """
+    from mvpscaffold.add import format_python
+
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as tmp:
+        rendered, formatted = Path(tmp) / "rendered", Path(tmp) / "formatted"
+        if not _render_recorded_version(recorded, rendered, unsafe=unsafe):
+            return
+        shutil.copytree(rendered, formatted)
+        format_python(project, sorted(formatted.rglob("*.py")))
+        for plain in sorted(path for path in rendered.rglob("*.py") if path.is_file()):
+            relative = plain.relative_to(rendered)
+            target, tidy = project / relative, (formatted / relative).read_bytes()
+            if target.is_file() and target.read_bytes() == tidy != plain.read_bytes():
+                target.write_bytes(plain.read_bytes())
+
+
+def _recorded_resource(answers: Path) -> RecordedTemplate | None:
+    """What a resource's answers file records (template, version, answers), if it can be read."""
+    try:
+        data = yaml.safe_load(answers.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not data.get("_src_path") or not data.get("_commit"):
+        return None
+    answers_only = {key: value for key, value in data.items() if not key.startswith("_")}
+    return RecordedTemplate(str(data["_src_path"]), str(data["_commit"]), answers_only)
 
 
 def _restore_edited_removals(

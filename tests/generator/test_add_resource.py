@@ -1,4 +1,4 @@
-"""`mvpscaffold add resource`: what it writes and registers, and every bad input it refuses.
+"""`mvpscaffold add resource`: what it writes (the example's pattern) and the bad input it refuses.
 
 A refusal is one sentence on stderr, exit code 2, and a project exactly as it was (same HEAD,
 nothing changed or untracked). The slow end-to-end test (three resources, `make check` on SQLite
@@ -7,8 +7,8 @@ and PostgreSQL, an update to a newer template) is in test_add_resource_update.py
 
 from __future__ import annotations
 
-import ast
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +16,6 @@ from pathlib import Path
 import pytest
 from helpers import read_answers, run_cli, snapshot
 from template_repos import run
-
-from mvpscaffold.bootstrap_edit import Registration, register
-from mvpscaffold.errors import RefusedError
 
 INVOICES = ["add", "resource", "invoices", "--field", "number:str:40", "--field", "amount:decimal"]
 
@@ -54,31 +51,71 @@ def git_state(project: Path) -> tuple[str, str]:
     return head, run(project, "git", "status", "--porcelain", "--untracked-files=all")
 
 
-def test_a_resource_is_written_registered_and_left_ready_to_commit(project: Path) -> None:
+def test_a_resource_is_written_without_touching_a_file_of_the_owner(project: Path) -> None:
     code, out, err = add(project, *INVOICES, "--field", "due:date?")
     assert code == 0, err
     status = run(project, "git", "status", "--porcelain", "--untracked-files=all").splitlines()
-    changed = sorted(line[3:] for line in status if line.startswith(" M"))
-    new = sorted(line[3:] for line in status if line.startswith("??"))
-    assert changed == ["shop/bootstrap.py"]
-    assert ".copier-answers.resource-invoices.yml" in new
-    assert "shop/data/tables/invoices.py" in new
-    assert any(path.startswith("shop/data/migrations/versions/") for path in new)
-    assert len(new) == 15
-    assert f"{len(new)} files written, 1 changed" in out
+    assert not [line for line in status if not line.startswith("??")]
+    new = sorted(line[3:] for line in status)
+    assert new == sorted(
+        [
+            ".copier-answers.resource-invoices.yml",
+            *[path for path in new if path.startswith("shop/data/migrations/versions/")],
+            "shop/data/tables/invoices.py",
+            "shop/domain/invoices.py",
+            "shop/services/invoices.py",
+            "shop/web/pages/invoices.py",
+            "shop/web/routes/invoices.py",
+            "shop/web/templates/invoice_edit.html",
+            "shop/web/templates/invoices.html",
+            "tests/e2e/test_invoices.py",
+        ]
+    )
+    assert f"({len(new)} new files, no file of yours changed)" in out
     assert "make migrate" in out
     assert "/api/invoices" in out
-
-    bootstrap = (project / "shop" / "bootstrap.py").read_text()
-    ast.parse(bootstrap)
-    assert "    invoices: InvoiceService\n" in bootstrap
-    assert (
-        "invoices=InvoiceService(SqlUnitOfWorkFactory(engine, SqlInvoiceRepository))," in bootstrap
-    )
+    domain = (project / "shop" / "domain" / "invoices.py").read_text()
+    assert "    number: Annotated[str, Text(max_length=40)]\n" in domain
+    assert "    due: date | None = None\n" in domain
     migration = next(
         (project / "shop" / "data" / "migrations" / "versions").glob("*_add_invoices.py")
     )
-    assert 'down_revision: str | Sequence[str] | None = "0001"' in migration.read_text()
+    assert 'down_revision: str | Sequence[str] | None = "template_0002"' in migration.read_text()
+
+
+NOTES_FILES = [
+    "shop/domain/notes.py",
+    "shop/services/notes.py",
+    "shop/data/tables/notes.py",
+    "shop/web/routes/notes.py",
+    "shop/web/pages/notes.py",
+    "shop/web/templates/notes.html",
+    "shop/web/templates/note_edit.html",
+    "tests/e2e/test_notes.py",
+]
+
+
+def renamed(text: str) -> str:
+    """The notes' text with the memos' names: notes -> memos, Note -> Memo, NOTE -> MEMO."""
+    for old, new in (
+        ("notes", "memos"),
+        ("Notes", "Memos"),
+        ("NOTE", "MEMO"),
+        ("note", "memo"),
+        ("Note", "Memo"),
+    ):
+        text = re.sub(old, new, text)
+    return text
+
+
+def test_the_example_resource_is_what_add_resource_writes(project: Path) -> None:
+    code, _out, err = add(
+        project, "add", "resource", "memos", "--field", "title:str:200", "--field", "body:text?"
+    )
+    assert code == 0, err
+    for notes in NOTES_FILES:
+        memos = renamed(notes)
+        assert renamed((project / notes).read_text()) == (project / memos).read_text(), notes
 
 
 def test_commit_leaves_a_clean_tree_and_a_child_follows_its_parent(project: Path) -> None:
@@ -103,9 +140,10 @@ def test_commit_leaves_a_clean_tree_and_a_child_follows_its_parent(project: Path
         "Add the invoices resource (mvpscaffold add)",
     ]
     assert "/api/invoices/{invoice_id}/lines" in out
-    table = (project / "shop" / "data" / "tables" / "invoice_lines.py").read_text()
-    assert 'ForeignKey("invoices.id", ondelete="CASCADE"), index=True' in table
-    assert "InvoiceRow.owned_by(owner_id)" in table
+    domain = (project / "shop" / "domain" / "invoice_lines.py").read_text()
+    assert '    invoice_id: Annotated[int, Reference("invoices", cascade=True)]\n' in domain
+    routes = (project / "shop" / "web" / "routes" / "invoice_lines.py").read_text()
+    assert 'router = owned_api(InvoiceLineService, "/api/invoices/{invoice_id}/lines")' in routes
     versions = project / "shop" / "data" / "migrations" / "versions"
     parent_revision = next(versions.glob("*_add_invoices.py")).name.split("_add_")[0]
     child = next(versions.glob("*_add_invoice_lines.py")).read_text()
@@ -132,6 +170,22 @@ def test_commit_works_on_a_machine_without_a_git_identity(
     answers = read_answers(project)
     author = run(project, "git", "log", "-1", "--format=%an <%ae>").strip()
     assert author == f"{answers['author_name']} <{answers['author_email']}>"  # the project's own
+
+
+def test_any_owned_resource_can_be_a_parent_or_be_referred_to(project: Path) -> None:
+    code, out, err = add(
+        project, "add", "resource", "comments", "--parent", "notes", "--field", "text:text"
+    )
+    assert code == 0, err
+    assert "/api/notes/{note_id}/comments" in out
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "comments")
+    code, _out, err = add(
+        project, "add", "resource", "tags", "--field", "label:str", "--field", "note:ref(notes)?"
+    )
+    assert code == 0, err
+    domain = (project / "shop" / "domain" / "tags.py").read_text()
+    assert '    note_id: Annotated[int | None, Reference("notes")] = None\n' in domain
 
 
 def test_check_reports_each_resource(project: Path) -> None:
@@ -177,11 +231,48 @@ BAD_INPUTS: list[tuple[str, list[str], str, Callable[[Path], None] | None]] = [
     ),
     ("unknown type", ["add", "resource", "tags", "--field", "label:string"], "unknown type", None),
     ("length on a non-str", ["add", "resource", "tags", "--field", "n:int:4"], "length", None),
+    ("bounds on a text", ["add", "resource", "tags", "--field", "n:str(min=1)"], "bounds", None),
+    (
+        "min above max",
+        ["add", "resource", "tags", "--field", "n:int(min=5,max=1)"],
+        "above its max",
+        None,
+    ),
+    (
+        "bound not a number",
+        ["add", "resource", "tags", "--field", "n:decimal(min=x)"],
+        "must be a number",
+        None,
+    ),
+    (
+        "bound too precise",
+        ["add", "resource", "tags", "--field", "n:decimal(max=0.001)"],
+        "decimal places",
+        None,
+    ),
+    (
+        "reference to nothing",
+        ["add", "resource", "tags", "--field", "n:ref()"],
+        "must name the resource",
+        None,
+    ),
+    (
+        "reference to no resource",
+        ["add", "resource", "tags", "--field", "n:ref(customers)"],
+        "no resource of this project",
+        None,
+    ),
+    (
+        "field named as the id",
+        ["add", "resource", "tags", "--field", "tag_id:int"],
+        "id of the tag itself",
+        None,
+    ),
     ("no fields", ["add", "resource", "tags"], "at least one field", None),
     (
         "unknown parent",
         ["add", "resource", "lines", "--parent", "invoices", "--field", "a:str"],
-        "no resource 'invoices'",
+        "no resource 'invoices' to be the parent",
         None,
     ),
     ("uncommitted changes", INVOICES, "uncommitted changes", _dirty),
@@ -215,51 +306,3 @@ def test_a_folder_that_is_no_project_is_refused(tmp_path: Path) -> None:
     code, _out, err = add(tmp_path, *INVOICES)
     assert code == 2
     assert "not a project generated by mvpscaffold" in err
-
-
-BOOTSTRAP = '''"""Composition root."""
-
-from dataclasses import dataclass
-
-from .data.repositories.accounts import SqlAccountRepository
-from .data.unit_of_work import SqlUnitOfWorkFactory
-from .services.accounts import AccountService
-
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    """Everything."""
-
-    accounts: AccountService
-
-
-def build_container(engine: object) -> Container:
-    """Wire."""
-    return Container(
-        accounts=AccountService(SqlUnitOfWorkFactory(engine, SqlAccountRepository)),
-    )
-'''
-
-
-def test_bootstrap_registration_sorts_imports_and_splits_a_long_line() -> None:
-    long = Registration(
-        "purchase_order_approvals",
-        "PurchaseOrderApprovalService",
-        "SqlPurchaseOrderApprovalRepository",
-    )
-    text = register(BOOTSTRAP, long)
-    assert [line.split(" import ")[0] for line in text.splitlines()[4:9]] == [
-        "from .data.repositories.accounts",
-        "from .data.repositories.purchase_order_approvals",
-        "from .data.unit_of_work",
-        "from .services.accounts",
-        "from .services.purchase_order_approvals",
-    ]
-    assert "    purchase_order_approvals: PurchaseOrderApprovalService\n" in text
-    assert (
-        "        purchase_order_approvals=PurchaseOrderApprovalService(\n"
-        "            SqlUnitOfWorkFactory(engine, SqlPurchaseOrderApprovalRepository)\n"
-        "        ),\n"
-    ) in text
-    with pytest.raises(RefusedError, match="already has a Container field"):
-        register(text, long)

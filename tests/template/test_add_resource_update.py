@@ -1,9 +1,10 @@
-"""Resources end to end: three added to a project pass its `make check`, and update with it.
+"""Resources end to end: five added to a project pass its `make check`, and update with it.
 
-On SQLite and PostgreSQL: a project made from a template release, three resources added (one
-with every field type, required and optional; one the child of another), `make check`; then a
-newer release that changes the project's and the resources' templates, `mvpscaffold update`,
-which merges the resources too and keeps the owner's edit of one, and `make check` again.
+On SQLite and PostgreSQL: a project made from a template release, five resources added (one with
+every field type, required and optional; one that refers to another; one with bounded numbers,
+the child of another; one the child of the example notes), `make check`; then a newer release that
+changes the project's and the resources' templates, `mvpscaffold update`, which merges the
+resources too and keeps the owner's edit of one, and `make check` again.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from template_repos import generate, run
 from generated import check_env, run_make
+from template_repos import generate, run
 
 from mvpscaffold.add import add_resource
 from mvpscaffold.resource_spec import parse_field
@@ -37,9 +38,19 @@ EVERY_TYPE = [
     "ends_at:datetime?",
 ]
 RESOURCES = [
-    ("invoices", ["number:str:40", "amount:decimal", "due:date?"], None),
-    ("invoice_lines", ["label:str", "quantity:int", "price:decimal?"], "invoices"),
-    ("events", EVERY_TYPE, None),
+    ("customers", ["name:str:80", "email:str?"], None),
+    (
+        "invoices",
+        ["number:str:40", "amount:decimal(min=0)", "due:date?", "customer:ref(customers)"],
+        None,
+    ),
+    (
+        "invoice_lines",
+        ["label:str", "quantity:int(min=1,max=999)", "price:decimal(min=0.5)?"],
+        "invoices",
+    ),
+    ("events", [*EVERY_TYPE, "customer:ref(customers)?"], None),
+    ("comments", ["text:text"], "notes"),
 ]
 OWNER_EDIT = (
     "\n\ndef is_overdue(due: date | None, today: date) -> bool:\n"
@@ -71,7 +82,7 @@ def _releases(root: Path) -> Path:
         / "{{resource.name}}.html.jinja"
     )
     pages.write_text(
-        pages.read_text().replace(">Add {{ r.label }}</button>", ">Save new {{ r.label }}</button>")
+        pages.read_text().replace(" Your {{ r.plural_label }}:", " All your {{ r.plural_label }}:")
     )
     migration = "{{resource.revision}}_add_{{resource.name}}.py.jinja"
     migration_template = (
@@ -110,16 +121,12 @@ def test_three_resources_pass_make_check_and_update_with_the_project(
     report = update_project(project, defaults=True, trust=True)
 
     assert (report.from_version, report.to_version) == ("1.0.0", "1.1.0")
-    assert report.resources == ["events", "invoice_lines", "invoices"]
+    assert report.resources == ["comments", "customers", "events", "invoice_lines", "invoices"]
     assert not report.conflicted, report.conflicted
     assert "Release 1.1.0 of the template." in (project / "README.md").read_text()
-    for name, label in (
-        ("invoices", "invoice"),
-        ("invoice_lines", "invoice line"),
-        ("events", "event"),
-    ):
+    for name, _fields, _parent in RESOURCES:
         page = (project / "shop" / "web" / "templates" / f"{name}.html").read_text()
-        assert f">Save new {label}</button>" in page
+        assert f"All your {name.replace('_', ' ')}:" in page
         answers = (project / f".copier-answers.resource-{name}.yml").read_text()
         assert "_commit: 1.1.0" in answers
     assert OWNER_EDIT in domain.read_text()

@@ -174,7 +174,8 @@ class RecordMaker:
         """The id of a record of `table` the account owns (made, with whatever it refers to, on first use)."""
         if table not in self.collections:
             pytest.fail(f"no route named list_{table} to find the records {table} refers to; teach the walk")
-        return int(self.concrete_path(f"{self.collections[table]}/{{id}}", headers).rsplit("/", 1)[1])
+        item = self.collections[table] + "/{id}"
+        return int(self.concrete_path(item, headers).rsplit("/", 1)[1])
 
     def concrete_path(self, template: str, headers: AuthHeaders) -> str:
         """The template with every parameter replaced by the id of a record the account owns."""

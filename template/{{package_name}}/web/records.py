@@ -107,7 +107,7 @@ def owned_api(service: Service, prefix: str) -> APIRouter:
         container.service(service).delete(account.id, found.id)
         return Response(status_code=204)
 
-    item, one_, many = f"/{{{record_id}:int}}", _snake(record), TABLES[record].name
+    item, one_, many = "/{" + record_id + ":int}", _snake(record), TABLES[record].name
     paged = {**given, "page": Annotated[PageQuery, Query()]}
     _route(router, "POST", "", create_record, {**given, "form": create}, name=f"create_{one_}", status_code=201,
            response_model=public)  # fmt: skip
@@ -197,7 +197,7 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
         container.service(service).delete(account.id, found.id)
         return redirect(url(path, cursor))
 
-    item, one, csrf = f"/{{{record_id}:int}}", _snake(record), {"dependencies": [CsrfChecked]}
+    item, one, csrf = "/{" + record_id + ":int}", _snake(record), {"dependencies": [CsrfChecked]}
     cursor = {"cursor": (Annotated[str, Form()], "")}
     _route(
         router, "GET", "", _page(show_list), {**common, "cursor": (Annotated[str, Query()], "")}, name=f"{table}_page"

@@ -7,9 +7,9 @@ see the same metadata without a list to keep up to date.
 import importlib
 import pkgutil
 
-from .base import TABLES, Base, UtcDateTime, owned_table
+from .base import TABLES, Base, Owned, UtcDateTime, owned_table
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["TABLES", "Base", "UtcDateTime", "owned_table"]
+__all__ = ["TABLES", "Base", "Owned", "UtcDateTime", "owned_table"]

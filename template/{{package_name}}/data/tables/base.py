@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
@@ -64,6 +65,21 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+class Owned:
+    """Mixin of a table written by hand with SQLAlchemy's ORM whose rows belong to one account.
+
+    It adds the same indexed `owner_id`, deleted with the account, that `owned_table` gives every
+    resource's table; `owned_by` is the condition that keeps a statement to one owner's rows.
+    """
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+
+    @classmethod
+    def owned_by(cls, owner_id: int) -> ColumnElement[bool]:
+        """The condition that keeps a statement to the rows of one owner."""
+        return cls.owner_id == owner_id
 
 
 # The table of each record type, filled by `owned_table` as data/tables/ is imported.
