@@ -1,5 +1,8 @@
 """Task functions: thin entry points that take ids and call idempotent use cases.
 
+The activity report runs every day at ACTIVITY_REPORT_HOUR (UTC): one log line per resource with the
+records added in the day before and how many accounts added them (data/reports.py reads them).
+
 Retry policy of the welcome e-mail: 4 retries after 10 s, 20 s, 40 s, 80 s (about 2.5 minutes in all),
 then the periodic reconciliation takes over: every 5 minutes it re-enqueues the welcome e-mails of
 accounts created more than 10 minutes ago (longer than the whole retry chain, so it never races a
@@ -19,6 +22,7 @@ from typing import Any
 from huey import Huey, crontab
 
 from ..bootstrap import Container
+from ..data.reports import activity_since
 from ..observability.logging import get_logger
 
 WELCOME_EMAIL_RETRIES = 4
@@ -28,6 +32,7 @@ RECONCILE_EVERY_MINUTES = 5
 RECONCILE_GRACE = timedelta(minutes=10)
 RECONCILE_WINDOW = timedelta(days=1)
 RECONCILE_BATCH_SIZE = 500
+ACTIVITY_REPORT_HOUR = 6
 
 logger = get_logger(__name__)
 
@@ -38,6 +43,7 @@ class JobTasks:
 
     send_welcome_email: Any
     enqueue_missed_welcome_emails: Any
+    report_activity: Any
 
 
 def run_welcome_email_job(container: Container, account_id: int) -> bool:
@@ -67,6 +73,13 @@ def enqueue_missed_welcome_emails(
     return account_ids
 
 
+def report_activity(container: Container, now: datetime | None = None) -> None:
+    """Log what every resource gained in the last day, across all accounts (counts only, no record)."""
+    now = now or datetime.now(UTC)
+    for activity in activity_since(container.engine, now - timedelta(days=1)):
+        logger.info("activity.report", resource=activity.resource, records=activity.records, accounts=activity.accounts)
+
+
 def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
     """Register this application's tasks on `huey`; `container` is looked up when a task runs."""
 
@@ -88,4 +101,14 @@ def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
     reconcile_task = huey.periodic_task(
         crontab(minute=f"*/{RECONCILE_EVERY_MINUTES}"), name="enqueue_missed_welcome_emails"
     )(reconcile_welcome_emails)
-    return JobTasks(send_welcome_email=welcome_task, enqueue_missed_welcome_emails=reconcile_task)
+
+    def daily_activity_report() -> None:
+        """Periodic job: the day's new records per resource, in the log."""
+        report_activity(container())
+
+    report_task = huey.periodic_task(crontab(hour=str(ACTIVITY_REPORT_HOUR), minute="0"), name="report_activity")(
+        daily_activity_report
+    )
+    return JobTasks(
+        send_welcome_email=welcome_task, enqueue_missed_welcome_emails=reconcile_task, report_activity=report_task
+    )
