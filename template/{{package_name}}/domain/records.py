@@ -101,15 +101,6 @@ def label_of(record: type[Record]) -> str:
 
 def fields(record: type[Record]) -> tuple[Field, ...]:
     """The fields the owner writes, in declaration order, each with its rule (a default one when none is given)."""
-    if record not in _FIELDS:
-        _FIELDS[record] = _read_fields(record)
-    return _FIELDS[record]
-
-
-_FIELDS: dict[type[Record], tuple[Field, ...]] = {}  # read once per record type: requests check their fields
-
-
-def _read_fields(record: type[Record]) -> tuple[Field, ...]:
     found = []
     for name, hint in typing.get_type_hints(record, include_extras=True).items():
         if name in Record.__dataclass_fields__:
@@ -190,4 +181,4 @@ def _check_decimal(field: Field, rule: Number, value: Decimal) -> Decimal:
     if abs(value) >= Decimal(10) ** (rule.digits - rule.places):
         whole = rule.digits - rule.places
         raise ValidationFailed(f"The {field.label} must have at most {whole} digits before the point.", field.name)
-    return value.quantize(Decimal(1).scaleb(-rule.places))
+    return value.quantize(Decimal(10) ** -rule.places)

@@ -47,7 +47,7 @@ class OwnedService(Generic[T]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in getattr(cls, "__orig_bases__", ()):
+        for base in cls.__dict__.get("__orig_bases__", ()):  # a subclass of a subclass inherits `record`
             if get_origin(base) is OwnedService:
                 cls.record = get_args(base)[0]
 
@@ -65,8 +65,10 @@ class OwnedService(Generic[T]):
 
     def get(self, owner_id: int, record_id: int) -> T:
         """One of the owner's records; NotFound otherwise."""
+        if not _is_id(record_id):
+            raise self.not_found(record_id)
         with self._records(read_only=True) as uow:
-            record = uow.repository.get(owner_id, record_id) if _is_id(record_id) else None
+            record = uow.repository.get(owner_id, record_id)
         if record is None:
             raise self.not_found(record_id)
         return record
@@ -80,8 +82,10 @@ class OwnedService(Generic[T]):
     def update(self, owner_id: int, record_id: int, changes: Mapping[str, object]) -> T:
         """Change some fields of one of the owner's records; NotFound otherwise."""
         checked = check(self.record, changes, partial=True)
+        if not _is_id(record_id):
+            raise self.not_found(record_id)
         with self._records() as uow:
-            record = uow.repository.update(owner_id, record_id, checked, self._clock()) if _is_id(record_id) else None
+            record = uow.repository.update(owner_id, record_id, checked, self._clock())
             if record is None:
                 raise self.not_found(record_id)
             uow.commit()
@@ -89,8 +93,10 @@ class OwnedService(Generic[T]):
 
     def delete(self, owner_id: int, record_id: int) -> None:
         """Delete one of the owner's records; NotFound otherwise, Conflict while others reference it."""
+        if not _is_id(record_id):
+            raise self.not_found(record_id)
         with self._records() as uow:
-            if not (_is_id(record_id) and uow.repository.delete(owner_id, record_id)):
+            if not uow.repository.delete(owner_id, record_id):
                 raise self.not_found(record_id)
             uow.commit()
 
