@@ -9,6 +9,7 @@ nothing of the owner's is lost.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -92,14 +93,15 @@ def check_project(project: Path) -> tuple[RecordedTemplate, str]:
 def owned_resources(project: Path, package: str) -> set[str]:
     """The owned resources of the project, added or written by hand (notes included).
 
-    Each is a module of data/tables/ that builds its table with `owned_table`.
+    Each is a module of data/tables/ whose table has an owner: built with `owned_table`, or a class
+    with the `Owned` mixin (as releases before 0.4.0 wrote them).
     """
     tables = project / package / "data" / "tables"
+    owned = re.compile(r"owned_table\(|\bOwned\b")
     return {
         path.stem
         for path in tables.glob("*.py")
-        if "owned_table(" in path.read_text(encoding="utf-8")
-        and path.stem not in ("__init__", "base")
+        if path.stem not in ("__init__", "base") and owned.search(path.read_text(encoding="utf-8"))
     }
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from generated import check_env, render, run_make
 
-NOTES_MUTANTS = {"MUTANTS": "my_app.domain.notes.*"}
-NUL_TEST = re.compile(r'@pytest\.mark\.parametrize\(\("check", "label"\).*?\n\n\n', re.DOTALL)
+RECORDS_MUTANTS = {"MUTANTS": "my_app.domain.records.*"}
+NUL_CASE = re.compile(r'^ *\(\{"label": "a\\x00b"\}.*\n', re.MULTILINE)
 
 
 @pytest.mark.slow
@@ -22,16 +22,16 @@ def test_make_mutation_prints_the_score_and_fails_when_a_mutant_survives(
     copie: Any, app_venv: Path, tmp_path: Path
 ) -> None:
     project = render(copie, {})
-    env = check_env(app_venv, tmp_path, None, None) | NOTES_MUTANTS
+    env = check_env(app_venv, tmp_path, None, None) | RECORDS_MUTANTS
 
     caught = run_make(project, "mutation", app_venv, env)
     output = caught.stdout + caught.stderr
     assert caught.returncode == 0, output[-4000:]
     assert re.search(r"Mutation score: 100\.0% \((\d+) of \1 mutants caught", output), output[-4000:]
 
-    # Without the test of the NUL rule, changing the body's label in its message goes unnoticed.
-    domain_tests = project / "tests" / "unit" / "test_domain.py"
-    weakened, removed = NUL_TEST.subn("", domain_tests.read_text())
+    # Without the case of the NUL rule, a change to its message goes unnoticed.
+    domain_tests = project / "tests" / "unit" / "test_records.py"
+    weakened, removed = NUL_CASE.subn("", domain_tests.read_text())
     assert removed == 1
     domain_tests.write_text(weakened)
     survived = run_make(project, "mutation", app_venv, env)

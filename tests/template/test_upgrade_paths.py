@@ -16,10 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 from generated import check_env, run_make
+from packaging.version import parse
+from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 
 from mvpscaffold import __version__, history, source
+from mvpscaffold.add import add_resource
+from mvpscaffold.resource_spec import parse_field
 from mvpscaffold.update import update_project
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -303,8 +306,13 @@ def _released_versions() -> list[str]:
     return list(history.read_release_map(REPO_ROOT))
 
 
+def _releases_with_tables_py() -> list[str]:
+    """The releases whose tables were one module, `data/tables.py` (0.3.0 made it a package)."""
+    return [version for version in _released_versions() if parse(version) < parse("0.3.0")]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("old", _released_versions())
+@pytest.mark.parametrize("old", _releases_with_tables_py())
 def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     old: str,
     database: tuple[str, str],
@@ -329,9 +337,127 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     )  # the owner's table, out of the old tables.py
     assert not (project / "shop" / "data" / "tables.py").exists()
     imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
-    assert "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n" in imports
+    assert (
+        "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n" in imports
+    )
     _migrate(app_venv, project, url)
     _assert_database_survived(app_venv, project, "shop", url)
+
+
+# What `mvpscaffold add resource` of 0.3.0 wrote into bootstrap.py besides the resource's own files.
+REGISTRATIONS_OF_0_3_0 = {
+    "from .data.repositories.accounts import SqlAccountRepository\n": (
+        "from .data.repositories.invoice_lines import SqlInvoiceLineRepository\n"
+        "from .data.repositories.invoices import SqlInvoiceRepository\n"
+    ),
+    "from .services.accounts import AccountService\n": (
+        "from .services.invoice_lines import InvoiceLineService\n"
+        "from .services.invoices import InvoiceService\n"
+    ),
+    "    notes: NoteService\n": (
+        "    invoices: InvoiceService\n    invoice_lines: InvoiceLineService\n"
+    ),
+    "        notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),\n": (
+        "        invoices=InvoiceService(SqlUnitOfWorkFactory(engine, SqlInvoiceRepository)),\n"
+        "        invoice_lines=InvoiceLineService("
+        "SqlUnitOfWorkFactory(engine, SqlInvoiceLineRepository)),\n"
+    ),
+}
+
+SEED_RESOURCES = """
+import sys
+from datetime import UTC, datetime
+from sqlalchemy import create_engine, text
+
+engine = create_engine(sys.argv[1])
+now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+with engine.begin() as db:
+    for statement in (
+        "INSERT INTO accounts (id, email, password_hash, created_at) VALUES (1, 'a@x', 'h', :n)",
+        "INSERT INTO accounts (id, email, password_hash, created_at) VALUES (2, 'b@x', 'h', :n)",
+        "INSERT INTO notes (id, owner_id, title, body, created_at, updated_at)"
+        " VALUES (1, 1, 'Kept', '', :n, :n)",
+        "INSERT INTO invoices (id, owner_id, number, amount, created_at, updated_at)"
+        " VALUES (1, 1, 'INV-1', 12.5, :n, :n), (2, 2, 'INV-2', 3, :n, :n)",
+        "INSERT INTO invoice_lines (id, invoice_id, label, quantity, created_at, updated_at)"
+        " VALUES (1, 1, 'Pens', 3, :n, :n), (2, 2, 'Ink', 1, :n, :n)",
+    ):
+        db.execute(text(statement), {"n": now})
+"""
+
+LINE_OWNERS = """
+import json, sys
+from sqlalchemy import create_engine, text
+
+with create_engine(sys.argv[1]).connect() as db:
+    rows = db.execute(text("SELECT id, owner_id FROM invoice_lines ORDER BY id")).all()
+    print(json.dumps([list(row) for row in rows]))
+"""
+
+
+@pytest.mark.slow
+def test_a_project_of_0_3_0_with_added_resources_updates_keeping_its_rows(
+    database: tuple[str, str],
+    app_venv: Path,
+    tmp_path: Path,
+    isolated_home: Path,  # noqa: F811
+) -> None:
+    kind, url = database
+    src, _ref = source.default_template()
+    project = generate(src, tmp_path / "shop", "0.3.0", {"project_name": "Shop", "database": kind})
+    # As 0.3.0's `add resource` left them: the resources' files, and their lines in bootstrap.py.
+    add_resource(
+        project,
+        "invoices",
+        [parse_field(f) for f in ("number:str:40", "amount:decimal")],
+        None,
+        commit=True,
+    )
+    add_resource(
+        project,
+        "invoice_lines",
+        [parse_field(f) for f in ("label:str", "quantity:int")],
+        "invoices",
+        commit=False,
+    )
+    bootstrap = project / "shop" / "bootstrap.py"
+    text = bootstrap.read_text()
+    for line, added in REGISTRATIONS_OF_0_3_0.items():
+        assert line in text, line
+        text = text.replace(line, line + added)
+    bootstrap.write_text(text)
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "owner: invoices and their lines")
+    _migrate(app_venv, project, url)
+    _python(app_venv, project, SEED_RESOURCES, url)
+
+    report = update_project(project, defaults=True)
+
+    assert (report.from_version, report.to_version) == ("0.3.0", __version__)
+    assert not report.conflicted, report.conflicted
+    assert report.resources == ["invoice_lines", "invoices"]
+    assert "Invoice" not in bootstrap.read_text()  # the app finds every service by itself now
+    assert not (project / "shop" / "data" / "repositories" / "invoices.py").exists()
+    assert any(path.endswith("_owner_of_invoice_lines.py") for path in report.migrations)
+    _migrate(app_venv, project, url)
+    counts = json.loads(
+        _python(
+            app_venv, project, COUNT_ROWS, url, "accounts", "notes", "invoices", "invoice_lines"
+        )
+    )
+    assert counts == {"accounts": 2, "notes": 1, "invoices": 2, "invoice_lines": 2}
+    assert json.loads(_python(app_venv, project, LINE_OWNERS, url)) == [
+        [1, 1],
+        [2, 2],
+    ]  # each its invoice's owner
+    _python(app_venv, project, CHECK_SCHEMA.format(package="shop"), url)
+    run(project, "git", "add", "-A")
+    env = check_env(app_venv, tmp_path, url if kind == "postgresql" else None, None)
+    env.pop("TEST_DATABASE_URL", None)
+    if kind == "postgresql":
+        env["TEST_DATABASE_URL"] = url.rsplit("/", 1)[0] + "/postgres"
+    result = run_make(project, "check", app_venv, env)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
 
 
 # 1.1.0 ships another uv.lock; the owner's own (here marked by a comment) must stay theirs.
