@@ -1,14 +1,8 @@
 """Records an account owns, each declared once: a dataclass whose annotations give every field's type and rule.
 
-    @dataclass(frozen=True, slots=True, kw_only=True)
-    class Invoice(Record):
-        number: Annotated[str, Text(max_length=40)]
-        amount: Annotated[Decimal, Number(min=0)]
-        due: date | None = None
-        customer_id: Annotated[int, Reference("customers")]
-
-The table, the API's schemas and the pages' forms are built from that declaration, and `check`
-enforces its rules before anything is stored. Field types: str, int, Decimal, bool, date, datetime.
+`number: Annotated[str, Text(max_length=40)]`, `due: date | None = None`, `customer_id: Annotated[int,
+Reference("customers")]`: the table, the API's schemas and the pages' forms are built from that one
+declaration, and `check` enforces its rules before anything is stored (domain/notes.py is an example).
 """
 
 import re

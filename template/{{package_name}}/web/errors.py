@@ -87,9 +87,11 @@ def _status_for(error: DomainError) -> int:
     return 400
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+async def _domain_error(page: ErrorPage, request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)  # noqa: S101 - registered for DomainError only
     status = _status_for(error)
+    if _is_page(request):  # another account's record, or one still in use: the page that says so
+        return page(request, getattr(request.state, "visitor", None), status, error.message)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem(request, status, error.message, headers=headers)
 
@@ -148,7 +150,7 @@ def _unexpected_error_handler(
 
 def register_error_handlers(app: FastAPI, *, unexpected_error_headers: Mapping[str, str], page: ErrorPage) -> None:
     """Install the mapping on the app; `unexpected_error_headers` go on the 500 answer, `page` draws a page's errors."""
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DomainError, partial(_domain_error, page))
     app.add_exception_handler(RequestValidationError, partial(_invalid_request, page))
     app.add_exception_handler(StarletteHTTPException, partial(_http_error, page))
     for database_error in (OperationalError, InterfaceError, PoolTimeoutError):

@@ -15,7 +15,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import wraps
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,14 +22,14 @@ from fastapi import APIRouter, Form, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..data.tables import TABLES
-from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.errors import NotFound, ValidationFailed
 from ..domain.pagination import MAX_PAGE_SIZE, Cursor, PageRequest
 from ..domain.records import MAX_INTEGER, MIN_INTEGER, Number, Record, Reference, Text, fields, label_of
 from ..domain.records import Field as RecordField
 from ..services.records import OwnedService
 from .dependencies import ContainerDep, CurrentAccount
 from .pages.browser_session import CsrfChecked, SignedInAccount
-from .pages.rendering import error_page, redirect, render
+from .pages.rendering import redirect, render
 from .schemas import Page, PageQuery
 
 Service = type[OwnedService[Any]]
@@ -199,14 +198,12 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
 
     item, one, csrf = "/{" + record_id + ":int}", _snake(record), {"dependencies": [CsrfChecked]}
     cursor = {"cursor": (Annotated[str, Form()], "")}
-    _route(
-        router, "GET", "", _page(show_list), {**common, "cursor": (Annotated[str, Query()], "")}, name=f"{table}_page"
-    )
-    _route(router, "POST", "", _page(create_record), {**common, **posted}, name=f"create_{one}_page", **csrf)
-    _route(router, "GET", f"{item}/edit", _page(edit_form), {**common, record_id: ID}, name=f"edit_{one}_page")
-    _route(router, "POST", f"{item}/edit", _page(edit_record), {**common, record_id: ID, **posted},
+    _route(router, "GET", "", show_list, {**common, "cursor": (Annotated[str, Query()], "")}, name=f"{table}_page")
+    _route(router, "POST", "", create_record, {**common, **posted}, name=f"create_{one}_page", **csrf)
+    _route(router, "GET", f"{item}/edit", edit_form, {**common, record_id: ID}, name=f"edit_{one}_page")
+    _route(router, "POST", f"{item}/edit", edit_record, {**common, record_id: ID, **posted},
            name=f"update_{one}_page", **csrf)  # fmt: skip
-    _route(router, "POST", f"{item}/delete", _page(delete_record), {**common, record_id: ID, **cursor},
+    _route(router, "POST", f"{item}/delete", delete_record, {**common, record_id: ID, **cursor},
            name=f"delete_{one}_page", **csrf)  # fmt: skip
     return router
 
@@ -225,20 +222,6 @@ def _route(
         ]
     )
     router.add_api_route(path, call, methods=[method], **options)
-
-
-def _page(call: Callable[..., Response]) -> Callable[..., Response]:
-    """A page handler whose missing record is the 404 page and whose refused deletion is the 409 page."""
-
-    @wraps(call)
-    def answer(request: Request, account: Any, **given: Any) -> Response:
-        try:
-            return call(request, account, **given)
-        except (NotFound, Conflict) as error:
-            status = 404 if isinstance(error, NotFound) else 409
-            return error_page(request, account, status, error.message)
-
-    return answer
 
 
 def _owned(service: OwnedService[Any], owner_id: int, record_id: int, path: Mapping[str, int]) -> Any:

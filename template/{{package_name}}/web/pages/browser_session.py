@@ -11,6 +11,7 @@ import hmac
 import math
 import secrets
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
@@ -111,14 +112,17 @@ def session_token(request: Request) -> str | None:
 
 
 def get_page_visitor(request: Request, container: ContainerDep) -> Account | None:
-    """The signed-in account, or None for a visitor without a valid session (sync: it queries the database)."""
+    """The signed-in account, or None for a visitor without a valid session (sync: it queries the database).
+
+    It is kept on `request.state.visitor`, so an error page can still show whose page it is.
+    """
     token = session_token(request)
-    if token is None:
-        return None
-    try:
-        return container.accounts.authenticate(token)
-    except AuthenticationFailed:
-        return None
+    request.state.visitor = None
+    if token is not None:
+        with suppress(AuthenticationFailed):
+            request.state.visitor = container.accounts.authenticate(token)
+    visitor: Account | None = request.state.visitor
+    return visitor
 
 
 PageVisitor = Annotated[Account | None, Depends(get_page_visitor)]
