@@ -125,23 +125,23 @@ def _walk_through_the_pages(page: Any, base_url: str, tmp_path: Path) -> None:
         page.get_by_label("Title").fill(
             title if number >= total - len(SAMPLE_NOTES) else f"{title} ({number})"
         )
-        page.get_by_label("Text").fill(body)
+        page.get_by_label("Body").fill(body)
         page.get_by_role("button", name="Add note").click()
         page.wait_for_url(base_url + "/notes")
-    notes = page.locator("li.note")
+    notes = page.locator("li.record")
     assert notes.count() == PAGE_SIZE
     assert notes.first.locator("h3").inner_text() == SAMPLE_NOTES[0][0]
 
     page.get_by_role("link", name="Older notes →").click()
-    assert page.locator("li.note").count() == total - PAGE_SIZE
+    assert page.locator("li.record").count() == total - PAGE_SIZE
     page.get_by_role("link", name="← Newest notes").click()
-    assert page.locator("li.note").count() == PAGE_SIZE
+    assert page.locator("li.record").count() == PAGE_SIZE
 
-    doomed = page.locator("li.note").first.locator("h3").inner_text()
-    page.locator("li.note").first.get_by_role("button", name="Delete").click()
+    doomed = page.locator("li.record").first.locator("h3").inner_text()
+    page.locator("li.record").first.get_by_role("button", name="Delete").click()
     page.wait_for_url(base_url + "/notes")
-    assert page.locator("li.note").first.locator("h3").inner_text() != doomed
-    assert doomed not in page.locator("li.note h3").all_inner_texts()
+    assert page.locator("li.record").first.locator("h3").inner_text() != doomed
+    assert doomed not in page.locator("li.record h3").all_inner_texts()
 
     screenshot = tmp_path / "screenshot-notes.png"
     page.screenshot(path=str(screenshot))

@@ -478,12 +478,12 @@ def _synthetic_releases(root: Path) -> Path:
     run(repo, "git", "commit", "-qm", "1.0.0")
     run(repo, "git", "tag", "1.0.0")
     package = repo / "template" / "{{package_name}}"
-    notes = package / "data" / "tables" / "notes.py"
-    notes.write_text(
-        notes.read_text().replace(
-            "    updated_at: Mapped[datetime]\n",
-            "    updated_at: Mapped[datetime]\n"
-            '    archived: Mapped[bool] = mapped_column(default=False, server_default="0")\n',
+    example = repo / "template" / ".macros" / "example.jinja"  # the example notes' fields
+    example.write_text(
+        example.read_text().replace(
+            "        {'name': 'body', 'type': 'text', 'optional': true},\n",
+            "        {'name': 'body', 'type': 'text', 'optional': true},\n"
+            "        {'name': 'archived', 'type': 'bool', 'optional': true},\n",
         )
     )
     (package / "data" / "tables" / "labels.py").write_text(
@@ -530,8 +530,7 @@ def _synthetic_releases(root: Path) -> Path:
         def upgrade() -> None:
             """Add notes.archived and the labels table."""
             with op.batch_alter_table("notes") as batch:
-                archived = sa.Column("archived", sa.Boolean(), server_default="0", nullable=False)
-                batch.add_column(archived)
+                batch.add_column(sa.Column("archived", sa.Boolean(), nullable=True))
             op.create_table(
                 "labels",
                 sa.Column("id", sa.Integer(), nullable=False),

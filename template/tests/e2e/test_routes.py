@@ -35,7 +35,7 @@ def test_no_two_routes_answer_the_same_request(app: FastAPI) -> None:
         for (first, first_methods), (second, second_methods) in combinations(routes, 2)
         if first_methods & second_methods and overlap(first, second)
     ]
-    assert not clashes, f"routes that answer the same request (make ids `{{name:int}}`, or rename): {clashes}"
+    assert not clashes, f"routes that answer the same request (write ids as name:int, or rename one): {clashes}"
 
 
 def test_the_check_sees_a_static_page_behind_a_parameterised_one() -> None:
