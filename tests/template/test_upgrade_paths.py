@@ -470,9 +470,10 @@ def _synthetic_releases(root: Path) -> Path:
     repo = root / "template-repo"
     repo.mkdir()
     shutil.copy(REPO_ROOT / "copier.yml", repo / "copier.yml")
-    shutil.copytree(
-        REPO_ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for folder in ("template", "resource"):  # the example notes are rendered from resource/
+        shutil.copytree(
+            REPO_ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     run(repo, "git", "init", "-q", "-b", "main")
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-qm", "1.0.0")
