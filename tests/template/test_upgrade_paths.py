@@ -9,6 +9,7 @@ the models (`alembic check` on that database, not a fresh one).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -334,13 +335,34 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     _assert_database_survived(app_venv, project, "shop", url)
 
 
+# The template revision release 1.1.0 adds, after the template's own newest.
+SYNTHETIC_REVISION = "template_9001"
 # 1.1.0 ships another uv.lock; the owner's own (here marked by a comment) must stay theirs.
 RELEASE_LOCK_LINE = "# the lock of release 1.1.0\n"
 OWNER_LOCK_LINE = "# the owner's pins\n"
 
 
+TEMPLATE_REVISIONS = (
+    REPO_ROOT / "template" / "{{package_name}}" / "data" / "migrations" / "template"
+)
+
+
+def _template_head() -> str:
+    """The newest revision id among the template's own migrations (the one no other revises)."""
+    declared = {}
+    for path in TEMPLATE_REVISIONS.glob("*.py"):
+        text = path.read_text()
+        revision = re.search(r'^revision: str = "([^"]+)"', text, re.MULTILINE)
+        down = re.search(r'^down_revision: .* = "([^"]+)"', text, re.MULTILINE)
+        assert revision, path
+        declared[revision.group(1)] = down.group(1) if down else None
+    [head] = set(declared) - set(declared.values())
+    return head
+
+
 def _synthetic_releases(root: Path) -> Path:
     """This template as release 1.0.0, then 1.1.0: a notes column and a new table, by migration."""
+    head = _template_head()
     repo = root / "template-repo"
     repo.mkdir()
     shutil.copy(REPO_ROOT / "copier.yml", repo / "copier.yml")
@@ -380,13 +402,17 @@ def _synthetic_releases(root: Path) -> Path:
         ''')
     )
     (
-        package / "data" / "migrations" / "template" / "template_0002_archived_notes_and_labels.py"
+        package
+        / "data"
+        / "migrations"
+        / "template"
+        / f"{SYNTHETIC_REVISION}_archived_notes_and_labels.py"
     ).write_text(
-        textwrap.dedent('''\
+        textwrap.dedent(f'''\
         """Notes can be archived; labels.
 
-        Revision ID: template_0002
-        Revises: 0001
+        Revision ID: {SYNTHETIC_REVISION}
+        Revises: {head}
         Create Date: 2026-12-01 00:00:00
         """
 
@@ -395,8 +421,8 @@ def _synthetic_releases(root: Path) -> Path:
         import sqlalchemy as sa
         from alembic import op
 
-        revision: str = "template_0002"
-        down_revision: str | Sequence[str] | None = "0001"
+        revision: str = "{SYNTHETIC_REVISION}"
+        down_revision: str | Sequence[str] | None = "{head}"
         branch_labels: str | Sequence[str] | None = None
         depends_on: str | Sequence[str] | None = None
 
@@ -465,7 +491,7 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
         report.conflicted == []
     )  # the owner's registrations and the template's change never share lines
     assert report.migrations == [
-        "shop/data/migrations/template/template_0002_archived_notes_and_labels.py"
+        f"shop/data/migrations/template/{SYNTHETIC_REVISION}_archived_notes_and_labels.py"
     ]
     assert (
         report.merge_revision is not None
