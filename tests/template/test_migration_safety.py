@@ -1,4 +1,4 @@
-"""`make migrations-lint` refuses a migration that breaks the release still running, unless it is a contract step.
+"""`make migrations-lint` refuses a migration that breaks the running release, but a contract step.
 
 The generated project renders each revision's PostgreSQL SQL offline and hands it to squawk, so the
 check needs no database server and runs on SQLite projects too.
@@ -6,6 +6,7 @@ check needs no database server and runs on SQLite projects too.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 DESTRUCTIVE = '''"""Notes lose their body; titles become headlines; accounts get a required plan.
 
 Revision ID: 20261206_120000
-Revises: template_0002
+Revises: {head}
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_120000"
-down_revision: str | Sequence[str] | None = "template_0002"
+down_revision: str | Sequence[str] | None = "{head}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 {contract}
@@ -41,21 +42,33 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
 '''
-REQUIRED_COLUMN = '    op.add_column("accounts", sa.Column("plan", sa.String(20), nullable=False))\n'
+REQUIRED_COLUMN = '    op.add_column("accounts", sa.Column("plan", sa.Text(), nullable=False))\n'
 BLOCKING_INDEX = '    op.create_index("ix_notes_updated_at", "notes", ["updated_at"])\n'
 CONCURRENT_INDEX = """    with op.get_context().autocommit_block():
-        op.create_index("ix_notes_updated_at", "notes", ["updated_at"], postgresql_concurrently=True)
+        op.create_index(
+            "ix_notes_updated_at", "notes", ["updated_at"], postgresql_concurrently=True
+        )
 """
 
 
+CONTRACT = "\n# Drops what the previous release stopped using.\ncontract_step = True\n"
+
+
+def template_head(project: Path) -> str:
+    """The newest of the template's revisions: the one no other revises."""
+    folder = project / "my_app" / "data" / "migrations" / "template"
+    texts = [path.read_text() for path in folder.glob("*.py")]
+    ids = {m[1] for text in texts if (m := re.search(r'^revision: str = "(.+)"', text, re.M))}
+    downs = {m[1] for text in texts if (m := re.search(r'^down_revision: .* = "(.+)"', text, re.M))}
+    [head] = ids - downs
+    return head
+
+
 def write_revision(project: Path, *, contract: bool, more: str = "") -> Path:
-    """An owner's revision after the template's head (the head is checked below)."""
-    versions = project / "my_app" / "data" / "migrations" / "versions"
-    heads = sorted(path.name for path in (versions.parent / "template").glob("*.py"))
-    assert heads[-1].startswith("template_0002"), heads  # the revision DESTRUCTIVE follows
-    path = versions / "20261206_120000_notes_without_body.py"
-    marker = "\n# Drops what the previous release stopped using.\ncontract_step = True\n" if contract else ""
-    path.write_text(DESTRUCTIVE.format(contract=marker, more=more))
+    """An owner's revision after the template's newest."""
+    path = project / "my_app" / "data" / "migrations" / "versions" / "20261206_120000_notes.py"
+    marker = CONTRACT if contract else ""
+    path.write_text(DESTRUCTIVE.format(head=template_head(project), contract=marker, more=more))
     return path
 
 
@@ -78,7 +91,7 @@ def test_the_lint_refuses_a_destructive_migration_unless_it_is_the_contract_step
         "require-concurrent-index-creation",
     ):
         assert rule in output, rule
-    assert "20261206_120000_notes_without_body.sql:" in output
+    assert "20261206_120000_notes.sql:" in output
     assert "contract_step = True" in output  # the sentence says what to do
 
     # Marked as the contract step, the drop and the rename pass; the table lock still does not.

@@ -1,7 +1,9 @@
 """Draining: after SIGTERM the server keeps answering for a while, with /readyz saying 503.
 
-The proxy's health check takes the instance out of rotation while it still serves, so no request
-is sent to a socket that is about to close; then the server stops as it would have at once. Only
+The proxy's health check takes the instance out of rotation while it still serves, and every
+answer meanwhile closes its connection, so the proxy keeps none open to reuse: no request is sent
+on a connection the stopping server is about to close. Then the server stops as it would have at
+once, and a proxy that finds it gone sends to another instance, or waits for the new one. Only
 SIGTERM (what docker, systemd and Kubernetes send) drains: Ctrl-C (SIGINT) stops at once.
 """
 
@@ -11,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Draining:
@@ -48,3 +52,24 @@ def drain_on_sigterm(draining: Draining, seconds: float) -> Iterator[None]:
     finally:
         if signal.getsignal(signal.SIGTERM) is start_draining:
             signal.signal(signal.SIGTERM, server_handler)
+
+
+class CloseConnectionsWhileDraining:
+    """ASGI middleware: while the instance drains, every response says `Connection: close`."""
+
+    def __init__(self, app: ASGIApp, draining: Draining) -> None:
+        self.app = app
+        self.draining = draining
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call; only HTTP responses while draining are changed."""
+        if scope["type"] != "http" or not self.draining.started:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"connection", b"close")]
+            await send(message)
+
+        await self.app(scope, receive, send_closing)
