@@ -492,10 +492,16 @@ def test_every_image_is_pinned_by_digest(
         if (project / GITLAB_CI).is_file():
             pipeline = yaml.safe_load((project / GITLAB_CI).read_text())
             for name, job in pipeline.items():
-                if not isinstance(job, dict) or name == "checks":  # checks: one image per Python
+                if not isinstance(job, dict):
                     continue
-                images = [job.get("image"), *(s["name"] for s in job.get("services", []))]
+                # The checks' own image is python:<matrix version>: one per Python, by tag.
+                image = job.get("image") if name != "checks" else None
+                images = [image, *(s["name"] for s in job.get("services", []))]
                 found += [(project / GITLAB_CI, image) for image in images if image]
+        if (project / GITHUB_WORKFLOW).is_file():
+            jobs = yaml.safe_load((project / GITHUB_WORKFLOW).read_text())["jobs"]
+            services = [s for job in jobs.values() for s in job.get("services", {}).values()]
+            found += [(project / GITHUB_WORKFLOW, service["image"]) for service in services]
     # python, caddy, postgres, redis, and docker's CLI and daemon for GitLab's image job
     assert len({image for _, image in found}) >= 6, found
     unpinned = [f"{path.name}: {image}" for path, image in found if not PINNED_IMAGE.match(image)]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from app_server import admin_sql
+from app_server import admin_sql, caddy_binary
 from conftest import IN_CI
 from generated import render
 from test_ci_config import SERVICE_ANSWERS, check_jsonschema, label, run_check_jsonschema
@@ -28,17 +28,6 @@ DEPLOY = Path("deploy")
 def projects(copie_session: Any) -> dict[str, Path]:
     """One project per combination of database and jobs: each has its own recipe."""
     return {label(answers): render(copie_session, answers) for answers in SERVICE_ANSWERS}
-
-
-def caddy_binary() -> str:
-    """Debian's caddy, or a skip (a failure in CI)."""
-    found = shutil.which("caddy")
-    if found is None:
-        message = "caddy is not installed (apt-get install caddy)"
-        if IN_CI:
-            pytest.fail(f"{message}; .ci/run installs it")
-        pytest.skip(message)
-    return found
 
 
 def caddy_validate(caddyfile: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import statistics
-import subprocess
 import threading
 import time
 import uuid
@@ -31,10 +30,9 @@ from typing import Any
 
 import pytest
 import requests
-from app_server import admin_sql, app_env, free_port, run_in_app_venv
-from conftest import IN_CI
+from app_server import admin_sql, app_env, caddy_binary, free_port, run_in_app_venv
 from generated import ANSWER_SETS, render
-from test_scale_out import Process, image_command, start, wait_for
+from test_scale_out import Process, _delete_redis_keys, image_command, start, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -43,17 +41,6 @@ DRAIN_SECONDS = "3"  # longer than Caddy's health_interval (1 s) and health_time
 NEW_COLUMN = """
     pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
 """
-
-
-def caddy_binary() -> str:
-    """Debian's caddy, or a skip (a failure in CI)."""
-    found = shutil.which("caddy")
-    if found is None:
-        message = "caddy is not installed (apt-get install caddy)"
-        if IN_CI:
-            pytest.fail(f"{message}; .ci/run installs it")
-        pytest.skip(message)
-    return found
 
 
 HEAD = (
@@ -301,6 +288,53 @@ def database(app_venv: Path, postgres_admin_url: str) -> Iterator[str]:
         admin_sql(app_venv, postgres_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def production_env(app_venv: Path, **settings: str) -> dict[str, str]:
+    """The settings every instance gets: production, JSON logs, Caddy trusted, the drain."""
+    return app_env(
+        app_venv,
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        FORWARDED_ALLOW_IPS="127.0.0.1",  # Caddy connects from there
+        LOG_LEVEL="INFO",
+        LOG_FORMAT="json",
+        SHUTDOWN_DRAIN_SECONDS=DRAIN_SECONDS,
+        **settings,
+    )
+
+
+@contextlib.contextmanager
+def serving(release: Path, app_venv: Path, env: dict[str, str], tmp_path: Path) -> Iterator[Site]:
+    """`release` released and running as two instances behind Caddy, as deploy.sh leaves a VM."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    run_in_app_venv(release, app_venv, env, "python", "-m", "ledgerly.cli", "release")
+    site = Site(env, logs, [free_port(), free_port()], 0)
+    try:
+        for slot in (0, 1):
+            site.start_instance(slot, release, "1" * 40)
+        for slot in (0, 1):
+            wait_for(lambda slot=slot: site.ready(slot), "not ready", site.instances[slot])
+        with caddy(release, tmp_path / "caddy", site.ports, logs) as proxy_port:
+            site.proxy_port = proxy_port
+            yield site
+    finally:
+        for instance in site.instances.values():
+            instance.stop()
+
+
+def roll_out(site: Site, release: Path, app_venv: Path, env: dict[str, str]) -> str:
+    """What deploy.sh does: the release step while the old release serves, then one instance at a
+    time. Returns what the release step printed."""
+    new_env = {**env, "APP_COMMIT": "2" * 40}
+    released = run_in_app_venv(
+        release, app_venv, new_env, "python", "-m", "ledgerly.cli", "release"
+    )
+    assert all(site.ready(slot) for slot in (0, 1))  # the old release, on a database ahead of it
+    for slot in (0, 1):
+        site.replace(slot, release, "2" * 40)
+    return released
+
+
 def test_a_migration_release_rolls_out_and_a_never_ready_one_stays_out_with_no_failed_request(
     copie: Any, app_venv: Path, tmp_path: Path, database: str, redis_url: str
 ) -> None:
@@ -310,51 +344,26 @@ def test_a_migration_release_rolls_out_and_a_never_ready_one_stays_out_with_no_f
     v3 = release_with_a_column(
         v2, tmp_path / "v3", app_venv, "0.3.0", "archived", "20261202_120000"
     )
-    logs = tmp_path / "logs"
-    logs.mkdir()
     queue = f"rollout{uuid.uuid4().hex[:10]}"
-    env = app_env(
+    env = production_env(
         app_venv,
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=database,
         REDIS_URL=redis_url,
         JOBS_QUEUE_NAME=queue,
         JOBS_IMMEDIATE="false",
-        FORWARDED_ALLOW_IPS="127.0.0.1",
-        LOG_LEVEL="INFO",
-        LOG_FORMAT="json",
-        SHUTDOWN_DRAIN_SECONDS=DRAIN_SECONDS,
     )
-    run_in_app_venv(v1, app_venv, env, "python", "-m", "ledgerly.cli", "release")
-    site = Site(env, logs, [free_port(), free_port()], 0)
     try:
-        for slot in (0, 1):
-            site.start_instance(slot, v1, "1" * 40)
-        for slot in (0, 1):
-            wait_for(lambda slot=slot: site.ready(slot), "0.1.0 is not ready", site.instances[slot])
-        with caddy(v1, tmp_path / "caddy", site.ports, logs) as proxy_port:
-            base_url = f"http://127.0.0.1:{proxy_port}"
+        with serving(v1, app_venv, env, tmp_path) as site:
+            base_url = f"http://127.0.0.1:{site.proxy_port}"
             load = Load(base_url, sign_up(base_url))
             with load.running():
                 time.sleep(2)
-                # 0.2.0's release step while 0.1.0 serves: the database is then ahead of 0.1.0.
-                v2_env = {**env, "APP_COMMIT": "2" * 40}
-                released = run_in_app_venv(
-                    v2, app_venv, v2_env, "python", "-m", "ledgerly.cli", "release"
-                )
+                released = roll_out(site, v2, app_venv, env)
                 assert "applied 20261201_120000" in released, released
-                assert all(site.ready(slot) for slot in (0, 1))  # ahead is ready
-                for slot in (0, 1):
-                    site.replace(slot, v2, "2" * 40)
                 time.sleep(2)
                 health = requests.get(f"{base_url}/healthz", timeout=5).json()
                 assert health == {"status": "ok", "version": "0.2.0", "commit": "2" * 40}, health
-            print(
-                load.report(
-                    "Rolling 0.1.0 out for 0.2.0 (release step, then one instance at a time)"
-                )
-            )
+            print(load.report("0.1.0 to 0.2.0: release step, then one instance at a time"))
             assert load.failures() == []
 
             # 0.3.0 goes out without its release step: its instance is never ready, gets nothing.
@@ -364,42 +373,18 @@ def test_a_migration_release_rolls_out_and_a_never_ready_one_stays_out_with_no_f
                 broken = site.replace(0, v3, "3" * 40, must_be_ready=False)
                 time.sleep(6)
                 assert not site.ready(0), "0.3.0 became ready with its migration not applied"
-                readiness = requests.get(
-                    f"http://127.0.0.1:{site.ports[0]}/readyz", timeout=5
-                ).json()
-                assert (
-                    readiness["detail"]
-                    == "The database is behind this release: run the release step."
-                )
-                # The rollback: 0.2.0 back in that slot.
-                site.replace(0, v2, "2" * 40)
+                readyz = f"http://127.0.0.1:{site.ports[0]}/readyz"
+                detail = requests.get(readyz, timeout=5).json()["detail"]
+                assert detail == "The database is behind this release: run the release step."
+                site.replace(0, v2, "2" * 40)  # the rollback: 0.2.0 back in that slot
                 time.sleep(2)
-            print(
-                failed.report(
-                    "0.3.0 never ready, kept out by Caddy's health check, rolled back to 0.2.0"
-                )
-            )
+            print(failed.report("0.3.0 never ready: kept out by Caddy, rolled back to 0.2.0"))
             assert failed.failures() == []
             assert served_requests(broken) == 0, broken.output()[-2000:]
             assert requests.get(f"{base_url}/healthz", timeout=5).json()["version"] == "0.2.0"
             assert served_requests(site.instances[0]) > 0  # back in service
     finally:
-        for instance in site.instances.values():
-            instance.stop()
-        delete_redis_keys(app_venv, redis_url, f"*{queue}*")
-
-
-def delete_redis_keys(app_venv: Path, redis_url: str, pattern: str) -> None:
-    """Delete the keys matching `pattern` with the app venv's client."""
-    script = (
-        "import sys, redis\n"
-        "client = redis.Redis.from_url(sys.argv[1])\n"
-        "keys = list(client.scan_iter(match=sys.argv[2]))\n"
-        "if keys: client.delete(*keys)\n"
-    )
-    subprocess.run(
-        [str(app_venv / "bin" / "python"), "-c", script, redis_url, pattern], check=True, timeout=60
-    )
+        _delete_redis_keys(app_venv, redis_url, f"*{queue}*")
 
 
 def test_a_sqlite_project_rolls_out_on_its_one_machine_with_no_failed_request(
@@ -412,39 +397,16 @@ def test_a_sqlite_project_rolls_out_on_its_one_machine_with_no_failed_request(
     data.mkdir()
     (v1 / "data").symlink_to(data, target_is_directory=True)
     v2 = release_with_a_column(v1, tmp_path / "v2", app_venv, "0.2.0", "pinned", "20261201_120000")
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    env = app_env(
-        app_venv,
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
-        DATABASE_URL="sqlite:///data/app.sqlite3",
-        JOBS_SQLITE_PATH="data/jobs.sqlite3",
-        FORWARDED_ALLOW_IPS="127.0.0.1",
-        LOG_LEVEL="INFO",
-        LOG_FORMAT="json",
-        SHUTDOWN_DRAIN_SECONDS=DRAIN_SECONDS,
+    env = production_env(
+        app_venv, DATABASE_URL="sqlite:///data/app.sqlite3", JOBS_SQLITE_PATH="data/jobs.sqlite3"
     )
-    run_in_app_venv(v1, app_venv, env, "python", "-m", "ledgerly.cli", "release")
-    site = Site(env, logs, [free_port(), free_port()], 0)
-    try:
-        for slot in (0, 1):
-            site.start_instance(slot, v1, "1" * 40)
-        for slot in (0, 1):
-            wait_for(lambda slot=slot: site.ready(slot), "0.1.0 is not ready", site.instances[slot])
-        with caddy(v1, tmp_path / "caddy", site.ports, logs) as proxy_port:
-            base_url = f"http://127.0.0.1:{proxy_port}"
-            load = Load(base_url, sign_up(base_url))
-            with load.running():
-                time.sleep(2)
-                run_in_app_venv(v2, app_venv, {**env, "APP_COMMIT": "2" * 40}, "python", "-m",
-                                "ledgerly.cli", "release")  # fmt: skip
-                for slot in (0, 1):
-                    site.replace(slot, v2, "2" * 40)
-                time.sleep(2)
-            print(load.report("SQLite on one machine, 0.1.0 to 0.2.0 (two instances, one file)"))
-            assert load.failures() == []
-            assert requests.get(f"{base_url}/healthz", timeout=5).json()["version"] == "0.2.0"
-    finally:
-        for instance in site.instances.values():
-            instance.stop()
+    with serving(v1, app_venv, env, tmp_path) as site:
+        base_url = f"http://127.0.0.1:{site.proxy_port}"
+        load = Load(base_url, sign_up(base_url))
+        with load.running():
+            time.sleep(2)
+            roll_out(site, v2, app_venv, env)
+            time.sleep(2)
+        print(load.report("SQLite on one machine, 0.1.0 to 0.2.0 (two instances, one file)"))
+        assert load.failures() == []
+        assert requests.get(f"{base_url}/healthz", timeout=5).json()["version"] == "0.2.0"

@@ -22,6 +22,7 @@ from generated import check_env, run_make
 
 from mvpscaffold import __version__, history, source
 from mvpscaffold.update import update_project
+from mvpscaffold.versions import parse_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASES = ["sqlite", "postgresql"]
@@ -70,7 +71,7 @@ class InvoiceRow(Owned, Base):
 OWNER_MIGRATION = '''"""Add invoices.
 
 Revision ID: {revision}
-Revises: 0001
+Revises: {down}
 Create Date: 2026-11-01 12:00:00
 """
 
@@ -80,7 +81,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "{revision}"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "{down}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -272,13 +273,14 @@ def _owner_feature(project: Path, package: str, *, old_layout: bool) -> None:
         tables = data / "tables.py"
         tables.write_text(tables.read_text() + OLD_LAYOUT_TABLE)
         (data / "migrations" / "versions" / "0002_invoices.py").write_text(
-            OWNER_MIGRATION.format(revision="0002")
+            OWNER_MIGRATION.format(revision="0002", down="0001")
         )
         (data / "repositories" / "invoices.py").write_text(OLD_LAYOUT_IMPORT)
     else:
         (data / "tables" / "invoices.py").write_text(NEW_LAYOUT_TABLE)
         migration = data / "migrations" / "versions" / "20261101_120000_invoices.py"
-        migration.write_text(OWNER_MIGRATION.format(revision="20261101_120000"))
+        head = _template_head(data / "migrations" / "template")
+        migration.write_text(OWNER_MIGRATION.format(revision="20261101_120000", down=head))
         (data / "repositories" / "invoices.py").write_text(OWNER_REPOSITORY)
         (project / package / "services" / "invoices.py").write_text(OWNER_SERVICE)
         (project / package / "web" / "routes" / "invoices.py").write_text(OWNER_ROUTER)
@@ -316,7 +318,9 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     kind, url = database
     src, _ref = source.default_template()
     project = generate(src, tmp_path / "shop", old, {"project_name": "Shop", "database": kind})
-    _owner_feature(project, "shop", old_layout=True)
+    # Releases before 0.3.0 kept every table in one data/tables.py.
+    old_layout = parse_version(old) < parse_version("0.3.0")
+    _owner_feature(project, "shop", old_layout=old_layout)
     _migrate(app_venv, project, url)
     _python(app_venv, project, SEED_ROWS, url)
 
@@ -324,13 +328,18 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
 
     assert report.from_version == old
     assert not report.conflicted, report.conflicted
-    moved = project / "shop" / "data" / "tables" / "invoices.py"
-    assert (
-        "class InvoiceRow(Base):" in moved.read_text()
-    )  # the owner's table, out of the old tables.py
-    assert not (project / "shop" / "data" / "tables.py").exists()
-    imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
-    assert "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n" in imports
+    if old_layout:
+        moved = project / "shop" / "data" / "tables" / "invoices.py"
+        assert (
+            "class InvoiceRow(Base):" in moved.read_text()
+        )  # the owner's table, out of the old tables.py
+        assert not (project / "shop" / "data" / "tables.py").exists()
+        imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
+        expected = "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n"
+        assert expected in imports
+    # The template's newest revision (the releases table) arrives with the update.
+    head = _template_head(TEMPLATE_REVISIONS)
+    assert any(f"/{head}_" in migration for migration in report.migrations), report.migrations
     _migrate(app_venv, project, url)
     _assert_database_survived(app_venv, project, "shop", url)
 
@@ -347,10 +356,10 @@ TEMPLATE_REVISIONS = (
 )
 
 
-def _template_head() -> str:
-    """The newest revision id among the template's own migrations (the one no other revises)."""
+def _template_head(folder: Path) -> str:
+    """The newest revision id among a folder of template migrations (the one no other revises)."""
     declared = {}
-    for path in TEMPLATE_REVISIONS.glob("*.py"):
+    for path in folder.glob("*.py"):
         text = path.read_text()
         revision = re.search(r'^revision: str = "([^"]+)"', text, re.MULTILINE)
         down = re.search(r'^down_revision: .* = "([^"]+)"', text, re.MULTILINE)
@@ -362,7 +371,7 @@ def _template_head() -> str:
 
 def _synthetic_releases(root: Path) -> Path:
     """This template as release 1.0.0, then 1.1.0: a notes column and a new table, by migration."""
-    head = _template_head()
+    head = _template_head(TEMPLATE_REVISIONS)
     repo = root / "template-repo"
     repo.mkdir()
     shutil.copy(REPO_ROOT / "copier.yml", repo / "copier.yml")
@@ -507,8 +516,6 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
 
 
 def test_this_version_is_newer_than_every_release() -> None:
-    from mvpscaffold.versions import parse_version
-
     releases = [parse_version(v) for v in _released_versions()]
     assert releases, "template-versions.toml lists no release"
     assert all(release is not None and release < parse_version(__version__) for release in releases)
