@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -78,7 +79,12 @@ def test_a_resource_is_written_registered_and_left_ready_to_commit(project: Path
     migration = next(
         (project / "shop" / "data" / "migrations" / "versions").glob("*_add_invoices.py")
     )
-    assert 'down_revision: str | Sequence[str] | None = "0001"' in migration.read_text()
+    # It follows the head: the template's newest revision, as the project has none of its own.
+    template = "\n".join(p.read_text() for p in migration.parent.parent.glob("template/*.py"))
+    ids = set(re.findall(r'^revision: str = "(.+)"', template, re.M))
+    downs = set(re.findall(r'^down_revision: .* = "(.+)"', template, re.M))
+    [head] = ids - downs
+    assert f'down_revision: str | Sequence[str] | None = "{head}"' in migration.read_text()
 
 
 def test_commit_leaves_a_clean_tree_and_a_child_follows_its_parent(project: Path) -> None:
