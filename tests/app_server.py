@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
 
@@ -25,6 +26,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def caddy_binary() -> str:
+    """Debian's caddy, or a skip (a failure in CI, whose .ci/run installs it)."""
+    found = shutil.which("caddy")
+    if found is None:
+        message = "caddy is not installed (apt-get install caddy)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{message}; .ci/run installs it")
+        pytest.skip(message)
+    return found
 
 
 def app_env(app_venv: Path, **settings: str) -> dict[str, str]:

@@ -164,13 +164,20 @@ def _build_stand_in(buildah: Buildah, image: str, mirror: str, suite: str) -> No
                 buildah("rm", container)
 
 
-def build_image(buildah: Buildah, project: Path, base_image: str, tag: str) -> None:
+def build_image(
+    buildah: Buildah,
+    project: Path,
+    base_image: str,
+    tag: str,
+    build_args: dict[str, str] | None = None,
+) -> None:
     """Build `project`'s Dockerfile as `tag` on `base_image`, HEALTHCHECK kept."""
+    arguments = {"BASE_IMAGE": base_image, **(build_args or {})}
     buildah(
         "build",
         "--isolation=chroot",
         "--format=docker",  # the OCI format has no HEALTHCHECK and drops it
-        f"--build-arg=BASE_IMAGE={base_image}",
+        *(f"--build-arg={key}={value}" for key, value in arguments.items()),
         f"--tag={tag}",
         str(project),
         timeout=1200,

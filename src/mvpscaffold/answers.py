@@ -26,8 +26,8 @@ GENERATED_APP_IMPORTS = frozenset(
         "pip", "pip_audit", "pkg_resources", "playwright", "prometheus_client", "psycopg",
         "psycopg2", "pydantic", "pydantic_core", "pydantic_settings", "pytest",
         "python_multipart", "redis", "ruff", "sentry_sdk", "setuptools", "site", "sniffio",
-        "sqlalchemy", "starlette", "structlog", "test", "tests", "typing_extensions", "uv",
-        "uvicorn", "yaml",
+        "sqlalchemy", "squawk_cli", "starlette", "structlog", "test", "tests", "typing_extensions",
+        "uv", "uvicorn", "yaml",
     }
 )  # fmt: skip
 # Modules Python 3.12 and 3.13 removed: a project made on a newer Python may still run on 3.11.

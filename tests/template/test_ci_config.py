@@ -21,6 +21,8 @@ import pytest
 import yaml
 from generated import render
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 # Every combination of the answers that changes a CI or compose file.
 SERVICE_ANSWERS = [
     {"database": database, "jobs": jobs}
@@ -59,12 +61,16 @@ const { readFileSync } = require("node:fs");
 
 # What CI runs through the Makefile (plus `ruff format --check`, which has no target of its own).
 CHECK_TARGETS = {
-    "lock-check", "install", "lint", "typecheck", "contracts", "migrations-check", "test",
+    "lock-check", "install", "lint", "typecheck", "contracts", "migrations-check",
+    "migrations-lint", "test",
 }  # fmt: skip
 DEPENDABOT = Path(".github/dependabot.yml")
 RENOVATE = Path("renovate.json")
 # `uses: owner/repo[/path]@<full commit sha> # v1.2.3`: a tag can be moved, a commit cannot.
 PINNED_ACTION = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+# `name:tag@sha256:<digest>`: the tag says what it is, the digest fixes the bytes. No registry is
+# reachable from the tests, so they check the form; Dependabot or Renovate keeps them current.
+PINNED_IMAGE = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
 
 # Variables .env.example documents that the container reads, not the settings object.
 CONTAINER_ONLY_VARIABLES = {
@@ -290,7 +296,13 @@ def test_dependency_updates_are_configured_for_the_ci_provider(
     check_jsonschema("vendor.dependabot", dependabot_files)
     for path in dependabot_files:
         updates = yaml.safe_load(path.read_text())["updates"]
-        assert {update["package-ecosystem"] for update in updates} == {"uv", "github-actions"}
+        ecosystems = {update["package-ecosystem"] for update in updates}
+        assert ecosystems == {"uv", "github-actions", "docker", "docker-compose"}
+        compose = next(u for u in updates if u["package-ecosystem"] == "docker-compose")
+        project = path.parents[1]
+        assert all(
+            (project / folder.lstrip("/") / COMPOSE).is_file() for folder in compose["directories"]
+        )
         assert not (path.parents[1] / RENOVATE).exists()
     renovate_files = [project / RENOVATE for project in gitlab_projects.values()]
     check_jsonschema("vendor.renovate", renovate_files)
@@ -432,15 +444,12 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
-def test_dockerfile_is_multi_stage_non_root_and_health_checked(
-    github_projects: dict[str, Path], answers: dict[str, str]
-) -> None:
-    """The structure, for every answer set (test_container_image.py builds and runs two)."""
-    project = github_projects[label(answers)]
-    instructions = dockerfile_instructions((project / "Dockerfile").read_text())
-    # Each stage's base image as a plain build names it: ARG defaults filled in, in order.
+def dockerfile_stages(instructions: list[tuple[str, str]]) -> list[str]:
+    """The image each build stage starts from as a plain build names it: ARG defaults filled in, in
+    order, and a stage built on an earlier one (`FROM python-base`) traced back to that one's image.
+    Stages no other stage builds on are the ones listed."""
     arguments: dict[str, str] = {}
+    bases: dict[str, str] = {}  # stage name -> the image it starts from
     stages = []
     for name, args in (pair for pair in instructions if pair[0] in {"ARG", "FROM"}):
         expanded = re.sub(r"\$\{(\w+)\}", lambda found: arguments[found[1]], args)
@@ -448,9 +457,132 @@ def test_dockerfile_is_multi_stage_non_root_and_health_checked(
             key, value = expanded.split("=", 1)
             arguments[key] = value
         elif name == "FROM":
-            stages.append(expanded)
+            image, _, alias = expanded.partition(" AS ")
+            image = bases.get(image, image)
+            bases[alias.strip()] = image
+            stages.append((alias.strip(), image))
+    built_on = {args.partition(" AS ")[0] for name, args in instructions if name == "FROM"}
+    built_on = {re.sub(r"\$\{(\w+)\}", lambda found: arguments[found[1]], b) for b in built_on}
+    return [image for alias, image in stages if alias not in built_on]
+
+
+def test_every_image_is_pinned_by_digest(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path]
+) -> None:
+    """The Dockerfile's base, the compose files' services and the CI's own images: tag@sha256:..."""
+    found = []
+    for project in [*github_projects.values(), *gitlab_projects.values()]:
+        dockerfile = (project / "Dockerfile").read_text()
+        found += [
+            (project / "Dockerfile", line.split()[1])
+            for line in dockerfile.splitlines()
+            if line.startswith("FROM ") and "$" not in line
+        ]
+        for compose in (project / COMPOSE, project / "deploy" / COMPOSE):
+            if compose.is_file():
+                services = yaml.safe_load(compose.read_text())["services"]
+                # The app's own image is built here (`build:`) or named by APP_IMAGE.
+                found += [
+                    (compose, service["image"])
+                    for service in services.values()
+                    if "image" in service
+                    and "build" not in service
+                    and "APP_IMAGE" not in service["image"]
+                ]
+        if (project / GITLAB_CI).is_file():
+            pipeline = yaml.safe_load((project / GITLAB_CI).read_text())
+            for name, job in pipeline.items():
+                if not isinstance(job, dict):
+                    continue
+                # The checks' own image is python:<matrix version>: one per Python, by tag.
+                image = job.get("image") if name != "checks" else None
+                images = [image, *(s["name"] for s in job.get("services", []))]
+                found += [(project / GITLAB_CI, image) for image in images if image]
+        if (project / GITHUB_WORKFLOW).is_file():
+            jobs = yaml.safe_load((project / GITHUB_WORKFLOW).read_text())["jobs"]
+            services = [s for job in jobs.values() for s in job.get("services", {}).values()]
+            found += [(project / GITHUB_WORKFLOW, service["image"]) for service in services]
+    # python, caddy, postgres, redis, and docker's CLI and daemon for GitLab's image job
+    assert len({image for _, image in found}) >= 6, found
+    unpinned = [f"{path.name}: {image}" for path, image in found if not PINNED_IMAGE.match(image)]
+    assert not unpinned, unpinned
+
+
+def test_uv_has_one_fixed_version_in_ci_the_dockerfile_and_the_lock(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path]
+) -> None:
+    for project in [*github_projects.values(), *gitlab_projects.values()]:
+        dockerfile = (project / "Dockerfile").read_text()
+        [docker_uv] = re.findall(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.MULTILINE)
+        lock = (REPO_ROOT / "template" / "uv.lock.jinja").read_text()
+        [locked_uv] = re.findall(r'^name = "uv"\nversion = "([^"]+)"$', lock, re.MULTILINE)
+        if (project / GITHUB_WORKFLOW).is_file():
+            steps = [
+                step
+                for job in yaml.safe_load((project / GITHUB_WORKFLOW).read_text())["jobs"].values()
+                for step in job["steps"]
+            ]
+            setup = [
+                step for step in steps if step.get("uses", "").startswith("astral-sh/setup-uv@")
+            ]
+            assert setup and all(step["with"]["version"] == docker_uv for step in setup), setup
+        else:
+            pipeline = yaml.safe_load((project / GITLAB_CI).read_text())
+            assert pipeline["variables"]["UV_VERSION"] == docker_uv
+            assert 'python -m pip install --quiet "uv==$UV_VERSION"' in pipeline["checks"]["script"]
+        assert docker_uv == locked_uv, (docker_uv, locked_uv)
+
+
+IMAGE_BUILD_ARGS = ("APP_VERSION", "GIT_COMMIT", "CREATED", "SOURCE")
+
+
+def test_ci_builds_the_image_after_the_checks_and_publishes_it_on_version_tags(
+    github_projects: dict[str, Path], gitlab_projects: dict[str, Path]
+) -> None:
+    for project in github_projects.values():
+        workflow = yaml.safe_load((project / GITHUB_WORKFLOW).read_text())
+        assert "v*" in workflow[True]["push"]["tags"]  # PyYAML reads the key `on` as True
+        image = workflow["jobs"]["image"]
+        assert image["needs"] == "checks" and image["permissions"]["packages"] == "write"
+        build, publish = image["steps"][1:]
+        assert all(f"--build-arg {arg}=" in build["run"] for arg in IMAGE_BUILD_ARGS)
+        assert '--tag "$image:$version" --tag "$image:$GITHUB_SHA"' in build["run"]
+        assert 'image="ghcr.io/${GITHUB_REPOSITORY,,}"' in build["run"]
+        assert '"$GITHUB_REF_NAME" != "v$version"' in build["run"]  # a tag must match __version__
+        assert publish["if"] == "github.ref_type == 'tag'" and "docker push" in publish["run"]
+        deploy = workflow["jobs"]["deploy"]
+        assert deploy["needs"] == "image" and deploy["if"] == "github.ref_type == 'tag'"
+        assert "sh deploy.sh" in deploy["steps"][-1]["run"]
+    for project in gitlab_projects.values():
+        pipeline = yaml.safe_load((project / GITLAB_CI).read_text())
+        image = pipeline["container-image"]
+        assert image["needs"] == ["checks"] and image["stage"] == "image"
+        script = "\n".join(image["script"])
+        assert all(f"--build-arg {arg}=" in script for arg in IMAGE_BUILD_ARGS)
+        assert (
+            '--tag "$CI_REGISTRY_IMAGE:$version" --tag "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"'
+            in script
+        )
+        assert 'if [ -n "${CI_COMMIT_TAG:-}" ]' in script and "docker push" in script
+        assert {"if": "$CI_COMMIT_TAG"} in pipeline["workflow"]["rules"]
+        deploy = pipeline["deploy"]
+        assert deploy["needs"] == ["container-image"] and deploy["rules"][0]["when"] == "manual"
+        assert any("sh deploy.sh" in line for line in deploy["script"])
+
+
+@pytest.mark.parametrize("answers", SERVICE_ANSWERS, ids=label)
+def test_dockerfile_is_multi_stage_non_root_and_health_checked(
+    github_projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    """The structure, for every answer set (test_container_image.py builds and runs two)."""
+    project = github_projects[label(answers)]
+    instructions = dockerfile_instructions((project / "Dockerfile").read_text())
+    stages = dockerfile_stages(instructions)
     assert len(stages) >= 2, stages
-    assert all(stage.startswith("python:3.") and "-slim" in stage for stage in stages), stages
+    # Every stage starts from the official slim Python image, pinned by digest.
+    assert all(
+        re.fullmatch(r"python:3\.\d+-slim@sha256:[0-9a-f]{64}", stage) for stage in stages
+    ), stages
     users = [args for name, args in instructions if name == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}, users
     healthchecks = [args for name, args in instructions if name == "HEALTHCHECK"]
@@ -496,7 +628,9 @@ def test_hadolint_rejects_a_careless_dockerfile(
     dockerfile = (next(iter(github_projects.values())) / "Dockerfile").read_text()
     careless = tmp_path / "Dockerfile"
     careless.write_text(
-        re.sub(r"^USER .*$", "RUN apt-get install -y curl\nUSER app", dockerfile, flags=re.MULTILINE)
+        re.sub(
+            r"^USER .*$", "RUN apt-get install -y curl\nUSER app", dockerfile, flags=re.MULTILINE
+        )
     )
     result = run_hadolint(careless)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -1,9 +1,10 @@
 """The generated Dockerfile builds; its image migrates, serves, runs jobs and reports its health.
 
 The image is built with buildah on a stand-in for the official python:X-slim base
-(tests/container_image.py) and run as its Dockerfile's header says a deploy runs it: the release
-step `alembic upgrade head`, then the server (ENTRYPOINT and CMD), then the worker. Against SQLite
-(the defaults) and against this machine's PostgreSQL and Redis (the funded-startup answers).
+(tests/container_image.py), with the build arguments CI gives it, and run as its Dockerfile's
+header says a deploy runs it: the release step, then the server (ENTRYPOINT and CMD), then the
+worker. Against SQLite (the defaults) and against this machine's PostgreSQL and Redis (the
+funded-startup answers). Its OCI labels and the release it reports are read back.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ pytestmark = pytest.mark.slow
 
 IMAGE_ANSWER_SETS = {name: ANSWER_SETS[name] for name in ("defaults", "funded-startup")}
 APP_UID = 10001  # the Dockerfile's `app` user
+# What CI passes (.github/workflows/ci.yml, .gitlab-ci.yml).
+BUILD = {
+    "APP_VERSION": "0.1.0",
+    "GIT_COMMIT": "3f9c2a1b7d4e5f60718293a4b5c6d7e8f9a0b1c2",
+    "CREATED": "2026-12-06T18:00:00Z",
+    "SOURCE": "https://github.com/example/my-app",
+}
 
 # Run with the image's own Python: it has the database and Redis drivers, this test suite has not.
 ADMIN_SQL = """
@@ -88,7 +96,7 @@ def built_container(
 ) -> Iterator[tuple[str, str]]:
     """Build `project`'s image and make a working container of it; yield both, then remove them."""
     image = f"localhost/{name}:test"
-    build_image(buildah, project, base_image, image)
+    build_image(buildah, project, base_image, image, BUILD)
     try:
         container = buildah("from", f"--name={name}", image).strip()
         try:
@@ -154,6 +162,13 @@ def test_image_migrates_serves_and_runs_jobs_as_non_root_with_a_working_healthch
         container,
     ):
         config = buildah.image_config(image)
+        labels = config["Labels"]
+        assert {key: labels[f"org.opencontainers.image.{key}"] for key in
+                ("version", "revision", "created", "source")} == {
+            "version": BUILD["APP_VERSION"], "revision": BUILD["GIT_COMMIT"],
+            "created": BUILD["CREATED"], "source": BUILD["SOURCE"],
+        }  # fmt: skip
+        assert f"APP_COMMIT={BUILD['GIT_COMMIT']}" in config["Env"]
         # A user given by number, which Kubernetes' runAsNonRoot can check without /etc/passwd.
         assert config["User"] == f"{APP_UID}:{APP_UID}", config["User"]
         entrypoint = [*config["Entrypoint"]]
@@ -162,10 +177,13 @@ def test_image_migrates_serves_and_runs_jobs_as_non_root_with_a_working_healthch
             run_in(buildah, container, {}, "python", "-c", ADMIN_SQL, admin_url,
                    f'CREATE DATABASE "{unique_name}"')  # fmt: skip
         try:
-            # The release step, as the Dockerfile's header gives it.
-            migrated = run_in(buildah, container, env, *entrypoint, "alembic", "upgrade", "head")
-            assert "Running upgrade" in migrated, migrated
+            # The release step, as the Dockerfile's header gives it; then the releases it recorded.
+            release = [*entrypoint, "python", "-m", f"{package}.cli"]
+            migrated = run_in(buildah, container, env, *release, "release")
+            assert f"Released 0.1.0+{BUILD['GIT_COMMIT'][:12]}: applied 0001" in migrated, migrated
             assert "(head)" in run_in(buildah, container, env, *entrypoint, "alembic", "current")
+            listed = run_in(buildah, container, env, *release, "releases")
+            assert f"  0.1.0  {BUILD['GIT_COMMIT'][:12]}  migrations: 0001" in listed, listed
 
             port = str(free_port())
             serve = [*buildah.run_args(container, env | {"UVICORN_PORT": port}), *entrypoint]
@@ -177,6 +195,8 @@ def test_image_migrates_serves_and_runs_jobs_as_non_root_with_a_working_healthch
                 )
                 assert server.process.poll() is None, f"the server exited:\n{server.output()}"
                 assert requests.get(f"{base_url}/readyz", timeout=5).status_code == 200
+                health = requests.get(f"{base_url}/healthz", timeout=5).json()
+                assert health["commit"] == BUILD["GIT_COMMIT"], health
 
                 inside = [pid for pid in processes_under(server.process.pid) if in_container(pid)]
                 # uvicorn's supervisor and its WEB_CONCURRENCY=2 workers, none of them root.

@@ -172,12 +172,14 @@ def test_make_install_installs_exactly_the_locked_versions(
 
 
 def _builder_stage(dockerfile: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of the first stage, continuation lines joined."""
+    """(INSTRUCTION, arguments) of the stage named `builder`, continuation lines joined."""
     joined = re.sub(r"\\\n\s*", " ", dockerfile)
     lines = [line.strip() for line in joined.splitlines() if line.strip()]
     pairs = [tuple(line.split(maxsplit=1)) for line in lines if not line.startswith("#")]
     froms = [n for n, (name, _args) in enumerate(pairs) if name.upper() == "FROM"]
-    return [(name.upper(), args) for name, args in pairs[froms[0] : froms[1]]]
+    start = next(n for n in froms if pairs[n][1].endswith(" AS builder"))
+    end = next(n for n in froms if n > start)
+    return [(name.upper(), args) for name, args in pairs[start:end]]
 
 
 def _run_step(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -236,7 +236,7 @@ def stack(
             LOG_FORMAT="json",
             EMAIL_BACKEND="console",
         )
-        run_in_app_venv(project, app_venv, shared, "alembic", "upgrade", "head")  # the release step
+        run_in_app_venv(project, app_venv, shared, "python", "-m", f"{PACKAGE}.cli", "release")
         ports = [free_port(), free_port()]
         instances = []
         for number, port in enumerate(ports, start=1):

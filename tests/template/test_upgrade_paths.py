@@ -9,6 +9,7 @@ the models (`alembic check` on that database, not a fresh one).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import textwrap
@@ -24,6 +25,7 @@ from mvpscaffold import __version__, history, source
 from mvpscaffold.add import add_resource
 from mvpscaffold.resource_spec import parse_field
 from mvpscaffold.update import update_project
+from mvpscaffold.versions import parse_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASES = ["sqlite", "postgresql"]
@@ -49,30 +51,60 @@ from ..tables import InvoiceRow, NoteRow
 __all__ = ["InvoiceRow", "NoteRow"]
 '''
 
-NEW_LAYOUT_TABLE = '''"""The `invoices` table."""
+# A resource of the owner's, written by hand as this version's README says.
+CURRENT_RECIPE = {
+    "domain/invoices.py": '''"""Invoices: what an invoice holds."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from typing import Annotated
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from .base import Base, Owned
+from .records import Record, Text
 
 
-class InvoiceRow(Owned, Base):
-    """A row of `invoices`: the owner's own table."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invoice(Record):
+    """An invoice."""
 
-    __tablename__ = "invoices"
+    number: Annotated[str, Text(max_length=40)]
+''',
+    "services/invoices.py": '''"""Invoice use cases."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime]
-'''
+from ..domain.invoices import Invoice
+from .records import OwnedService
 
-OWNER_MIGRATION = '''"""Add invoices.
+
+class InvoiceService(OwnedService[Invoice]):
+    """The invoices of one owner."""
+''',
+    "data/tables/invoices.py": '''"""The `invoices` table."""
+
+from ...domain.invoices import Invoice
+from .base import owned_table
+
+INVOICES = owned_table("invoices", Invoice)
+''',
+    "web/routes/invoices.py": '''"""The JSON API of invoices, and a route of the owner's own."""
+
+from ...domain.pagination import PageRequest
+from ...services.invoices import InvoiceService
+from ..dependencies import ContainerDep, CurrentAccount
+from ..records import owned_api
+
+router = owned_api(InvoiceService, "/api/invoices")
+
+
+@router.get("/count")
+def count_invoices(account: CurrentAccount, container: ContainerDep) -> int:
+    """How many invoices the account has (up to a hundred)."""
+    found = container.service(InvoiceService).list_page(account.id, PageRequest(limit=100))
+    return len(found.items)
+''',
+}
+
+CURRENT_MIGRATION = '''"""Add invoices.
 
 Revision ID: {revision}
-Revises: 0001
+Revises: {down}
 Create Date: 2026-11-01 12:00:00
 """
 
@@ -82,7 +114,53 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "{revision}"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "{down}"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the invoices table."""
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["accounts.id"], name="fk_invoices_owner_id_accounts", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+    )
+    op.create_index(op.f("ix_invoices_owner_id"), "invoices", ["owner_id"])
+    op.create_index(op.f("ix_invoices_created_at"), "invoices", ["created_at"])
+    op.create_index(
+        "ix_invoices_owner_id_created_at_id",
+        "invoices",
+        ["owner_id", "created_at", "id"],
+    )
+
+
+def downgrade() -> None:
+    """Drop the invoices table."""
+    op.drop_table("invoices")
+'''
+
+OWNER_MIGRATION = '''"""Add invoices.
+
+Revision ID: {revision}
+Revises: {down}
+Create Date: 2026-11-01 12:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "{revision}"
+down_revision: str | Sequence[str] | None = "{down}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -108,82 +186,6 @@ def downgrade() -> None:
     op.drop_table("invoices")
 '''
 
-OWNER_SERVICE = '''"""Invoice use cases."""
-
-from typing import Protocol
-
-from .ports import UnitOfWorkFactory
-
-
-class InvoiceRepository(Protocol):
-    """Stores invoices; every method takes the owner."""
-
-    def count(self, owner_id: int) -> int:
-        """How many invoices the owner has."""
-
-
-class InvoiceService:
-    """The invoices of one owner."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory[InvoiceRepository]) -> None:
-        self._uow_factory = uow_factory
-
-    def count(self, owner_id: int) -> int:
-        """How many invoices the owner has."""
-        with self._uow_factory(read_only=True) as uow:
-            return uow.repository.count(owner_id)
-'''
-
-OWNER_REPOSITORY = '''"""Invoices in SQL."""
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from ...services.invoices import InvoiceRepository
-from ..tables.invoices import InvoiceRow
-
-
-class SqlInvoiceRepository(InvoiceRepository):
-    """Invoices in the `invoices` table."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def count(self, owner_id: int) -> int:
-        """How many invoices the owner has."""
-        query = select(func.count()).select_from(InvoiceRow).where(InvoiceRow.owned_by(owner_id))
-        return self._session.scalar(query) or 0
-'''
-
-OWNER_ROUTER = '''"""Invoices of the signed-in account."""
-
-from fastapi import APIRouter
-
-from ..dependencies import ContainerDep, CurrentAccount
-
-router = APIRouter(prefix="/api/invoices", tags=["invoices"])
-
-
-@router.get("/count")
-def count_invoices(account: CurrentAccount, container: ContainerDep) -> int:
-    """How many invoices the account has."""
-    return container.invoices.count(account.id)
-'''
-
-# The two lines (and their imports) a feature adds to bootstrap.py, as the generated README says.
-BOOTSTRAP_REGISTRATION = {
-    "from .data.repositories.accounts import SqlAccountRepository\n": (
-        "from .data.repositories.invoices import SqlInvoiceRepository\n"
-    ),
-    "from .services.accounts import AccountService\n": (
-        "from .services.invoices import InvoiceService\n"
-    ),
-    "    notes: NoteService\n": "    invoices: InvoiceService\n",
-    "        notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),\n": (
-        "        invoices=InvoiceService(SqlUnitOfWorkFactory(engine, SqlInvoiceRepository)),\n"
-    ),
-}
-
 SEED_ROWS = """
 import sys
 from datetime import UTC, datetime
@@ -200,6 +202,11 @@ with engine.begin() as db:
     ):
         db.execute(text(statement), {"n": now})
 """
+# The same rows for a resource of this version's pattern, whose rows also say when they changed.
+SEED_CURRENT_ROWS = SEED_ROWS.replace(
+    "invoices (id, owner_id, number, created_at) VALUES (1, 1, 'INV-1', :n)",
+    "invoices (id, owner_id, number, created_at, updated_at) VALUES (1, 1, 'INV-1', :n, :n)",
+)
 
 COUNT_ROWS = """
 import json, sys
@@ -268,28 +275,21 @@ def _migrate(venv: Path, project: Path, url: str) -> None:
 
 
 def _owner_feature(project: Path, package: str, *, old_layout: bool) -> None:
-    """What an owner adds and commits: a table, its migration, and with the new layout a feature."""
+    """What an owner adds and commits: a table and its migration, or (new layout) a resource."""
     data = project / package / "data"
     if old_layout:
         tables = data / "tables.py"
         tables.write_text(tables.read_text() + OLD_LAYOUT_TABLE)
         (data / "migrations" / "versions" / "0002_invoices.py").write_text(
-            OWNER_MIGRATION.format(revision="0002")
+            OWNER_MIGRATION.format(revision="0002", down="0001")
         )
         (data / "repositories" / "invoices.py").write_text(OLD_LAYOUT_IMPORT)
     else:
-        (data / "tables" / "invoices.py").write_text(NEW_LAYOUT_TABLE)
+        for relative, text in CURRENT_RECIPE.items():
+            (project / package / relative).write_text(text)
         migration = data / "migrations" / "versions" / "20261101_120000_invoices.py"
-        migration.write_text(OWNER_MIGRATION.format(revision="20261101_120000"))
-        (data / "repositories" / "invoices.py").write_text(OWNER_REPOSITORY)
-        (project / package / "services" / "invoices.py").write_text(OWNER_SERVICE)
-        (project / package / "web" / "routes" / "invoices.py").write_text(OWNER_ROUTER)
-        bootstrap = project / package / "bootstrap.py"
-        text = bootstrap.read_text()
-        for line, added in BOOTSTRAP_REGISTRATION.items():
-            assert line in text, line
-            text = text.replace(line, line + added)
-        bootstrap.write_text(text)
+        head = _template_head(data / "migrations" / "template")
+        migration.write_text(CURRENT_MIGRATION.format(revision="20261101_120000", down=head))
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "owner: invoices")
 
@@ -323,7 +323,9 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
     kind, url = database
     src, _ref = source.default_template()
     project = generate(src, tmp_path / "shop", old, {"project_name": "Shop", "database": kind})
-    _owner_feature(project, "shop", old_layout=True)
+    # Releases before 0.3.0 kept every table in one data/tables.py.
+    old_layout = parse_version(old) < parse_version("0.3.0")
+    _owner_feature(project, "shop", old_layout=old_layout)
     _migrate(app_venv, project, url)
     _python(app_venv, project, SEED_ROWS, url)
 
@@ -331,15 +333,18 @@ def test_a_release_updates_to_this_version_keeping_the_owners_table_and_rows(
 
     assert report.from_version == old
     assert not report.conflicted, report.conflicted
-    moved = project / "shop" / "data" / "tables" / "invoices.py"
-    assert (
-        "class InvoiceRow(Base):" in moved.read_text()
-    )  # the owner's table, out of the old tables.py
-    assert not (project / "shop" / "data" / "tables.py").exists()
-    imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
-    assert (
-        "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n" in imports
-    )
+    if old_layout:
+        moved = project / "shop" / "data" / "tables" / "invoices.py"
+        assert (
+            "class InvoiceRow(Base):" in moved.read_text()
+        )  # the owner's table, out of the old tables.py
+        assert not (project / "shop" / "data" / "tables.py").exists()
+        imports = (project / "shop" / "data" / "repositories" / "invoices.py").read_text()
+        expected = "from ..tables.invoices import InvoiceRow\nfrom ..tables.notes import NoteRow\n"
+        assert expected in imports
+    # The template's newest revision (the releases table) arrives with the update.
+    head = _template_head(TEMPLATE_REVISIONS)
+    assert any(f"/{head}_" in migration for migration in report.migrations), report.migrations
     _migrate(app_venv, project, url)
     _assert_database_survived(app_venv, project, "shop", url)
 
@@ -460,13 +465,34 @@ def test_a_project_of_0_3_0_with_added_resources_updates_keeping_its_rows(
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
 
 
+# The template revision release 1.1.0 adds, after the template's own newest.
+SYNTHETIC_REVISION = "template_9001"
 # 1.1.0 ships another uv.lock; the owner's own (here marked by a comment) must stay theirs.
 RELEASE_LOCK_LINE = "# the lock of release 1.1.0\n"
 OWNER_LOCK_LINE = "# the owner's pins\n"
 
 
+TEMPLATE_REVISIONS = (
+    REPO_ROOT / "template" / "{{package_name}}" / "data" / "migrations" / "template"
+)
+
+
+def _template_head(folder: Path) -> str:
+    """The newest revision id among a folder of template migrations (the one no other revises)."""
+    declared = {}
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        revision = re.search(r'^revision: str = "([^"]+)"', text, re.MULTILINE)
+        down = re.search(r'^down_revision: .* = "([^"]+)"', text, re.MULTILINE)
+        assert revision, path
+        declared[revision.group(1)] = down.group(1) if down else None
+    [head] = set(declared) - set(declared.values())
+    return head
+
+
 def _synthetic_releases(root: Path) -> Path:
     """This template as release 1.0.0, then 1.1.0: a notes column and a new table, by migration."""
+    head = _template_head(TEMPLATE_REVISIONS)
     repo = root / "template-repo"
     repo.mkdir()
     shutil.copy(REPO_ROOT / "copier.yml", repo / "copier.yml")
@@ -482,8 +508,8 @@ def _synthetic_releases(root: Path) -> Path:
     example = repo / "template" / ".macros" / "example.jinja"  # the example notes' fields
     example.write_text(
         example.read_text().replace(
-            "        {'name': 'body', 'type': 'text', 'optional': true},\n",
-            "        {'name': 'body', 'type': 'text', 'optional': true},\n"
+            "        {'name': 'body', 'type': 'text', 'optional': false},\n",
+            "        {'name': 'body', 'type': 'text', 'optional': false},\n"
             "        {'name': 'archived', 'type': 'bool', 'optional': true},\n",
         )
     )
@@ -507,13 +533,17 @@ def _synthetic_releases(root: Path) -> Path:
         ''')
     )
     (
-        package / "data" / "migrations" / "template" / "template_0002_archived_notes_and_labels.py"
+        package
+        / "data"
+        / "migrations"
+        / "template"
+        / f"{SYNTHETIC_REVISION}_archived_notes_and_labels.py"
     ).write_text(
-        textwrap.dedent('''\
+        textwrap.dedent(f'''\
         """Notes can be archived; labels.
 
-        Revision ID: template_0002
-        Revises: 0001
+        Revision ID: {SYNTHETIC_REVISION}
+        Revises: {head}
         Create Date: 2026-12-01 00:00:00
         """
 
@@ -522,8 +552,8 @@ def _synthetic_releases(root: Path) -> Path:
         import sqlalchemy as sa
         from alembic import op
 
-        revision: str = "template_0002"
-        down_revision: str | Sequence[str] | None = "0001"
+        revision: str = "{SYNTHETIC_REVISION}"
+        down_revision: str | Sequence[str] | None = "{head}"
         branch_labels: str | Sequence[str] | None = None
         depends_on: str | Sequence[str] | None = None
 
@@ -580,7 +610,7 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
     (project / "uv.lock").write_text(owner_lock)
     run(project, "git", "commit", "-qam", "owner: pins")
     _migrate(app_venv, project, url)
-    _python(app_venv, project, SEED_ROWS, url)
+    _python(app_venv, project, SEED_CURRENT_ROWS, url)
 
     report = update_project(project, defaults=True, trust=True)
 
@@ -591,7 +621,7 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
         report.conflicted == []
     )  # the owner's registrations and the template's change never share lines
     assert report.migrations == [
-        "shop/data/migrations/template/template_0002_archived_notes_and_labels.py"
+        f"shop/data/migrations/template/{SYNTHETIC_REVISION}_archived_notes_and_labels.py"
     ]
     assert (
         report.merge_revision is not None
@@ -607,8 +637,6 @@ def test_a_release_with_a_migration_lands_beside_the_owners_with_one_head_and_no
 
 
 def test_this_version_is_newer_than_every_release() -> None:
-    from mvpscaffold.versions import parse_version
-
     releases = [parse_version(v) for v in _released_versions()]
     assert releases, "template-versions.toml lists no release"
     assert all(release is not None and release < parse_version(__version__) for release in releases)

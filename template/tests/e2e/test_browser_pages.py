@@ -75,6 +75,7 @@ def test_sign_up_write_delete_and_log_out_in_a_browser(page: Any, live_url: str)
 
     for title in ("First note", "Second note"):
         page.get_by_label("Title").fill(title)
+        page.get_by_label("Body").fill(f"What {title.lower()} says.")
         page.get_by_role("button", name="Add note").click()
         page.wait_for_url(f"{live_url}/notes")
     assert page.locator("li.record h3").all_inner_texts() == ["Second note", "First note"]

@@ -3,8 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.pool import StaticPool
 
 from ..observability.sql import install_slow_query_log
@@ -66,13 +65,3 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
     finally:
         cursor.close()
-
-
-def database_is_reachable(engine: Engine) -> bool:
-    """Run `SELECT 1`; False when the database does not answer."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError):
-        return False
-    return True

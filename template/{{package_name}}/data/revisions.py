@@ -6,13 +6,24 @@
 - `new MESSAGE [ADMIN_URL]` (`make migration m="..."`): autogenerate a revision from the table changes,
   compared against a scratch database at head, so it works on a fresh checkout with no database yet.
 - `merge` (`make migrations-merge`): join two heads (two branches that each added a revision).
+- `lint` (`make migrations-lint`): squawk reads the SQL every revision runs on PostgreSQL and refuses what
+  would break the code still running during a deploy or lock a busy table: drops, renames, type changes,
+  NOT NULL without a default, index builds that block writes. A revision that sets `contract_step = True`
+  (the contract step of an expand/contract change) may drop and rename; one that sets
+  `locks_tables = "why"` may lock its tables, for a table small enough to be rewritten in a moment.
 
 Your revisions go in `migrations/versions/`, named by the UTC time they were made; the template's
 ship in `migrations/template/`. See docs/migrations.md.
 """
 
 import ast
+import io
+import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,7 +130,79 @@ def merge_heads() -> Path:
     return written if written.parent == OWN_REVISIONS else written.rename(OWN_REVISIONS / written.name)
 
 
-USAGE = "Usage: python -m <package>.data.revisions check [ADMIN_URL] | new MESSAGE [ADMIN_URL] | merge"
+# The SQL a revision runs on PostgreSQL; rendered offline, so no server is needed.
+OFFLINE_POSTGRESQL_URL = "postgresql://lint@localhost/lint"
+# squawk's advice on column types and style: good to know, but nothing that breaks a deploy.
+STYLE_RULES = [
+    "prefer-bigint-over-int",
+    "prefer-bigint-over-smallint",
+    "prefer-identity",
+    "prefer-text-field",
+    "prefer-timestamptz",
+    "prefer-robust-stmts",
+    "ban-char-field",
+    "require-lock-timeout",
+    "require-statement-timeout",
+]
+# What a contract step does on purpose: remove what the previous release stopped using.
+CONTRACT_RULES = ["ban-drop-column", "ban-drop-table", "renaming-column", "renaming-table"]
+# What a revision that says why it may (`locks_tables = "..."`) does on purpose: lock a table for as long
+# as a small one takes to rewrite or index.
+LOCK_RULES = [
+    "adding-not-nullable-field",
+    "constraint-missing-not-valid",
+    "adding-foreign-key-constraint",
+    "require-concurrent-index-creation",
+    "require-concurrent-index-deletion",
+]
+_STEP = re.compile(r"^-- Running upgrade .*-> (\S+)$", re.MULTILINE)
+
+
+def revision_sql(config: Config) -> dict[str, str]:
+    """The SQL each revision runs on PostgreSQL, by revision id, rendered offline (`alembic upgrade --sql`)."""
+    config.output_buffer = io.StringIO()
+    config.attributes["database_url"] = OFFLINE_POSTGRESQL_URL
+    command.upgrade(config, "head", sql=True)
+    # Without the COMMIT that closes Alembic's own transaction: lint_migrations wraps each revision in one.
+    parts = _STEP.split(re.sub(r"COMMIT;\s*$", "", config.output_buffer.getvalue()))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def lint_migrations() -> str:
+    """Run squawk on every revision's SQL; RevisionsBroken with its findings when one would break a deploy."""
+    squawk = shutil.which("squawk", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if squawk is None:
+        raise RevisionsBroken("squawk is not installed: run `make install` (squawk-cli is a development dependency).")
+    config = alembic_config()
+    check_history(config)
+    scripts = {script.revision: script for script in ScriptDirectory.from_config(config).walk_revisions()}
+    findings = []
+    with tempfile.TemporaryDirectory(prefix="migrations-lint-") as folder:
+        for revision, sql in revision_sql(config).items():
+            script = scripts[revision]
+            sql_file = Path(folder) / f"{Path(script.path).stem}.sql"
+            # Each in a transaction of its own, as Alembic runs it (an autocommit block leaves and re-enters it).
+            sql_file.write_text(f"BEGIN;\n{sql}\nCOMMIT;\n", encoding="utf-8")
+            excluded = STYLE_RULES + (CONTRACT_RULES if getattr(script.module, "contract_step", False) else [])
+            excluded += LOCK_RULES if getattr(script.module, "locks_tables", "") else []
+            done = subprocess.run(  # noqa: S603 - squawk from this environment, on our own files
+                [squawk, "--reporter", "gcc", "--exclude", ",".join(excluded), str(sql_file)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                findings.append((done.stdout + done.stderr).replace(f"{folder}/", "").strip())
+    if findings:
+        raise RevisionsBroken(
+            "\n".join(findings) + "\nThese would break the code still running during a deploy, or lock a busy table. "
+            "Split the change into expand and contract steps, and mark the contract step with "
+            "`contract_step = True` once no running release uses what it removes (docs/migrations.md)."
+        )
+    return f"Migrations lint passed: {len(scripts)} revisions are safe to deploy while the previous release runs."
+
+
+USAGE = "Usage: python -m <package>.data.revisions check [ADMIN_URL] | new MESSAGE [ADMIN_URL] | merge | lint"
 
 
 def _run(action: str, rest: list[str]) -> str:
@@ -132,11 +215,13 @@ def _run(action: str, rest: list[str]) -> str:
         return f"Wrote {written.relative_to(PROJECT_ROOT)}"
     if action == "merge":
         return f"Wrote {merge_heads().relative_to(PROJECT_ROOT)}"
+    if action == "lint":
+        return lint_migrations()
     raise ValueError(USAGE)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: `check [ADMIN_URL]`, `new MESSAGE [ADMIN_URL]` or `merge`."""
+    """Command-line entry point: `check [ADMIN_URL]`, `new MESSAGE [ADMIN_URL]`, `merge` or `lint`."""
     args = sys.argv[1:] if argv is None else argv
     try:
         print(_run(args[0] if args else "check", args[1:]))  # noqa: T201 - CLI output
