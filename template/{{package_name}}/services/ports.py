@@ -32,7 +32,11 @@ class EmailSender(Protocol):
 
 
 class JobQueue(Protocol):
-    """Schedules background work; each method is one job."""
+    """Schedules background work; each method is one job.
+
+    Call it after the commit of the deed the job follows, and never expect it to raise: a queue that is
+    down is the adapter's to log, and the job's reconciliation enqueues it later (docs/architecture.md).
+    """
 
     def enqueue_welcome_email(self, account_id: int) -> None:
         """Schedule the welcome e-mail of a new account."""
