@@ -11,6 +11,7 @@ from .data.repositories.accounts import SqlAccountRepository
 from .data.repositories.notes import SqlNoteRepository
 from .data.unit_of_work import SqlUnitOfWorkFactory
 from .integrations.email import ConsoleEmailSender, SmtpEmailSender
+from .observability.security_log import StructlogSecurityLog
 from .services.accounts import AccountService
 from .services.notes import NoteService
 from .services.passwords import PasswordHasher
@@ -73,7 +74,12 @@ def build_container(settings: Settings, job_queue: JobQueue, email_sender: Email
         email_sender=email_sender,
         job_queue=job_queue,
         accounts=AccountService(
-            SqlUnitOfWorkFactory(engine, SqlAccountRepository), hasher, job_queue, email_sender, token_ttl
+            SqlUnitOfWorkFactory(engine, SqlAccountRepository),
+            hasher,
+            job_queue,
+            email_sender,
+            StructlogSecurityLog(),
+            token_ttl,
         ),
         notes=NoteService(SqlUnitOfWorkFactory(engine, SqlNoteRepository)),
     )

@@ -324,10 +324,11 @@ def a_token_from_one_instance_works_on_the_other(stack: Stack) -> dict[str, str]
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert csrf
     form = urlencode({**credentials, "csrf_token": csrf.group(1)})
-    browser = {"Cookie": f"csrf={cookie(headers, 'csrf')}"}
+    # Production cookies: __Host- names, which browsers take only from this host over HTTPS.
+    browser = {"Cookie": f"__Host-csrf={cookie(headers, '__Host-csrf')}"}
     status, headers, text = call(two, "POST", "/login", body=form, headers=browser)
     assert status == 303, text
-    session = {"Cookie": f"session={cookie(headers, 'session')}"}
+    session = {"Cookie": f"__Host-session={cookie(headers, '__Host-session')}"}
     status, _, text = call(one, "GET", "/notes", headers=session)
     assert status == 200 and "written on two" in text
     return bearer

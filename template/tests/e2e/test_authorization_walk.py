@@ -284,9 +284,12 @@ def _page_session(app: FastAPI, headers: AuthHeaders) -> TestClient:
 
 def _form_fields(browser: TestClient, examples: ExampleMaker, creator: Operation | None) -> dict[str, str]:
     """A valid CSRF token and the fields of the record's form, as a browser would post them."""
-    fresh = TestClient(browser.app)  # the log-in page hands a new browser its CSRF cookie and token
+    # A new browser in the same session (if any) gets its CSRF cookie, and the session's token, from the
+    # first page it is shown (the log-in page sends a signed-in visitor on to theirs).
+    session = browser.cookies.get("session")
+    fresh = TestClient(browser.app, cookies={"session": session} if session else None)
     match = CSRF_FIELD.search(fresh.get("/login").text)
-    assert match is not None, "the log-in page has no CSRF field"
+    assert match is not None, "the first page of a signed-in visitor has no CSRF field"
     browser.cookies.delete("csrf")
     browser.cookies.set("csrf", fresh.cookies["csrf"])
     body = examples.body(creator) if creator is not None else {}

@@ -1,9 +1,12 @@
 """Browser sessions for the pages: the API's opaque token in a cookie, and CSRF tokens for every form.
 
 The session cookie is HttpOnly (scripts cannot read it), SameSite=Lax (other sites cannot send it
-with their POSTs) and Secure in production. CSRF uses signed double-submit: a random browser id
-lives in its own cookie, and each form carries HMAC(SECRET_KEY, browser id). A forged form has no
-way to learn the id, and a cookie planted by a sibling subdomain cannot be signed without the key.
+with their POSTs) and, in production, Secure and named `__Host-session`: browsers then take it only
+from this host over HTTPS, so neither a sibling subdomain nor a plain-HTTP page can plant or replace
+it (the CSRF cookie likewise). CSRF uses signed double-submit: a random browser id lives in its own
+cookie, and each form carries HMAC(SECRET_KEY, browser id, session), so a form is good for one
+browser and one session: a forged form has no way to learn the id, a planted cookie cannot be
+signed without the key, and a form from before a log-in or log-out no longer counts after it.
 """
 
 import hashlib
@@ -26,6 +29,7 @@ from ..rate_limit import record_attempt
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf"
 CSRF_FIELD = "csrf_token"
+SECURE_COOKIE_PREFIX = "__Host-"
 
 
 class LoginRequired(Exception):
@@ -49,10 +53,20 @@ def cookies_are_secure(container: Container) -> bool:
     return container.settings.environment == "production"
 
 
-def sign_browser_id(container: Container, browser_id: str) -> str:
-    """The CSRF token forms carry for this browser id."""
+def cookie_name(container: Container, name: str) -> str:
+    """The cookie's name: with the `__Host-` prefix in production, where cookies are Secure."""
+    return SECURE_COOKIE_PREFIX + name if cookies_are_secure(container) else name
+
+
+def read_cookie(request: Request, name: str) -> str | None:
+    """The value of one of our cookies (SESSION_COOKIE, CSRF_COOKIE), if the browser sent it."""
+    return request.cookies.get(cookie_name(request.app.state.container, name)) or None
+
+
+def sign_browser_id(container: Container, browser_id: str, session: str | None) -> str:
+    """The CSRF token forms carry for this browser id and session (None before log-in)."""
     key = container.settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, f"csrf:{browser_id}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"csrf:{browser_id}:{session or ''}".encode(), hashlib.sha256).hexdigest()
 
 
 def new_browser_id() -> str:
@@ -62,15 +76,22 @@ def new_browser_id() -> str:
 
 def set_browser_id_cookie(response: Response, container: Container, browser_id: str) -> None:
     """Give the browser its CSRF id (a session cookie: it ends when the browser closes)."""
-    response.set_cookie(CSRF_COOKIE, browser_id, httponly=True, samesite="lax", secure=cookies_are_secure(container))
+    response.set_cookie(
+        cookie_name(container, CSRF_COOKIE),
+        browser_id,
+        httponly=True,
+        samesite="lax",
+        secure=cookies_are_secure(container),
+    )
 
 
 async def require_csrf_token(
     request: Request, container: ContainerDep, csrf_token: Annotated[str, Form()] = ""
 ) -> None:
-    """Refuse a form POST whose hidden token does not match this browser's CSRF cookie."""
-    browser_id = request.cookies.get(CSRF_COOKIE)
-    if not browser_id or not hmac.compare_digest(sign_browser_id(container, browser_id), csrf_token):
+    """Refuse a form POST whose hidden token does not match this browser's CSRF cookie and session."""
+    browser_id = read_cookie(request, CSRF_COOKIE)
+    expected = sign_browser_id(container, browser_id, session_token(request)) if browser_id else ""
+    if not browser_id or not hmac.compare_digest(expected, csrf_token):
         raise CsrfRefused
 
 
@@ -91,7 +112,7 @@ def attempts_limited(action: str) -> Callable[[Request], Awaitable[None]]:
 def start_session(response: Response, container: Container, issued: IssuedToken) -> None:
     """Hand the browser its session token, for as long as the token lives."""
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(container, SESSION_COOKIE),
         issued.token,
         max_age=container.settings.token_ttl_minutes * 60,
         httponly=True,
@@ -102,12 +123,14 @@ def start_session(response: Response, container: Container, issued: IssuedToken)
 
 def end_session(response: Response, container: Container) -> None:
     """Tell the browser to forget its session token."""
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=cookies_are_secure(container))
+    response.delete_cookie(
+        cookie_name(container, SESSION_COOKIE), httponly=True, samesite="lax", secure=cookies_are_secure(container)
+    )
 
 
 def session_token(request: Request) -> str | None:
     """The session token the browser sent, if any."""
-    return request.cookies.get(SESSION_COOKIE) or None
+    return read_cookie(request, SESSION_COOKIE)
 
 
 def get_page_visitor(request: Request, container: ContainerDep) -> Account | None:
