@@ -74,6 +74,9 @@ class SessionCreate(BaseModel):
 
     email: str = Field(max_length=MAX_EMAIL_LENGTH)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    device_token: str | None = Field(
+        default=None, max_length=64, description="`device_token` of an earlier log-in to this account from this device"
+    )
 
 
 class SessionPublic(BaseModel):
@@ -82,6 +85,10 @@ class SessionPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
     expires_at: datetime
+    device_token: str = Field(
+        description="Keep it, and send it with this device's next log-ins: they then never wait for the account's "
+        "log-in limit, which attempts from elsewhere may have used up"
+    )
 
 
 class Page(BaseModel, Generic[T]):

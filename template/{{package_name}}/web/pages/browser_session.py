@@ -13,21 +13,24 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
 from ...bootstrap import Container
-from ...domain.accounts import Account
+from ...domain.accounts import Account, normalize_email
 from ...domain.errors import AuthenticationFailed
 from ...services.accounts import IssuedToken
 from ..dependencies import ContainerDep
-from ..rate_limit import record_attempt
+from ..log_in_limits import device_token
+from ..rate_limit import hashing_slot, record_attempt
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf"
+DEVICE_COOKIE = "device"  # a device that logged in before: exempt from the account's log-in limit
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 CSRF_FIELD = "csrf_token"
 SECURE_COOKIE_PREFIX = "__Host-"
 
@@ -41,11 +44,12 @@ class CsrfRefused(Exception):
 
 
 class TooManyAttempts(Exception):
-    """The client used up its log-in or sign-up attempts; answered with a 429 page."""
+    """The client, or the account, used up its log-in or sign-up attempts; answered with a 429 page."""
 
-    def __init__(self, retry_after_seconds: float) -> None:
+    def __init__(self, retry_after_seconds: float, reason: str = "Too many attempts from your address.") -> None:
         super().__init__(retry_after_seconds)
         self.retry_after_seconds = max(1, math.ceil(retry_after_seconds))
+        self.reason = reason
 
 
 def cookies_are_secure(container: Container) -> bool:
@@ -98,27 +102,34 @@ async def require_csrf_token(
 CsrfChecked = Depends(require_csrf_token)
 
 
-def attempts_limited(action: str) -> Callable[[Request], Awaitable[None]]:
-    """A dependency counting the attempt against the same budget as the API's `action` (log-in, sign-up)."""
+def attempts_limited(action: str) -> Callable[[Request], AsyncIterator[None]]:
+    """A dependency counting the attempt against the same budget as the API's `action` (log-in, sign-up),
+    then holding a hashing slot for as long as the page runs (as `rate_limited` does for the API)."""
 
-    async def count_attempt(request: Request) -> None:
+    async def count_attempt(request: Request) -> AsyncIterator[None]:
         retry_after = await record_attempt(request, action)
         if retry_after is not None:
             raise TooManyAttempts(retry_after)
+        async with hashing_slot(request):
+            yield
 
     return count_attempt
 
 
-def start_session(response: Response, container: Container, issued: IssuedToken) -> None:
-    """Hand the browser its session token, for as long as the token lives."""
-    response.set_cookie(
-        cookie_name(container, SESSION_COOKIE),
-        issued.token,
-        max_age=container.settings.token_ttl_minutes * 60,
-        httponly=True,
-        samesite="lax",
-        secure=cookies_are_secure(container),
-    )
+def start_session(response: Response, container: Container, issued: IssuedToken, email: str) -> None:
+    """Hand the browser its session token, for as long as the token lives, and the account's device token."""
+    for name, value, max_age in [
+        (SESSION_COOKIE, issued.token, container.settings.token_ttl_minutes * 60),
+        (DEVICE_COOKIE, device_token(container, normalize_email(email)), DEVICE_COOKIE_MAX_AGE),
+    ]:
+        response.set_cookie(
+            cookie_name(container, name),
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=cookies_are_secure(container),
+        )
 
 
 def end_session(response: Response, container: Container) -> None:

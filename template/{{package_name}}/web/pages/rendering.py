@@ -125,7 +125,7 @@ async def refuse_too_many_attempts(request: Request, error: Exception) -> Respon
         "error.html",
         status_code=429,
         heading="Too many attempts",
-        message=f"Too many attempts from your address. Wait {error.retry_after_seconds} seconds, then try again.",
+        message=f"{error.reason} Wait {error.retry_after_seconds} seconds, then try again.",
     )
     response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
