@@ -39,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("--venv", type=Path, required=True)
     parser.add_argument("--rate", type=float, default=50.0, help="reads per second (default 50)")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase (default 20)")
-    parser.add_argument("--flooders", type=int, default=64, help="concurrent log-in clients (default 64)")
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="seconds per phase (default 20)"
+    )
+    parser.add_argument(
+        "--flooders", type=int, default=64, help="concurrent log-in clients (default 64)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
@@ -61,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(scratch) / "server.log"
         with log.open("wb") as out:
             server = subprocess.Popen(
-                command, cwd=args.project, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=args.project,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -70,10 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-    print(f"reads at {args.rate:g}/s for {args.duration:g} s, {args.workers} workers, {args.flooders} flooders")
+    print(f"reads at {args.rate:g}/s for {args.duration:g} s, {args.workers} workers,", end=" ")
+    print(f"{args.flooders} flooders")
     print(f"{'phase':<10}{'reads':>7}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, (latencies, errors) in (("quiet", quiet), ("flooded", flooded)):
-        print(f"{name:<10}{len(latencies):>7}{errors:>8}{percentile(latencies, 50):>9.1f}{percentile(latencies, 99):>9.1f}")
+        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+        print(f"{name:<10}{len(latencies):>7}{errors:>8}{p50:>9.1f}{p99:>9.1f}")
     ratio = percentile(flooded[0], 99) / max(percentile(quiet[0], 99), 0.001)
     print(f"p99 flooded / quiet: {ratio:.1f}; log-ins answered during the flood: {log_ins}")
     return 0
@@ -101,8 +112,10 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     sys.exit("the server did not answer /healthz within 60 s")
 
 
-async def measure(url: str, args: argparse.Namespace) -> tuple[tuple[list[float], int], tuple[list[float], int], int]:
-    """Both phases: the reads alone, then with the flood; and how many log-ins the flood got answered.
+async def measure(
+    url: str, args: argparse.Namespace
+) -> tuple[tuple[list[float], int], tuple[list[float], int], int]:
+    """Both phases, the reads alone then with the flood; and how many log-ins the flood got answered.
 
     The flood runs in a process of its own, so its work never delays the reads' own client.
     """
@@ -125,8 +138,10 @@ async def measure(url: str, args: argparse.Namespace) -> tuple[tuple[list[float]
     return quiet, flooded, int(answered.value)
 
 
-async def reads(client: httpx.AsyncClient, headers: dict[str, str], rate: float, duration: float) -> tuple[list[float], int]:
-    """Open loop: GET /api/notes at `rate` per second; latencies in ms from each request's due time."""
+async def reads(
+    client: httpx.AsyncClient, headers: dict[str, str], rate: float, duration: float
+) -> tuple[list[float], int]:
+    """Open loop: GET /api/notes at `rate` a second; latencies in ms from each request's due time."""
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter()

@@ -42,8 +42,6 @@ PUBLIC_PAGES = {
 HIDDEN_ROUTES = {
     "/openapi.json": "the API schema",
     "/docs": "interactive API docs",
-    "/docs/oauth2-redirect": "interactive API docs",
-    "/redoc": "API reference docs",
     "/metrics": "Prometheus scraping, behind METRICS_TOKEN in production",
     "/static": "stylesheets and scripts of the pages",
 }
