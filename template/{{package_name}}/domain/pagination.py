@@ -52,7 +52,7 @@ class Cursor:
             created_at, _, record_id = base64.urlsafe_b64decode(padded).decode().partition("|")
             instant, number = datetime.fromisoformat(created_at), int(record_id)
             if instant.tzinfo is None or not 1 <= number <= MAX_INTEGER:
-                raise ValueError(token)
+                raise ValueError  # refused below, like a token that does not parse
             return cls(created_at=instant.astimezone(UTC), id=number)
         except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as error:
             raise ValidationFailed("The cursor is not valid.") from error
