@@ -39,7 +39,8 @@ def record_account_attempt(request: Request, email: str, presented_device_token:
     except ValidationFailed:
         return None
     container: Container = request.app.state.container
-    if presented_device_token and hmac.compare_digest(device_token(container, normalized), presented_device_token):
+    expected = device_token(container, normalized).encode()
+    if presented_device_token and hmac.compare_digest(expected, presented_device_token.encode()):
         return None
     limiter: RateLimiter = request.app.state.rate_limiter
     # Hashed: no e-mail address in the limiter's keys (in Redis, they outlive the request).

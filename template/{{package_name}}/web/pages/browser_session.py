@@ -63,7 +63,7 @@ def cookie_name(container: Container, name: str) -> str:
 
 
 def read_cookie(request: Request, name: str) -> str | None:
-    """The value of one of our cookies (SESSION_COOKIE, CSRF_COOKIE), if the browser sent it."""
+    """The value of one of our cookies (SESSION_COOKIE, CSRF_COOKIE, DEVICE_COOKIE), if the browser sent it."""
     return request.cookies.get(cookie_name(request.app.state.container, name)) or None
 
 
@@ -95,7 +95,8 @@ async def require_csrf_token(
     """Refuse a form POST whose hidden token does not match this browser's CSRF cookie and session."""
     browser_id = read_cookie(request, CSRF_COOKIE)
     expected = sign_browser_id(container, browser_id, session_token(request)) if browser_id else ""
-    if not browser_id or not hmac.compare_digest(expected, csrf_token):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, which a forged form may hold.
+    if not browser_id or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         raise CsrfRefused
 
 
@@ -103,8 +104,10 @@ CsrfChecked = Depends(require_csrf_token)
 
 
 def attempts_limited(action: str) -> Callable[[Request], AsyncIterator[None]]:
-    """A dependency counting the attempt against the same budget as the API's `action` (log-in, sign-up),
-    then holding a hashing slot for as long as the page runs (as `rate_limited` does for the API)."""
+    """A dependency: the attempt counted in the API's budget for `action`, then a hashing slot while the page runs.
+
+    The pages' side of `rate_limited`: the same budget, and a 429 page instead of a problem.
+    """
 
     async def count_attempt(request: Request) -> AsyncIterator[None]:
         retry_after = await record_attempt(request, action)
