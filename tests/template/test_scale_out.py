@@ -307,6 +307,7 @@ def test_two_instances_behind_nginx_share_one_database_and_one_redis(stack: Stac
     each_account_has_one_log_in_budget_on_the_whole_site(stack)
     each_welcome_email_job_runs_exactly_once(stack)
     forged_requests_in_a_loop_cost_other_users_nothing(stack, bearer)
+    nginx_hides_its_version_and_its_own_answers_carry_the_security_headers(stack)
     no_get_fails_when_an_instance_stops(stack, bearer)
 
 
@@ -533,6 +534,33 @@ def each_welcome_email_job_runs_exactly_once(stack: Stack) -> None:
     assert set(runs().values()) == {1}, runs()
     delivered = "".join(worker.output() for worker in stack.workers)
     assert all(delivered.count(f"To: {email}\n") == 1 for email in [*emails, "ada@example.com"])
+
+
+def nginx_hides_its_version_and_its_own_answers_carry_the_security_headers(stack: Stack) -> None:
+    """The app's answers keep their headers (once); nginx's own, such as a 413, get the same."""
+    status, headers, _ = call(stack.proxy_port, "GET", "/healthz")
+    assert status == 200
+    assert headers["server"] == "nginx"  # no version
+    assert headers["x-frame-options"] == "DENY"  # the app's, not doubled by nginx's
+    assert "default-src 'self'" in headers["content-security-policy"]
+    connection = http.client.HTTPConnection("127.0.0.1", stack.proxy_port, timeout=15)
+    try:  # a body over client_max_body_size: nginx answers from the declared length
+        connection.putrequest("POST", "/api/notes")
+        connection.putheader("Content-Length", str(2 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        page = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert "nginx/" not in page
+    assert response.getheader("x-content-type-options") == "nosniff"
+    assert response.getheader("x-frame-options") == "DENY"
+    assert (
+        response.getheader("content-security-policy")
+        == "default-src 'none'; frame-ancestors 'none'"
+    )
+    assert response.getheader("cache-control") == "no-store"
 
 
 def no_get_fails_when_an_instance_stops(stack: Stack, bearer: dict[str, str]) -> None:
