@@ -115,7 +115,7 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
 async def measure(
     url: str, args: argparse.Namespace
 ) -> tuple[tuple[list[float], int], tuple[list[float], int], int]:
-    """Both phases, the reads alone then with the flood; and how many log-ins the flood got answered.
+    """The reads alone, then with the flood; and how many log-ins the flood got answered.
 
     The flood runs in a process of its own, so its work never delays the reads' own client.
     """
@@ -141,7 +141,7 @@ async def measure(
 async def reads(
     client: httpx.AsyncClient, headers: dict[str, str], rate: float, duration: float
 ) -> tuple[list[float], int]:
-    """Open loop: GET /api/notes at `rate` a second; latencies in ms from each request's due time."""
+    """Open loop: GET /api/notes `rate` times a second; latencies in ms from each due time."""
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter()
