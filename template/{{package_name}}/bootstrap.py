@@ -16,6 +16,7 @@ from .data.records import SqlRecords
 from .data.repositories.accounts import SqlAccountRepository
 from .data.unit_of_work import SqlUnitOfWorkFactory
 from .integrations.email import ConsoleEmailSender, SmtpEmailSender
+from .observability.security_log import StructlogSecurityLog
 from .services.accounts import AccountService
 from .services.passwords import PasswordHasher
 from .services.ports import EmailSender, JobQueue
@@ -99,7 +100,12 @@ def build_container(settings: Settings, job_queue: JobQueue, email_sender: Email
         email_sender=email_sender,
         job_queue=job_queue,
         accounts=AccountService(
-            SqlUnitOfWorkFactory(engine, SqlAccountRepository), hasher, job_queue, email_sender, token_ttl
+            SqlUnitOfWorkFactory(engine, SqlAccountRepository),
+            hasher,
+            job_queue,
+            email_sender,
+            StructlogSecurityLog(),
+            token_ttl,
         ),
         resources={
             service: service(SqlUnitOfWorkFactory(engine, partial(SqlRecords, record=service.record)))

@@ -4,7 +4,8 @@ The PostgreSQL + Redis project runs as its image would (the Dockerfile's ENTRYPO
 in production mode), twice, on two ports, behind nginx configured by the project's own
 docker/nginx.conf (docs/deployment.md), with two job workers. The test proves what the deployment
 guide promises: a token issued by one instance works on the other, one rate-limit budget per
-client across both, each enqueued job run exactly once, and no GET lost when an instance stops.
+client and per account across both, forged requests in a loop that cost other users nothing, each
+enqueued job run exactly once, and no GET lost when an instance stops.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import threading
 import time
 import uuid
+from base64 import urlsafe_b64encode
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -206,6 +208,8 @@ class Stack:
     instance_ports: list[int]
     workers: list[Process]
     proxy_port: int
+    database_url: str
+    app_venv: Path
 
 
 @pytest.fixture
@@ -276,7 +280,7 @@ def stack(
             "nginx did not answer",
             proxy,
         )
-        yield Stack(instances, ports, workers, proxy_port)
+        yield Stack(instances, ports, workers, proxy_port, database_url, app_venv)
     finally:
         for process in reversed(processes):
             process.stop()
@@ -300,7 +304,10 @@ def _delete_redis_keys(app_venv: Path, redis_url: str, pattern: str) -> None:
 def test_two_instances_behind_nginx_share_one_database_and_one_redis(stack: Stack) -> None:
     bearer = a_token_from_one_instance_works_on_the_other(stack)
     each_client_has_one_log_in_budget_on_the_whole_site(stack)
+    each_account_has_one_log_in_budget_on_the_whole_site(stack)
     each_welcome_email_job_runs_exactly_once(stack)
+    forged_requests_in_a_loop_cost_other_users_nothing(stack, bearer)
+    nginx_hides_its_version_and_its_own_answers_carry_the_security_headers(stack)
     no_get_fails_when_an_instance_stops(stack, bearer)
 
 
@@ -324,18 +331,21 @@ def a_token_from_one_instance_works_on_the_other(stack: Stack) -> dict[str, str]
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert csrf
     form = urlencode({**credentials, "csrf_token": csrf.group(1)})
-    browser = {"Cookie": f"csrf={cookie(headers, 'csrf')}"}
+    # Production cookies: __Host- names, which browsers take only from this host over HTTPS.
+    browser = {"Cookie": f"__Host-csrf={cookie(headers, '__Host-csrf')}"}
     status, headers, text = call(two, "POST", "/login", body=form, headers=browser)
     assert status == 303, text
-    session = {"Cookie": f"session={cookie(headers, 'session')}"}
+    session = {"Cookie": f"__Host-session={cookie(headers, '__Host-session')}"}
     status, _, text = call(one, "GET", "/notes", headers=session)
     assert status == 200 and "written on two" in text
     return bearer
 
 
-def wrong_log_ins(port: int, source: str, claimed_network: str | None = None) -> list[int]:
+def wrong_log_ins(
+    port: int, source: str, claimed_network: str | None = None, email: str = "eve@example.com"
+) -> list[int]:
     """LIMIT + 1 wrong-password log-ins from `source`, each claiming another address if asked."""
-    wrong = {"email": "ada@example.com", "password": "not the password"}
+    wrong = {"email": email, "password": "not the password"}
     statuses = []
     for n in range(LIMIT + 1):
         claim = {"X-Forwarded-For": f"{claimed_network}.{n}"} if claimed_network else {}
@@ -350,9 +360,148 @@ def each_client_has_one_log_in_budget_on_the_whole_site(stack: Stack) -> None:
     assert wrong_log_ins(stack.proxy_port, "127.0.0.2", "10.9.9") == [401] * LIMIT + [429]
     seen = [requests_seen(instance, "POST", "/api/sessions") for instance in stack.instances]
     assert all(count >= 2 for count in seen), seen  # nginx spread them over both
-    assert wrong_log_ins(stack.proxy_port, "127.0.0.3")[0] == 401  # another client, its own budget
+    # Another client, its own budget (into another account: eve's own budget is used up).
+    assert wrong_log_ins(stack.proxy_port, "127.0.0.3", email="eve2@example.com")[0] == 401
     # Straight to an instance, a forged header counts against the address that connected.
-    assert wrong_log_ins(stack.instance_ports[1], "127.0.0.4", "10.8.8") == [401] * LIMIT + [429]
+    straight = wrong_log_ins(
+        stack.instance_ports[1], "127.0.0.4", "10.8.8", email="eve3@example.com"
+    )
+    assert straight == [401] * LIMIT + [429]
+
+
+def each_account_has_one_log_in_budget_on_the_whole_site(stack: Stack) -> None:
+    """Guesses at one account from a new address each, through nginx: its budget runs out."""
+    statuses = [
+        call(
+            stack.proxy_port,
+            "POST",
+            "/api/sessions",
+            source=f"127.0.2.{n + 1}",
+            body={"email": "mallory-target@example.com", "password": f"guess {n}"},
+        )[0]
+        for n in range(LIMIT + 1)
+    ]
+    assert statuses == [401] * LIMIT + [429]
+
+
+def forged(raw: str) -> str:
+    """A pagination cursor as a client could forge one."""
+    return urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+# Cursors no database query can take: unchecked, each would be a 500.
+FORGED_CURSORS = [
+    forged(f"2025-01-01T00:00:00+00:00|{2**31}"),
+    forged(f"2025-01-01T00:00:00+00:00|{2**63}"),
+    forged("2025-01-01T00:00:00|5"),
+    forged("0001-01-01T00:00:00+05:00|5"),
+    forged("9999-12-31T23:59:59-05:00|5"),
+]
+# A note the database refuses with an error the app does not expect: a 500 on demand, like a bug.
+SERVER_ERROR_TITLE = "a title the database refuses"
+REFUSE_IN_THE_DATABASE = [
+    f"""CREATE FUNCTION refuse_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    IF NEW.title = '{SERVER_ERROR_TITLE}' THEN RAISE EXCEPTION 'a bug'; END IF;
+    RETURN NEW; END $$""",
+    "CREATE TRIGGER refuse_note BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION refuse_note()",
+]
+FORGED_PER_SECOND = 20
+OTHERS_PER_SECOND = 10  # each of two other users: 40 requests a second in all
+SCENARIO_SECONDS = 6
+
+
+def paced(rate: float, stop: threading.Event, one: Callable[[int], None]) -> None:
+    """Call `one(n)` `rate` times a second, n counting up, until `stop` is set."""
+    started = time.monotonic()
+    n = 0
+    while not stop.is_set():
+        one(n)
+        n += 1
+        time.sleep(max(0.0, started + n / rate - time.monotonic()))
+
+
+def forged_requests_in_a_loop_cost_other_users_nothing(
+    stack: Stack, bearer: dict[str, str]
+) -> None:
+    """An attacker loops forged cursors and server errors while two other users read and write.
+
+    Through nginx, at 40 requests a second in all: every forged cursor is a 422, every server error
+    a 500 that nginx neither retries nor holds against the instance; the others never see a 5xx.
+    """
+    for statement in REFUSE_IN_THE_DATABASE:
+        admin_sql(stack.app_venv, stack.database_url, statement)
+    # An instance's 500 says it closes the connection, so nginx never sends another request down it.
+    refused = {"title": SERVER_ERROR_TITLE}
+    status, headers, _ = call(
+        stack.instance_ports[0], "POST", "/api/notes", body=refused, headers=bearer
+    )
+    assert (status, headers.get("connection")) == (500, "close")
+    base = f"http://127.0.0.1:{stack.proxy_port}"
+    others = []
+    for n in (1, 2):
+        credentials = {"email": f"other{n}@example.com", "password": PASSWORD}
+        source = f"127.0.3.{n}"
+        assert (
+            call(stack.proxy_port, "POST", "/api/accounts", source=source, body=credentials)[0]
+            == 201
+        )
+        status, _, text = call(
+            stack.proxy_port, "POST", "/api/sessions", source=source, body=credentials
+        )
+        assert status == 201, text
+        others.append({"Authorization": f"Bearer {json.loads(text)['access_token']}"})
+    attacker_answers: Counter[tuple[str, int]] = Counter()
+    other_answers: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def attack(n: int) -> None:
+        session = attacker_session
+        if n % 2:
+            title = {"title": SERVER_ERROR_TITLE}
+            response = session.post(f"{base}/api/notes", json=title, headers=bearer, timeout=15)
+            attacker_answers["server error", response.status_code] += 1
+        else:
+            cursor = {"cursor": FORGED_CURSORS[n // 2 % len(FORGED_CURSORS)]}
+            response = session.get(f"{base}/api/notes", params=cursor, headers=bearer, timeout=15)
+            attacker_answers["forged cursor", response.status_code] += 1
+
+    def use(headers: dict[str, str]) -> Callable[[int], None]:
+        session = requests.Session()
+
+        def one(n: int) -> None:
+            if n % 2:
+                note = {"title": f"note {n}"}
+                response = session.post(f"{base}/api/notes", json=note, headers=headers, timeout=15)
+            else:
+                response = session.get(f"{base}/api/notes", headers=headers, timeout=15)
+            other_answers[response.status_code] += 1
+
+        return one
+
+    attacker_session = requests.Session()
+    threads = [
+        threading.Thread(target=paced, args=(FORGED_PER_SECOND, stop, attack)),
+        *(threading.Thread(target=paced, args=(OTHERS_PER_SECOND, stop, use(h))) for h in others),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(SCENARIO_SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    print(f"attacker: {dict(attacker_answers)}, other users: {dict(other_answers)}")
+    assert {status for kind, status in attacker_answers if kind == "forged cursor"} == {422}
+    assert {status for kind, status in attacker_answers if kind == "server error"} == {500}
+    assert set(other_answers) <= {200, 201}, other_answers
+    assert sum(other_answers.values()) >= SCENARIO_SECONDS * OTHERS_PER_SECOND  # answered all along
+    # nginx sent each of them to one instance, once: a POST that got an answer is never sent again.
+    server_errors = sum(
+        1
+        for instance in stack.instances
+        for event in instance.events()
+        if event.get("event") == "request" and event.get("status") == 500
+    )
+    assert server_errors == attacker_answers["server error", 500] + 1  # and the one sent straight
 
 
 def each_welcome_email_job_runs_exactly_once(stack: Stack) -> None:
@@ -385,6 +534,33 @@ def each_welcome_email_job_runs_exactly_once(stack: Stack) -> None:
     assert set(runs().values()) == {1}, runs()
     delivered = "".join(worker.output() for worker in stack.workers)
     assert all(delivered.count(f"To: {email}\n") == 1 for email in [*emails, "ada@example.com"])
+
+
+def nginx_hides_its_version_and_its_own_answers_carry_the_security_headers(stack: Stack) -> None:
+    """The app's answers keep their headers (once); nginx's own, such as a 413, get the same."""
+    status, headers, _ = call(stack.proxy_port, "GET", "/healthz")
+    assert status == 200
+    assert headers["server"] == "nginx"  # no version
+    assert headers["x-frame-options"] == "DENY"  # the app's, not doubled by nginx's
+    assert "default-src 'self'" in headers["content-security-policy"]
+    connection = http.client.HTTPConnection("127.0.0.1", stack.proxy_port, timeout=15)
+    try:  # a body over client_max_body_size: nginx answers from the declared length
+        connection.putrequest("POST", "/api/notes")
+        connection.putheader("Content-Length", str(2 * 1024 * 1024))
+        connection.endheaders()
+        response = connection.getresponse()
+        page = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert "nginx/" not in page
+    assert response.getheader("x-content-type-options") == "nosniff"
+    assert response.getheader("x-frame-options") == "DENY"
+    assert (
+        response.getheader("content-security-policy")
+        == "default-src 'none'; frame-ancestors 'none'"
+    )
+    assert response.getheader("cache-control") == "no-store"
 
 
 def no_get_fails_when_an_instance_stops(stack: Stack, bearer: dict[str, str]) -> None:

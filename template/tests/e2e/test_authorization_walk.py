@@ -44,8 +44,6 @@ PUBLIC_PAGES = {
 HIDDEN_ROUTES = {
     "/openapi.json": "the API schema",
     "/docs": "interactive API docs",
-    "/docs/oauth2-redirect": "interactive API docs",
-    "/redoc": "API reference docs",
     "/metrics": "Prometheus scraping, behind METRICS_TOKEN in production",
     "/static": "stylesheets and scripts of the pages",
 }
@@ -324,9 +322,12 @@ def _page_session(app: FastAPI, headers: AuthHeaders) -> TestClient:
 
 def _form_fields(browser: TestClient, body: dict[str, Any] | None = None) -> dict[str, str]:
     """A valid CSRF token and the fields of a JSON body, as a browser would post them in a form."""
-    fresh = TestClient(browser.app)  # the log-in page hands a new browser its CSRF cookie and token
+    # A new browser in the same session (if any) gets its CSRF cookie, and the session's token, from the
+    # first page it is shown (the log-in page sends a signed-in visitor on to theirs).
+    session = browser.cookies.get("session")
+    fresh = TestClient(browser.app, cookies={"session": session} if session else None)
     match = CSRF_FIELD.search(fresh.get("/login").text)
-    assert match is not None, "the log-in page has no CSRF field"
+    assert match is not None, "the first page of a signed-in visitor has no CSRF field"
     browser.cookies.delete("csrf")
     browser.cookies.set("csrf", fresh.cookies["csrf"])
     fields = {

@@ -1,9 +1,10 @@
-"""Engine construction: pool sizing, SQLite pragmas and the slow-query log."""
+"""Engine construction: pool sizing, SQLite pragmas, the slow-query log, and errors that hold no data."""
 
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import StaticPool
 
 from ..observability.sql import install_slow_query_log
@@ -22,7 +23,9 @@ def build_engine(
 ) -> Engine:
     """Return an engine for the URL with a bounded pool; SQLite files get WAL and foreign keys."""
     url = make_url(database_url)
-    options: dict[str, Any] = {"echo": echo}
+    # An error's message never carries the statement's values (a password hash, a token): it reaches
+    # the logs and the error tracker.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if url.get_backend_name() == "sqlite":
         in_memory = url.database in (None, "", ":memory:")
         if in_memory:
@@ -50,9 +53,20 @@ def build_engine(
             pool_recycle=1800,
             **options,
         )
+    event.listen(engine, "handle_error", _drop_row_values)
     if slow_query_ms is not None:
         install_slow_query_log(engine, slow_query_ms)
     return engine
+
+
+def _drop_row_values(context: ExceptionContext) -> None:
+    """Cut a database error's message to its first line, the one that says what went wrong.
+
+    PostgreSQL adds lines such as "DETAIL: Failing row contains (...)", with every value of the row.
+    """
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and len(error.args) == 1 and isinstance(error.args[0], str):
+            error.args = (error.args[0].partition("\n")[0],)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -1,12 +1,17 @@
 """Accounts: who owns records and how they prove it."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from .errors import ValidationFailed
 
+MAX_EMAIL_LENGTH = 320  # the longest address SMTP allows (64 before the @, 255 after), and the column's size
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256  # bounds the hashing work an attacker can ask for
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,17 +26,43 @@ class Account:
 
 
 def normalize_email(email: str) -> str:
-    """Return the canonical form used for uniqueness: trimmed and lower-cased."""
-    normalized = email.strip().lower()
+    """Return the canonical form used for uniqueness: trimmed, composed (NFC) and lower-cased.
+
+    The same address typed on two keyboards is one address; one that could not be an e-mail header's
+    value (a line break, any control character, a space) or does not fit its column is refused.
+    """
+    normalized = unicodedata.normalize("NFC", email.strip()).lower()
+    if len(normalized) > MAX_EMAIL_LENGTH:
+        raise ValidationFailed(f"The e-mail address must have at most {MAX_EMAIL_LENGTH} characters.")
     local, _, domain = normalized.partition("@")
-    if not local or "@" in domain or "." not in domain or "\x00" in normalized:
+    labels = domain.split(".")
+    if not local or "@" in domain or len(labels) < 2 or not all(labels) or not _printable(normalized):
         raise ValidationFailed("The e-mail address must look like name@example.com.")
     return normalized
 
 
+def _printable(text: str) -> bool:
+    """No spaces and no control, format, surrogate or unassigned characters (Unicode category C)."""
+    return not any(char.isspace() or unicodedata.category(char).startswith("C") for char in text)
+
+
 def check_password_rules(password: str) -> None:
-    """Refuse passwords too short to resist guessing or too long to hash cheaply."""
+    """Refuse passwords that are easy to guess (NIST SP 800-63B): too short, blank, or among the most common.
+
+    Too long ones are refused too: they cost more to hash.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
+    if not password.strip():
+        raise ValidationFailed("The password must not be only spaces.")
+    if password.lower() in common_passwords():
+        raise ValidationFailed("The password is one of the 10,000 most common ones, the first that attackers try.")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, lower-cased (read once, at the first check)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.lower() for line in lines if line and not line.startswith("#"))

@@ -3,10 +3,11 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from .errors import ValidationFailed
+from .records import MAX_INTEGER
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -41,12 +42,19 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> "Cursor":
-        """Parse a token made by `encode`, refusing anything else."""
+        """Parse a token made by `encode`, refusing anything else.
+
+        A forged token can hold any date and number: it passes only with a time zone, a date that stays
+        one in UTC, and an id the database's integer column can hold, so no query ever sees another.
+        """
         try:
             padded = token + "=" * (-len(token) % 4)
             created_at, _, record_id = base64.urlsafe_b64decode(padded).decode().partition("|")
-            return cls(created_at=datetime.fromisoformat(created_at), id=int(record_id))
-        except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+            instant, number = datetime.fromisoformat(created_at), int(record_id)
+            if instant.tzinfo is None or not 1 <= number <= MAX_INTEGER:
+                raise ValueError  # refused below, like a token that does not parse
+            return cls(created_at=instant.astimezone(UTC), id=number)
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as error:
             raise ValidationFailed("The cursor is not valid.") from error
 
 

@@ -15,10 +15,12 @@ def choose_request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def bind_request_id(request_id: str) -> None:
-    """Attach the id to the current context: every later log line in this request carries it."""
+def bind_request_id(request_id: str, client: str | None = None) -> None:
+    """Attach the id, and the client's address, to the context: every later log line of the request carries them."""
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
+    if client is not None:
+        structlog.contextvars.bind_contextvars(client=client)
 
 
 def current_request_id() -> str | None:

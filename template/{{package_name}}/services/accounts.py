@@ -7,7 +7,7 @@ from typing import Protocol
 from ..domain.accounts import Account, check_password_rules, normalize_email
 from ..domain.errors import AuthenticationFailed, ValidationFailed
 from .passwords import PasswordHasher
-from .ports import Clock, EmailMessage, EmailSender, JobQueue, UnitOfWorkFactory, utc_now
+from .ports import Clock, EmailMessage, EmailSender, JobQueue, SecurityLog, UnitOfWorkFactory, utc_now
 from .tokens import hash_token, new_token
 
 
@@ -38,8 +38,8 @@ class AccountRepository(Protocol):
     def find_by_token(self, token_hash: str, now: datetime) -> Account | None:
         """Return the holder of an unexpired token, in one query."""
 
-    def delete_token(self, token_hash: str) -> None:
-        """Revoke a token (no error when already gone)."""
+    def delete_token(self, token_hash: str) -> int | None:
+        """Revoke a token; the id of the account it was for, None when it was already gone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ class AccountService:
         hasher: PasswordHasher,
         job_queue: JobQueue,
         email_sender: EmailSender,
+        security_log: SecurityLog,
         token_ttl: timedelta,
         clock: Clock = utc_now,
     ) -> None:
@@ -66,6 +67,7 @@ class AccountService:
         self._hasher = hasher
         self._job_queue = job_queue
         self._email_sender = email_sender
+        self._security_log = security_log
         self._token_ttl = token_ttl
         self._clock = clock
 
@@ -77,6 +79,7 @@ class AccountService:
         with self._uow_factory() as uow:
             account = uow.repository.add(email, password_hash, self._clock())
             uow.commit()
+        self._security_log.record("signed_up", account_id=account.id)
         # Enqueued after the commit so the job always finds the account.
         self._job_queue.enqueue_welcome_email(account.id)
         return account
@@ -85,6 +88,7 @@ class AccountService:
         """Check the credentials and issue a new token; AuthenticationFailed otherwise."""
         account = self._account_by_email(email)
         if not self._hasher.verify(account.password_hash if account else None, password):
+            self._security_log.record("log_in_failed", account_id=account.id if account else None)
             raise AuthenticationFailed("The e-mail address or the password is wrong.")
         assert account is not None  # noqa: S101 - verify() says no without an account
         token = new_token()
@@ -98,6 +102,7 @@ class AccountService:
             if new_hash is not None:
                 uow.repository.set_password_hash(account.id, new_hash)
             uow.commit()
+        self._security_log.record("logged_in", account_id=account.id)
         return IssuedToken(token=token, expires_at=expires_at)
 
     def _account_by_email(self, email: str) -> Account | None:
@@ -120,8 +125,10 @@ class AccountService:
     def log_out(self, token: str) -> None:
         """Revoke the token; later requests with it get AuthenticationFailed."""
         with self._uow_factory() as uow:
-            uow.repository.delete_token(hash_token(token))
+            account_id = uow.repository.delete_token(hash_token(token))
             uow.commit()
+        if account_id is not None:
+            self._security_log.record("logged_out", account_id=account_id)
 
     def send_welcome_email(self, account_id: int) -> bool:
         """Send the welcome e-mail once; False (and nothing sent) when the account is gone or already welcomed."""

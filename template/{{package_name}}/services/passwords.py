@@ -1,7 +1,8 @@
-"""Password hashing with Argon2id; the cost is configurable so tests stay fast."""
+"""Password hashing with Argon2id; the cost is configurable so tests stay fast.
 
-import os
-import threading
+How many hashes run at once is the web layer's to bound (`HASHING_SLOTS` in `web/rate_limit.py`):
+it makes the surplus wait on the event loop rather than in a worker thread.
+"""
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,25 +11,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 class PasswordHasher:
     """Hashes and verifies passwords; the hash string carries its own parameters and salt."""
 
-    def __init__(self, time_cost: int, memory_cost_kib: int, max_concurrent: int | None = None) -> None:
+    def __init__(self, time_cost: int, memory_cost_kib: int) -> None:
         self._argon2 = _Argon2(time_cost=time_cost, memory_cost=memory_cost_kib)
-        # Hashing is CPU- and memory-bound: more parallel hashes than cores only add memory
-        # (memory_cost each) and latency, so a burst of log-ins waits here instead.
-        self._slots = threading.BoundedSemaphore(max_concurrent or os.cpu_count() or 1)
         # Verifying against this when the account does not exist keeps timing the same,
         # so response time does not reveal which e-mail addresses have accounts.
         self._dummy_hash = self._argon2.hash("timing-equalizer")
 
     def hash(self, password: str) -> str:
         """Return a salted Argon2id hash of the password."""
-        with self._slots:
-            return self._argon2.hash(password)
+        return self._argon2.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Tell whether the password matches; with no hash, spend the same time and say no."""
         try:
-            with self._slots:
-                verified = self._argon2.verify(password_hash or self._dummy_hash, password)
+            verified = self._argon2.verify(password_hash or self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             return False
         return verified and password_hash is not None

@@ -1,4 +1,4 @@
-"""Ports shared by every feature: transactions, e-mail, jobs and the clock.
+"""Ports shared by every feature: transactions, e-mail, jobs, the security log and the clock.
 
 `data/`, `integrations/` and `jobs/` implement them.
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Literal, Protocol, Self, TypeVar
 
 # The repository a unit of work hands out: each feature's use cases name their own.
 R_co = TypeVar("R_co", covariant=True)
@@ -32,10 +32,25 @@ class EmailSender(Protocol):
 
 
 class JobQueue(Protocol):
-    """Schedules background work; each method is one job."""
+    """Schedules background work; each method is one job.
+
+    Call it after the commit of the deed the job follows, and never expect it to raise: a queue that is
+    down is the adapter's to log, and the job's reconciliation enqueues it later (docs/architecture.md).
+    """
 
     def enqueue_welcome_email(self, account_id: int) -> None:
         """Schedule the welcome e-mail of a new account."""
+
+
+SecurityEvent = Literal["signed_up", "logged_in", "log_in_failed", "logged_out"]
+"""What happened to an account's access; a new kind of event is a new name here."""
+
+
+class SecurityLog(Protocol):
+    """The record of who got in or was refused, and from where: for spotting attacks and answering "was it me?"."""
+
+    def record(self, event: SecurityEvent, **details: int | str | None) -> None:
+        """Write one event (never a password or a token); the adapter adds the time and the client's address."""
 
 
 class UnitOfWork(Protocol[R_co]):

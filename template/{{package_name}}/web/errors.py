@@ -132,7 +132,13 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
 def _unexpected_error_handler(
     headers: Mapping[str, str],
 ) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    """The 500 handler. Starlette runs it outside all of our middleware, so it adds their headers itself."""
+    """The 500 handler. Starlette runs it outside all of our middleware, so it adds their headers itself.
+
+    Starlette re-raises the error to the server after this answer, and the server then closes the
+    connection: `Connection: close` says so, or a proxy that keeps connections open (nginx) would send
+    its next request, another user's, down the closed connection and count the instance as failed.
+    """
+    closing = {**headers, "Connection": "close"}
 
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled_error", error_type=type(error).__name__)
@@ -142,7 +148,7 @@ def _unexpected_error_handler(
             request,
             500,
             "Something went wrong on our side; the request id helps us find it.",
-            headers={**headers, "X-Request-ID": request_id} if request_id else headers,
+            headers={**closing, "X-Request-ID": request_id} if request_id else closing,
         )
 
     return unexpected_error

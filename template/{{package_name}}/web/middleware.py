@@ -30,7 +30,8 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         incoming = next((v for k, v in scope["headers"] if k == _REQUEST_ID_HEADER), None)
         request_id = choose_request_id(incoming.decode("latin-1") if incoming else None)
-        bind_request_id(request_id)
+        # The client's address (the proxy's X-Forwarded-For already applied) on every line of the request.
+        bind_request_id(request_id, client=scope["client"][0] if scope.get("client") else None)
         header = (_REQUEST_ID_HEADER, request_id.encode("latin-1"))
         status = 500  # what the client gets if the app raises before answering
 

@@ -6,22 +6,57 @@ its route module (`routes/notes.py`).
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from ..domain import pagination
-from ..domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..domain.accounts import (
+    MAX_EMAIL_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password_rules,
+    normalize_email,
+)
+from ..domain.errors import ValidationFailed
 from ..domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, PageRequest
 
 T = TypeVar("T")
 
 
-class AccountCreate(BaseModel):
-    """Sign-up form."""
+def domain_rule(rule: Callable[[str], object]) -> AfterValidator:
+    """A field validator that applies the domain's rule, so the API and the pages refuse the same values.
 
-    email: EmailStr
-    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    The rule's message becomes the field's message in the 422; a rule that returns a value (a normalized
+    e-mail address) replaces the field's value with it.
+    """
+
+    def check(value: str) -> str:
+        try:
+            result = rule(value)
+        except ValidationFailed as error:
+            raise PydanticCustomError("value_error", error.message) from None
+        return result if isinstance(result, str) else value
+
+    return AfterValidator(check)
+
+
+Email = Annotated[
+    str, domain_rule(normalize_email), Field(json_schema_extra={"format": "email", "maxLength": MAX_EMAIL_LENGTH})
+]
+NewPassword = Annotated[
+    str,
+    domain_rule(check_password_rules),
+    Field(json_schema_extra={"minLength": MIN_PASSWORD_LENGTH, "maxLength": MAX_PASSWORD_LENGTH}),
+]
+
+
+class AccountCreate(BaseModel):
+    """Sign-up form: the e-mail address and password rules of `domain/accounts.py`, as on the sign-up page."""
+
+    email: Email
+    password: NewPassword
 
 
 class AccountPublic(BaseModel):
@@ -37,8 +72,11 @@ class AccountPublic(BaseModel):
 class SessionCreate(BaseModel):
     """Log-in form."""
 
-    email: str = Field(max_length=320)
+    email: str = Field(max_length=MAX_EMAIL_LENGTH)
     password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    device_token: str | None = Field(
+        default=None, max_length=64, description="`device_token` of an earlier log-in to this account from this device"
+    )
 
 
 class SessionPublic(BaseModel):
@@ -47,6 +85,10 @@ class SessionPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
     expires_at: datetime
+    device_token: str = Field(
+        description="Keep it, and send it with this device's next log-ins: they then never wait for the account's "
+        "log-in limit, which attempts from elsewhere may have used up"
+    )
 
 
 class Page(BaseModel, Generic[T]):

@@ -5,8 +5,6 @@ Rate limiting of log-in and sign-up lives in `web/rate_limit.py`; CORS is Starle
 wired in `web/app.py` from CORS_ORIGINS.
 """
 
-from collections.abc import Collection
-
 from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,25 +46,16 @@ def baseline_security_headers(*, hsts: bool, content_security_policy: str | None
 class SecurityHeadersMiddleware:
     """Adds the baseline security headers to every response that does not set them itself.
 
-    Every answer but the static files also gets `Cache-Control: no-store`.
-
-    `csp_exempt_paths` (the interactive API docs, which load Swagger UI from a CDN with inline
-    scripts) get every header but the Content-Security-Policy.
+    Every answer but the static files also gets `Cache-Control: no-store`. A route that needs another
+    Content-Security-Policy (the API docs) sets its own.
     """
 
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        hsts: bool,
-        content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY,
-        csp_exempt_paths: Collection[str] = (),
+        self, app: ASGIApp, *, hsts: bool, content_security_policy: str = DEFAULT_CONTENT_SECURITY_POLICY
     ) -> None:
         self.app = app
-        self.csp_exempt_paths = frozenset(csp_exempt_paths)
-        headers = baseline_security_headers(hsts=hsts, content_security_policy=None)
+        headers = baseline_security_headers(hsts=hsts, content_security_policy=content_security_policy)
         self.headers = {name.lower().encode(): value.encode() for name, value in headers.items()}
-        self.csp = (b"content-security-policy", content_security_policy.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call; lifespan and websocket calls pass straight through."""
@@ -74,8 +63,6 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         wanted = list(self.headers.items())
-        if scope["path"] not in self.csp_exempt_paths:
-            wanted.append(self.csp)
         if not scope["path"].startswith(CACHEABLE_PATH_PREFIX):
             wanted.append((b"cache-control", b"no-store"))
 

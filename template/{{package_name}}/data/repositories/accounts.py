@@ -91,6 +91,7 @@ class SqlAccountRepository(AccountRepository):
         row = self._session.scalars(query).first()
         return to_account(row) if row else None
 
-    def delete_token(self, token_hash: str) -> None:
-        """Revoke a token."""
-        self._session.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
+    def delete_token(self, token_hash: str) -> int | None:
+        """Revoke a token; the id of the account it was for, None when it was already gone."""
+        statement = delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash).returning(ApiTokenRow.account_id)
+        return self._session.scalars(statement).first()

@@ -8,11 +8,15 @@ from starlette.responses import Response
 from ...domain.accounts import check_password_rules, normalize_email
 from ...domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from ..dependencies import ContainerDep
+from ..log_in_limits import TOO_MANY_FOR_THE_ACCOUNT, record_account_attempt
 from .browser_session import (
+    DEVICE_COOKIE,
     CsrfChecked,
     PageVisitor,
+    TooManyAttempts,
     attempts_limited,
     end_session,
+    read_cookie,
     session_token,
     start_session,
 )
@@ -59,7 +63,7 @@ def sign_up(
     if errors:
         return render(request, "signup.html", status_code=status_code, email=email, errors=errors)
     response = redirect(HOME_OF_SIGNED_IN)
-    start_session(response, container, container.accounts.log_in(email, password))
+    start_session(response, container, container.accounts.log_in(email, password), email)
     return response
 
 
@@ -79,13 +83,16 @@ def log_in(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """Start a session; the form again when the e-mail address or the password is wrong."""
+    retry_after = record_account_attempt(request, email, read_cookie(request, DEVICE_COOKIE))
+    if retry_after is not None:
+        raise TooManyAttempts(retry_after, TOO_MANY_FOR_THE_ACCOUNT)
     try:
         issued = container.accounts.log_in(email, password)
     except AuthenticationFailed as error:
         # Not 401: that status promises a WWW-Authenticate challenge, which a form is not.
         return render(request, "login.html", status_code=400, email=email, errors={"form": error.message})
     response = redirect(HOME_OF_SIGNED_IN)
-    start_session(response, container, issued)
+    start_session(response, container, issued, email)
     return response
 
 

@@ -17,10 +17,11 @@ from ...domain.errors import ValidationFailed
 from .browser_session import (
     CSRF_COOKIE,
     CSRF_FIELD,
-    SESSION_COOKIE,
     TooManyAttempts,
     end_session,
     new_browser_id,
+    read_cookie,
+    session_token,
     set_browser_id_cookie,
     sign_browser_id,
 )
@@ -57,7 +58,7 @@ def render(
 ) -> Response:
     """Render a page with what every page needs: the account, the app's name and this browser's CSRF token."""
     container: Container = request.app.state.container
-    browser_id = request.cookies.get(CSRF_COOKIE) or ""
+    browser_id = read_cookie(request, CSRF_COOKIE) or ""
     first_visit = not browser_id
     if first_visit:
         browser_id = new_browser_id()
@@ -70,7 +71,7 @@ def render(
             "app_title": request.app.title,
             "version": __version__,
             "csrf_field": CSRF_FIELD,
-            "csrf_token": sign_browser_id(container, browser_id),
+            "csrf_token": sign_browser_id(container, browser_id, session_token(request)),
         },
         status_code=status_code,
     )
@@ -101,7 +102,7 @@ def field_errors(**checks: tuple[Callable[[str], object], str]) -> dict[str, str
 async def redirect_to_log_in(request: Request, _error: Exception) -> Response:
     """Answer LoginRequired: to the log-in page, forgetting a session cookie that no longer works."""
     response = redirect("/login")
-    if SESSION_COOKIE in request.cookies:
+    if session_token(request) is not None:
         end_session(response, request.app.state.container)
     return response
 
@@ -125,7 +126,7 @@ async def refuse_too_many_attempts(request: Request, error: Exception) -> Respon
         "error.html",
         status_code=429,
         heading="Too many attempts",
-        message=f"Too many attempts from your address. Wait {error.retry_after_seconds} seconds, then try again.",
+        message=f"{error.reason} Wait {error.retry_after_seconds} seconds, then try again.",
     )
     response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response

@@ -1,8 +1,12 @@
 """Sessions: log in for a bearer token, log out to revoke it."""
 
-from fastapi import APIRouter, Depends, Response
+import math
 
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+
+from ...domain.accounts import normalize_email
 from ..dependencies import BearerToken, ContainerDep
+from ..log_in_limits import TOO_MANY_FOR_THE_ACCOUNT, device_token, record_account_attempt
 from ..rate_limit import RATE_LIMITED_RESPONSE, rate_limited
 from ..schemas import SessionCreate, SessionPublic
 
@@ -10,10 +14,20 @@ router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 
 @router.post("", status_code=201, dependencies=[Depends(rate_limited("log-in"))], responses=RATE_LIMITED_RESPONSE)
-def log_in(form: SessionCreate, container: ContainerDep) -> SessionPublic:
-    """Exchange e-mail and password for a bearer token; 401 when they do not match."""
+def log_in(form: SessionCreate, request: Request, container: ContainerDep) -> SessionPublic:
+    """Exchange e-mail and password for a bearer token; 401 when they do not match.
+
+    429 when the client, or the account (unless `device_token` is this device's), used up its attempts.
+    """
+    retry_after = record_account_attempt(request, form.email, form.device_token)
+    if retry_after is not None:
+        raise HTTPException(429, TOO_MANY_FOR_THE_ACCOUNT, headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
     issued = container.accounts.log_in(form.email, form.password)
-    return SessionPublic(access_token=issued.token, expires_at=issued.expires_at)
+    return SessionPublic(
+        access_token=issued.token,
+        expires_at=issued.expires_at,
+        device_token=device_token(container, normalize_email(form.email)),
+    )
 
 
 @router.delete("/current", status_code=204)
