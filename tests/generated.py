@@ -46,7 +46,7 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
 
 def lock(project: Path) -> None:
     """Check the project's uv.lock as `mvpscaffold new` does (re-locked where it does not match)."""
-    from mvpscaffold.lockfile import lock as uv_lock
+    from mvpscaffold.tools import uv_lock
 
     problem = uv_lock(project)
     assert problem is None, problem

@@ -15,8 +15,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.interrupts import signals_interrupt
 from mvpscaffold.presets import defaults_file_hint
+from mvpscaffold.tools import signals_interrupt
 
 # typer 0.29 shows <bool> beside every flag (a flag takes no value), and 0.27+ writes a required
 # argument as {NAME} in the usage line: the classes below keep --help the same on each of them.

@@ -16,10 +16,10 @@ from mvpscaffold.answers import (
     resolve,
 )
 from mvpscaffold.errors import UserInputError
-from mvpscaffold.gitutil import git_config
 from mvpscaffold.locations import copier_source, local_path
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import default_template, source_checkout_root
+from mvpscaffold.tools import git_config
 from mvpscaffold.yamlfiles import read_yaml_mapping
 
 # The template's answer that renders one resource instead of a project (`add resource` sets it).

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from mvpscaffold.errors import ChecksFailed, Interrupted
-from mvpscaffold.interrupts import signals_interrupt
+from mvpscaffold.tools import signals_interrupt
 
 STEPS = (
     ("install", "Installing the project (make install)"),

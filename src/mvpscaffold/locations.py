@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from mvpscaffold.gitutil import git_output
+from mvpscaffold.tools import run_git
 
 SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 # Sources copier itself reads as git URLs; any other URL needs "git+" in front for copier.
@@ -49,17 +49,17 @@ def local_path(src: str) -> Path | None:
 def git_dir_kind(path: Path) -> str | None:
     """ "worktree" (the root of a working tree), "bare", "bundle", or None for anything else."""
     if path.is_file():
-        found, _ = git_output(["bundle", "list-heads", str(path.resolve())], cwd=path.parent)
-        return "bundle" if found else None
+        listed = run_git(["bundle", "list-heads", str(path.resolve())], cwd=path.parent)
+        return "bundle" if listed.returncode == 0 else None
     if not path.is_dir():
         return None
-    found, out = git_output(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path)
-    lines = out.split("\n")
-    if not found or len(lines) < 2:
+    found = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path)
+    lines = found.stdout.split("\n")
+    if found.returncode != 0 or len(lines) < 2:
         return None
     if lines[0] == "true":
         return "bare" if Path(lines[1]).resolve() == path.resolve() else None
-    top = git_output(["rev-parse", "--show-toplevel"], cwd=path)[1].strip()
+    top = run_git(["rev-parse", "--show-toplevel"], cwd=path).stdout.strip()
     return "worktree" if top and Path(top).resolve() == path.resolve() else None
 
 

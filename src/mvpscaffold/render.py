@@ -16,10 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mvpscaffold import lockfile
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.gitutil import git
-from mvpscaffold.interrupts import signals_interrupt
+from mvpscaffold.tools import git, signals_interrupt, uv_lock
 
 COMMIT_MESSAGE = "Initial commit from mvpscaffold"
 
@@ -157,17 +155,18 @@ def _lock(project: Path) -> tuple[str | None, bool]:
     A shipped lock that matches pyproject.toml stays byte for byte; one that does not is locked
     again (the template's pins kept where they fit), and the user hears of it.
     """
-    if not lockfile.wants_lock(project):
+    if not (project / "pyproject.toml").is_file():
         return None, False
-    shipped = lockfile.read_lock(project)
-    problem = lockfile.lock(project)
+    lock = project / "uv.lock"
+    shipped = lock.read_bytes() if lock.is_file() else None
+    problem = uv_lock(project)
     if problem is not None:
         return problem, True
-    if shipped is not None and lockfile.read_lock(project) != shipped:
+    if shipped is not None and lock.read_bytes() != shipped:
         return (
-            f"The template's {lockfile.LOCK_FILE} did not match its pyproject.toml, so uv locked"
-            " the project again from the package index, keeping the template's pins where it"
-            " could; its maintainer should refresh it."
+            "The template's uv.lock did not match its pyproject.toml, so uv locked the project"
+            " again from the package index, keeping the template's pins where it could; its"
+            " maintainer should refresh it."
         ), False
     return None, False
 

@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from mvpscaffold import TEMPLATE_NAME, __version__, history
 from mvpscaffold.errors import ToolError
-from mvpscaffold.gitutil import git
+from mvpscaffold.tools import git
 from mvpscaffold.versions import newest_version, parse_version
 
 # Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.

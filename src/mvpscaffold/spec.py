@@ -15,8 +15,8 @@ import yaml
 
 from mvpscaffold.answers import Question
 from mvpscaffold.errors import ToolError, UserInputError
-from mvpscaffold.gitutil import git_ok, git_output
 from mvpscaffold.locations import git_dir_kind, git_url, local_path
+from mvpscaffold.tools import git_ok, run_git
 from mvpscaffold.versions import available_versions, newest_version, parse_version
 
 CONFIG_NAMES = ("copier.yml", "copier.yaml")
@@ -48,6 +48,8 @@ def parse_spec(text: str, origin: str) -> tuple[Question, ...]:
         if not isinstance(name, str) or name.startswith("_"):
             continue
         details = details if isinstance(details, dict) else {"default": details}
+        if details.get("when") is False:  # computed by the template, never asked
+            continue
         questions.append(_question(name, details, name in secret_names))
     return tuple(questions)
 
@@ -152,9 +154,9 @@ def release_tag(src: str, wanted: str | None) -> str:
 
 def _read_at_ref(repo: Path, ref: str, src: str) -> tuple[Question, ...]:
     for name in CONFIG_NAMES:
-        found, text = git_output(["show", f"{ref}:{name}"], cwd=repo)
-        if found:
-            return parse_spec(text, name)
+        shown = run_git(["show", f"{ref}:{name}"], cwd=repo)
+        if shown.returncode == 0:
+            return parse_spec(shown.stdout, name)
     raise UserInputError(f"{src} at {ref} is not a copier template (no copier.yml).")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from mvpscaffold import lockfile, migrations
+from mvpscaffold import migrations
 from mvpscaffold.conflicts import name_sides_in
 from mvpscaffold.errors import (
     Interrupted,
@@ -24,10 +24,10 @@ from mvpscaffold.errors import (
     ToolError,
     UserInputError,
 )
-from mvpscaffold.gitutil import git, git_ok, run_git
 from mvpscaffold.locations import same_source
 from mvpscaffold.presets import check_user_defaults, read_user_defaults
 from mvpscaffold.source import is_default_source, newest_for, publish_history
+from mvpscaffold.tools import git, git_ok, uv_lock
 from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
@@ -208,33 +208,27 @@ def _settle_migrations(
 
 
 def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
-    """Refresh uv.lock when the update changed the dependencies in pyproject.toml (`make lock`).
+    """Run `uv lock` when the update changed pyproject.toml, as the owner's `make lock` would.
 
-    Pins that pyproject.toml still allows stay. A lock that cannot be refreshed (a conflict in
-    pyproject.toml, no package index) is left for the owner's `make lock`, and the report says so.
+    uv keeps the pins pyproject.toml still allows and leaves a lock that still matches alone. A
+    lock that cannot be refreshed (a conflict in pyproject.toml, no package index) is left for the
+    owner's `make lock`, and the report says so.
     """
     top = _top(project)
     pyproject = (project.resolve().relative_to(top.resolve()) / "pyproject.toml").as_posix()
-    if pyproject in report.conflicted:
+    lock = project / "uv.lock"
+    if pyproject in report.conflicted and lock.is_file():
         report.lock = "stale"
         return
-    if pyproject not in report.merged + report.added or not lockfile.wants_lock(project):
+    if pyproject not in report.merged + report.added or not lock.is_file():
         return
-    committed = run_git(["show", f"HEAD:{pyproject}"], cwd=top)
-    before = lockfile.lock_inputs(committed.stdout) if committed.returncode == 0 else None
-    if before is not None and before == lockfile.lock_inputs(
-        (project / "pyproject.toml").read_text(encoding="utf-8")
-    ):
-        return
-    if not write:
-        report.lock = "to refresh"
-        return
-    problem = lockfile.lock(project)
+    before = lock.read_bytes()
+    problem = uv_lock(project)
     if problem is not None:
         report.lock = "stale"
         report.notes.append(problem)
-        return
-    report.lock = "refreshed"
+    elif lock.read_bytes() != before:  # with pretend, in a throw-away clone
+        report.lock = "refreshed" if write else "to refresh"
 
 
 def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:

@@ -10,8 +10,8 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.errors import RefusedError, ToolError
-from mvpscaffold.gitutil import run_git
 from mvpscaffold.locations import git_url
+from mvpscaffold.tools import run_git
 
 ANSWERS_FILE = ".copier-answers.yml"
 # `git describe --tags` of a commit past a tag: "1.2.0-3-gabc1234" (copier records it as _commit).
