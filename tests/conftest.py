@@ -18,23 +18,12 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# Answers that switch on every optional dependency, so one environment serves every answer set.
-FULL_ANSWERS = {
-    "project_name": "Shared Env Probe",
-    "database": "postgresql",
-    "jobs": "redis",
-    "error_tracking": True,
-    "metrics": True,
-}
-
 
 def _env_key() -> str:
-    """Hash of everything that decides the generated projects' dependencies."""
+    """Hash of what decides the generated projects' dependencies: the same for every answer set."""
     digest = hashlib.sha256()
-    template = REPO_ROOT / "template"
-    inputs = [*sorted(template.glob("pyproject.toml*")), template / "uv.lock.jinja"]
-    for path in [*inputs, REPO_ROOT / "copier.yml"]:
-        digest.update(path.read_bytes())
+    for name in ("pyproject.toml.jinja", "uv.lock.jinja"):
+        digest.update((REPO_ROOT / "template" / name).read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()[:16]
 
@@ -47,13 +36,12 @@ def _build_app_venv(venv: Path, scratch: Path) -> None:
     """
     from copier import run_copy
 
-    from mvpscaffold.lockfile import uv_binary
+    from mvpscaffold.tools import uv_binary
 
     project = scratch / "shared-env-probe"
     run_copy(
         str(REPO_ROOT),
         str(project),
-        data=FULL_ANSWERS,
         defaults=True,
         unsafe=True,
         quiet=True,
@@ -64,11 +52,11 @@ def _build_app_venv(venv: Path, scratch: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_NO_PROGRESS": "1"}
     env.pop("VIRTUAL_ENV", None)
-    # [browser]: Playwright, so generated projects' browser tests run wherever Chromium is.
-    # --inexact keeps the venv's pip, which uv.lock does not list.
-    sync = [uv, "sync", "--locked", "--inexact", "--no-install-project", "--quiet"]
+    # Every extra: each answer set's features, dev, and browser (Playwright) so that generated
+    # projects' browser tests run wherever Chromium is. --inexact keeps the venv's pip.
+    sync = [uv, "sync", "--locked", "--inexact", "--no-install-project", "--all-extras", "--quiet"]
     subprocess.run(
-        [*sync, "--extra", "dev", "--extra", "browser", "--python", str(venv / "bin" / "python")],
+        [*sync, "--python", str(venv / "bin" / "python")],
         cwd=project,
         env=env,
         check=True,
