@@ -84,6 +84,13 @@ def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
     return root
 
 
+def bundle_of(versions: dict[str, dict[str, str]], out: Path) -> Path:
+    """A template history as an installation ships it: a git bundle, one tag per version."""
+    repo = make_template_repo(out.with_name(out.name + ".repo"), versions)
+    run(repo, "git", "bundle", "create", "-q", str(out), "--all")
+    return out
+
+
 @pytest.fixture
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""

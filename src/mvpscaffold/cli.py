@@ -2,69 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from mvpscaffold import __version__
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.presets import defaults_file_hint
 from mvpscaffold.tools import signals_interrupt
 
-# typer 0.29 shows <bool> beside every flag (a flag takes no value), and 0.27+ writes a required
-# argument as {NAME} in the usage line: the classes below keep --help the same on each of them.
-_REQUIRED_PIECE = re.compile(r"\{(?P<name>[^{}.]+)(?:\.\.\.)?\}(?:\.\.\.)?")
-
-
-def _flags_take_no_value(params: list[Any]) -> list[Any]:
-    for param in params:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-    return params
-
-
-def _plain_usage(piece: str) -> str:
-    """'{NAME}' -> 'NAME' and '{NAME...}...' -> 'NAME...'; other pieces stay as they are."""
-    match = _REQUIRED_PIECE.fullmatch(piece)
-    if match is None:
-        return piece
-    return match["name"] + ("..." if "..." in piece else "")
-
-
-class HelpCommand(TyperCommand):
-    """A command whose --help shows no value for a flag and plain NAME for a required argument."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, flags shown without a value."""
-        return _flags_take_no_value(super().get_params(ctx))
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        """The usage line's pieces, a required argument as NAME."""
-        return [_plain_usage(piece) for piece in super().collect_usage_pieces(ctx)]
-
-
-class HelpGroup(TyperGroup):
-    """The command group, its flags (--version, --help) shown without a value."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, flags shown without a value."""
-        return _flags_take_no_value(super().get_params(ctx))
-
-
 app = typer.Typer(
-    cls=HelpGroup,
     name="mvpscaffold",
     help="Generate and update well-structured Python monoliths from a copier template.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: what a terminal, a pipe and a man page all show
 )
 
 # Options shared by every command that reads a template (new, update, check): defined once here.
@@ -162,7 +120,6 @@ NEW_HELP = (
 
 
 @app.command(
-    cls=HelpCommand,
     help=NEW_HELP,
     epilog=(
         "Examples: mvpscaffold new my-app  |  mvpscaffold new my-app --defaults"
@@ -219,7 +176,7 @@ def new(
     quiet: QuietOption = False,
 ) -> None:
     with reported_errors():
-        from mvpscaffold.generate import NewRequest, generate
+        from mvpscaffold.render import NewRequest, generate
 
         request = NewRequest(
             dest=dest,
@@ -246,10 +203,7 @@ def new(
             print_created(result, dest_arg=dest, installed=install)
 
 
-# --- add (logic in add.py) ---
-
 add_app = typer.Typer(
-    cls=HelpGroup,
     name="add",
     help="Grow a generated project: add a resource across every layer.",
     no_args_is_help=True,
@@ -259,7 +213,6 @@ app.add_typer(add_app)
 
 @add_app.command(
     "resource",
-    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold add resource invoices --field number:str:40 --field amount:decimal"
         " --field due:date?  |  mvpscaffold add resource invoice_lines --parent invoices"
@@ -327,15 +280,12 @@ def add_resource(
             print_added(result, project)
 
 
-# --- update and check (owned by the versions & update work; logic in update.py and check.py) ---
-
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print a JSON report instead of text.", show_default=False)
 ]
 
 
 @app.command(
-    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |"
         "  mvpscaffold update my-app --to 0.2.0 --defaults --json"
@@ -406,7 +356,6 @@ def update(
 
 
 @app.command(
-    cls=HelpCommand,
     epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json",
 )
 def check(
@@ -442,9 +391,6 @@ def check(
     raise typer.Exit(exit_code(statuses))
 
 
-# --- end of update and check ---
-
-
 def main() -> None:
     """Console entry point: run the app; nothing escapes as a traceback."""
     try:
@@ -452,15 +398,3 @@ def main() -> None:
     except KeyboardInterrupt:  # Ctrl-C outside a command body (while parsing options)
         typer.echo("Interrupted; nothing was written.", err=True)
         sys.exit(Interrupted.exit_code)
-
-
-__all__ = [
-    "QuietOption",
-    "RefOption",
-    "TemplateOption",
-    "UserInputError",
-    "app",
-    "fail",
-    "main",
-    "reported_errors",
-]

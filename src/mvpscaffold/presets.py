@@ -1,10 +1,9 @@
-"""The user's own default answers: answers an agency always gives (author, license, CI, ...).
+"""The answers users write down: a --data-file, and their defaults file (an agency's presets).
 
-One YAML mapping per user, at platformdirs' user_config_dir('mvpscaffold')/defaults.yml, or the
-file the MVPSCAFFOLD_CONFIG environment variable names. Its answers replace the template's
-defaults (shown as the defaults of the questions, used by --defaults); --data-file and --set win
-over them. Precedence: --set > --data-file > this file > the destination folder's name (for
-project_name) and git identity (for the author) > the template's defaults.
+The defaults file is one YAML mapping per user, at platformdirs' user_config_dir('mvpscaffold')/
+defaults.yml, or the file the MVPSCAFFOLD_CONFIG environment variable names. Its answers become the
+defaults of the template's questions (shown when asked, used by --defaults); --data-file and --set
+win over them, and they win over git's identity and the template's own defaults.
 
 One file serves several templates: answers at the top level go to every template that asks the
 question (the others skip them, with a note), and `_templates:` maps a template source (as
@@ -19,24 +18,51 @@ from pathlib import Path
 
 from mvpscaffold.answers import Question, check_given
 from mvpscaffold.errors import UserInputError
-from mvpscaffold.yamlfiles import read_yaml_mapping
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
-FILE_NAME = "defaults.yml"
 SECTIONS_KEY = "_templates"
 
 
-def defaults_path() -> Path:
-    """Where the user's defaults live: $MVPSCAFFOLD_CONFIG, else the user's config folder."""
-    override = os.environ.get(CONFIG_ENV)
-    return Path(override).expanduser() if override else default_location()
+def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str, object]:
+    """The mapping in `path` (an empty file is an empty one); otherwise a sentence naming the file.
+
+    `name` is what the sentence calls the file, `example` a line it could hold, `fix` what to do
+    about a syntax error.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise UserInputError(f"{name} {path} is not valid YAML{at}; {fix}.") from None
+    except OSError as error:
+        raise UserInputError(
+            f"Cannot read {name[0].lower()}{name[1:]} {path} ({error.strerror}); fix its"
+            " permissions."
+        ) from None
+    if data is not None and not isinstance(data, dict):
+        raise UserInputError(
+            f"{name} {path} must be a YAML mapping such as '{example}', not a"
+            f" {type(data).__name__}."
+        )
+    return {str(key): value for key, value in (data or {}).items()}
+
+
+def read_data_file(path: Path) -> dict[str, object]:
+    """The answers of a --data-file; keys starting with '_' (copier's own records) are ignored."""
+    if not path.is_file():
+        raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
+    data = read_yaml_mapping(path, "Data file", "project_name: My App", "fix it and retry")
+    return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
 def default_location() -> Path:
     """The defaults file in this user's configuration folder (platformdirs decides per OS)."""
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir("mvpscaffold")) / FILE_NAME
+    return Path(user_config_dir("mvpscaffold")) / "defaults.yml"
 
 
 def defaults_file_hint() -> str:
@@ -46,10 +72,11 @@ def defaults_file_hint() -> str:
 
 
 def read_user_defaults() -> tuple[Path, dict[str, object]]:
-    """Read the defaults file (raw values; absent: none); refuse one that is not a YAML mapping."""
-    path = defaults_path()
+    """The defaults file and its raw answers (none when absent); refuse one that is no mapping."""
+    named = os.environ.get(CONFIG_ENV)
+    path = Path(named).expanduser() if named else default_location()
     if not path.exists():
-        if os.environ.get(CONFIG_ENV):  # named on purpose: a typo must not be silently ignored
+        if named:  # named on purpose: a typo must not be silently ignored
             raise UserInputError(
                 f"{CONFIG_ENV} names {path}, which does not exist; create it or unset {CONFIG_ENV}."
             )
@@ -61,52 +88,40 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
     return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
 
 
-def check_user_defaults(
+def user_defaults_for(
     questions: tuple[Question, ...], path: Path, raw: Mapping[str, object], src: str
 ) -> tuple[dict[str, object], tuple[str, ...]]:
-    """The defaults for template `src`, typed and validated against its questions, and notes.
+    """The defaults file's answers for template `src`, typed against its questions, and notes.
 
     Its own `_templates` section wins over the shared answers and must fit the template; shared
-    answers to questions it does not ask are skipped with a note.
+    answers to questions it does not ask are left out with a note.
     """
     asked = {question.name for question in questions}
     shared = {key: value for key, value in raw.items() if not key.startswith("_")}
-    skipped = sorted(key for key in shared if key not in asked)
-    own = _section_for(src, path, raw.get(SECTIONS_KEY))
-    chosen = {key: value for key, value in shared.items() if key in asked} | own
+    chosen = {key: value for key, value in shared.items() if key in asked}
     try:
-        typed = check_given(questions, chosen)
+        typed = check_given(questions, chosen | _section_for(src, path, raw.get(SECTIONS_KEY)))
     except UserInputError as error:
         raise UserInputError(
             f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
         ) from None
-    notes = (
-        (
-            f"Your defaults file {path} answers questions this template does not ask"
-            f" ({', '.join(skipped)}); they were left out.",
-        )
-        if skipped
-        else ()
-    )
-    return typed, notes
+    skipped = ", ".join(sorted(shared.keys() - asked))
+    note = f"Your defaults file {path} answers questions this template does not ask ({skipped});"
+    return typed, (f"{note} they were left out.",) if skipped else ()
 
 
 def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
     """The answers the file's `_templates` section gives template `src` (none: empty)."""
+    from mvpscaffold.source import same_source
+
     if sections is None:
         return {}
-    # Imported here: the CLI imports this module for its help text, which needs neither.
-    from mvpscaffold.locations import same_source
-    from mvpscaffold.source import is_default_source
-
-    example = "_templates: {gh:acme/template: {license: MIT}}"
     if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
         raise UserInputError(
             f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
-            f" such as '{example}'; fix it there."
+            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
         )
     for key, answers in sections.items():
-        key = str(key)
-        if (is_default_source(key) and is_default_source(src)) or same_source(key, src):
+        if same_source(str(key), src):
             return {str(name): value for name, value in answers.items()}
     return {}

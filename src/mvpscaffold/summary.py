@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mvpscaffold.add import AddResult
-    from mvpscaffold.generate import NewResult
+    from mvpscaffold.render import NewResult
 
 MAKE_STEPS = (
     ("install", "create .venv and install"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from mvpscaffold.conflicts import side_labels
-
 
 @dataclass(slots=True)
 class UpdateReport:
@@ -120,11 +118,10 @@ def _next_steps(report: UpdateReport) -> list[str]:
     if report.lock == "stale":
         relock.append("Run `make lock` to refresh uv.lock for the new pyproject.toml.")
     if report.conflicted:
-        labels = side_labels(report.from_version, report.to_version)
-        ours, theirs = labels[b"<"].decode(), labels[b">"].decode()
         steps = [
-            f"Resolve each block from `<<<<<<< {ours}` to `>>>>>>> {theirs}` in the conflicted"
-            " files above: keep what both sides need, delete the marker lines.",
+            "Resolve each block from `<<<<<<< before updating` (your version) to `>>>>>>> after"
+            " updating` (the template's) in the conflicted files above: keep what both sides"
+            " need, delete the marker lines.",
             *relock,
             "Run `make check` (it refuses to run while a conflict marker remains).",
             "`git add` the resolved files, then commit.",

@@ -314,7 +314,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "template-own-validator",
         new(*TINY, "--set", "flavour=fancy"),
-        "refused the answers",
+        "The template refused flavour: not today",
         setup=with_template(
             questions={
                 **TINY_QUESTIONS,

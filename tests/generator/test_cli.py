@@ -91,27 +91,16 @@ def test_the_project_is_named_after_its_folder(
     assert result.stdout.startswith(f"Created {named[0]} in ")
 
 
-@pytest.mark.parametrize(
-    ("dest", "reason"),
-    [
-        ("123", "(the slug '123' must start with a letter and use only lowercase letters"),
-        ("./---", "(it has no letters or digits)"),
-        ("日本", "(it has no ASCII letters or digits)"),
-        ("json", "(the slug 'json' would shadow the standard library module 'json')"),
-    ],
-)
+@pytest.mark.parametrize("dest", ["123", "./---", "日本", "json"])
 def test_a_folder_name_that_makes_no_valid_name_leaves_the_template_default(
-    tmp_path: Path, dest: str, reason: str
+    tmp_path: Path, dest: str
 ) -> None:
     result = run_cli(["new", dest, "--defaults", "--no-git"], cwd=tmp_path)
 
     assert result.exit_code == 0, result.output
     answers = read_answers(tmp_path / dest)
     assert (answers["project_name"], answers["package_name"]) == ("My App", "my_app")
-    (note,) = result.stderr.splitlines()
-    assert note.startswith(f"Note: The folder name {Path(dest).name!r} cannot name the project")
-    assert reason in note
-    assert note.endswith(", so it is named 'My App'; choose a name with --set project_name=NAME.")
+    assert result.stdout.startswith("Created My App in ")  # the name chosen, said first
 
 
 def test_a_name_given_anywhere_wins_over_the_folder(tmp_path: Path) -> None:

@@ -213,13 +213,13 @@ def test_questions_show_the_defaults_file_and_enter_keeps_them(
         ["-m", "mvpscaffold", "new", "out", "--template", str(template), "--no-git", "-q"],
         cwd=str(tmp_path), env=env, encoding="utf-8", dimensions=(40, 160), timeout=30,
     )  # fmt: skip
-    for key in ("project_name", "project_slug", "package_name"):
-        child.expect(key)
+    for question in ("Name", "Slug", "Package"):
+        child.expect(question)
         child.send("\r")
-    child.expect("flavour")
+    child.expect("Style")
     child.expect("fancy")
     child.send("\r")
-    child.expect("loud")
+    child.expect("Shout")
     child.expect(r"\(Y/n\)")  # the defaults file's true is the default
     child.send("\r")
     child.expect(pexpect.EOF)

@@ -26,7 +26,7 @@ def test_renders_without_template_leftovers(copie: Any, answers: dict[str, Any])
 def test_answers_shape_the_project(copie: Any, answers: dict[str, Any]) -> None:
     project = render(copie, answers)
     recorded = (project / ".copier-answers.yml").read_text()
-    named_after = answers.get("project_slug") or answers.get("project_name", "My App")
+    named_after = answers.get("project_slug") or answers.get("project_name", project.name)
     derived = re.sub(r"[^a-z0-9]+", "_", named_after.lower()).strip("_")
     package = answers.get("package_name") or derived
     assert (project / package / "__init__.py").is_file()

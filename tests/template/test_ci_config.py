@@ -587,7 +587,8 @@ def test_readme_matches_the_project(github_projects: dict[str, Path], no_ci_proj
         undocumented = {v for v in settings_variables(project) if f"`{v}`" not in readme}
         if undocumented:
             problems.append(f"{name}: README's configuration table lacks {sorted(undocumented)}")
-        assert readme.startswith("# My App\n")
+        name_answer = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_name"]
+        assert readme.startswith(f"# {name_answer}\n")
         assert "make install && make run" in readme and "make check" in readme.split("## ")[0]
         assert ("docker compose" in readme) == (project / COMPOSE).is_file(), name
         assert ("PostgreSQL server" in readme) == ("postgresql" in name), name

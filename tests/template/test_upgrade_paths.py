@@ -19,7 +19,7 @@ import pytest
 from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 from generated import check_env, run_make
 
-from mvpscaffold import __version__, history, source
+from mvpscaffold import __version__, source
 from mvpscaffold.update import update_project
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -300,7 +300,7 @@ def _assert_database_survived(venv: Path, project: Path, package: str, url: str)
 
 
 def _released_versions() -> list[str]:
-    return list(history.read_release_map(REPO_ROOT))
+    return list(source.read_release_map(REPO_ROOT))
 
 
 @pytest.mark.slow
