@@ -21,8 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 EVERY_FEATURE = {"database": "postgresql", "jobs": "redis", "error_tracking": True, "metrics": True}
 
 
-def _render(dest: Path, answers: dict[str, Any]) -> Path:
-    """Render just pyproject.toml and uv.lock of the template's working tree with `answers`."""
+def _render(dest: Path, answers: dict[str, Any], *files: str) -> Path:
+    """Render just `files` of the template's working tree with `answers`."""
     from copier import run_copy
 
     run_copy(
@@ -32,7 +32,7 @@ def _render(dest: Path, answers: dict[str, Any]) -> Path:
         defaults=True,
         quiet=True,
         vcs_ref="HEAD",
-        exclude=["*", "!pyproject.toml", "!uv.lock"],
+        exclude=["*", *(f"!{name}" for name in files)],
     )
     return dest
 
@@ -54,7 +54,7 @@ def test_the_lock_matches_pyproject_offline_for_any_name(tmp_path: Path) -> None
     env = {**os.environ, "UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "empty-cache")}
     env.pop("VIRTUAL_ENV", None)
     for slug in ("aardvark", "zz-top"):
-        project = _render(tmp_path / slug, {"project_slug": slug})
+        project = _render(tmp_path / slug, {"project_slug": slug}, "pyproject.toml", "uv.lock")
         lock = (project / "uv.lock").read_bytes()
         check = subprocess.run(
             [uv, "lock", "--check"], cwd=project, env=env, capture_output=True, text=True
@@ -67,9 +67,10 @@ def test_the_lock_matches_pyproject_offline_for_any_name(tmp_path: Path) -> None
 
 def test_no_answer_changes_what_uv_locks(tmp_path: Path) -> None:
     """Optional dependencies are extras that every answer set declares: one lock fits them all."""
-    expected = _locked(_render(tmp_path / "every-feature", EVERY_FEATURE) / "pyproject.toml")
+    every = _render(tmp_path / "every-feature", EVERY_FEATURE, "pyproject.toml")
+    expected = _locked(every / "pyproject.toml")
     for index, answers in enumerate(ANSWER_SETS.values()):
-        project = _render(tmp_path / f"set-{index}", answers)
+        project = _render(tmp_path / f"set-{index}", answers, "pyproject.toml")
         assert _locked(project / "pyproject.toml") == expected, answers
     extras = expected["project"]["optional-dependencies"]  # type: ignore[index]
     assert {"postgresql", "redis", "error-tracking", "metrics", "dev"} <= set(extras)
