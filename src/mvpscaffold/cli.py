@@ -12,8 +12,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from mvpscaffold import __version__
+from mvpscaffold.answers import defaults_file_hint
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.presets import defaults_file_hint
 from mvpscaffold.tools import signals_interrupt
 
 app = typer.Typer(
@@ -35,21 +35,15 @@ TemplateOption = Annotated[
             "Template to use: a git repository with version tags, as a path, bundle or URL"
             " (file://, git+https://, gh:, gl:) (default: the bundled template)."
         ),
-        show_default=False,
     ),
 ]
 RefOption = Annotated[
     str | None,
     typer.Option(
-        "--ref",
-        metavar="REF",
-        help="Version tag of the template (default: its newest release).",
-        show_default=False,
+        "--ref", metavar="REF", help="Version tag of the template (default: its newest release)."
     ),
 ]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print only errors.", show_default=False)
-]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 
 
 @contextmanager
@@ -133,7 +127,6 @@ def new(
         typer.Argument(
             metavar="DEST",
             help="Folder to create (new, or existing and empty); the project is named after it.",
-            show_default=False,
         ),
     ],
     defaults: Annotated[
@@ -149,7 +142,6 @@ def new(
             "--data-file",
             metavar="FILE",
             help="YAML file of answers (key: value); the rest use defaults; ask nothing.",
-            show_default=False,
         ),
     ] = None,
     assignments: Annotated[
@@ -158,7 +150,6 @@ def new(
             "--set",
             metavar="KEY=VALUE",
             help="One answer, e.g. --set database=postgresql (repeatable; wins over --data-file).",
-            show_default=False,
         ),
     ] = None,
     template: TemplateOption = None,
@@ -194,11 +185,11 @@ def new(
             for note in result.notes:
                 typer.echo(f"Note: {note}", err=True)
         if install:
-            from mvpscaffold.install import install_and_check
+            from mvpscaffold.tools import install_and_check
 
             install_and_check(result.destination, show_progress=not quiet)
         if not quiet:
-            from mvpscaffold.summary import print_created
+            from mvpscaffold.reports import print_created
 
             print_created(result, dest_arg=dest, installed=install)
 
@@ -223,9 +214,7 @@ def add_resource(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="NAME",
-            help="The plural name, snake_case: invoices (entity Invoice).",
-            show_default=False,
+            metavar="NAME", help="The plural name, snake_case: invoices (entity Invoice)."
         ),
     ],
     fields: Annotated[
@@ -235,7 +224,6 @@ def add_resource(
             metavar="NAME:TYPE",
             help="A field: str[:LENGTH], text, int, decimal, bool, date or datetime; a ? suffix"
             " makes it optional (repeatable; none given in a terminal: asked one by one).",
-            show_default=False,
         ),
     ] = None,
     parent: Annotated[
@@ -244,7 +232,6 @@ def add_resource(
             "--parent",
             metavar="RESOURCE",
             help="A resource added before whose records own these (invoice lines under invoices).",
-            show_default=False,
         ),
     ] = None,
     project: Annotated[
@@ -275,14 +262,12 @@ def add_resource(
             given = ask_fields(parse_field)
         result = add(project, name, [parse_field(text) for text in given], parent, commit=commit)
         if not quiet:
-            from mvpscaffold.summary import print_added
+            from mvpscaffold.reports import print_added
 
             print_added(result, project)
 
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print a JSON report instead of text.", show_default=False)
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of text.")]
 
 
 @app.command(
@@ -302,7 +287,6 @@ def update(
             "--to",
             metavar="VERSION",
             help="Template version to update to (default: the newest; never older).",
-            show_default=False,
         ),
     ] = None,
     template: TemplateOption = None,
@@ -337,8 +321,8 @@ def update(
     back at its last commit.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
+        from mvpscaffold.reports import render_summary
         from mvpscaffold.update import update_project
-        from mvpscaffold.update_report import render_summary
 
         if to is not None and ref is not None and to != ref:
             raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")

@@ -20,9 +20,15 @@ from pathlib import Path
 
 import yaml
 
-from mvpscaffold.answers import check_given, parse_assignment, refusal
+from mvpscaffold.answers import (
+    check_given,
+    parse_assignment,
+    read_data_file,
+    read_user_defaults,
+    refusal,
+    user_defaults_for,
+)
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.presets import read_data_file, read_user_defaults, user_defaults_for
 from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
 from mvpscaffold.versions import ANSWERS_FILE, template_questions

@@ -6,16 +6,18 @@ Standard library only: the build hook imports this module before mvpscaffold's d
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from mvpscaffold.errors import ToolError
+from mvpscaffold.errors import ChecksFailed, Interrupted, ToolError
 
 # Never prompt for credentials or open an editor: we run unattended and must not hang.
 # No optional locks: `git status` must not rewrite the index of a project we only look at.
@@ -116,6 +118,72 @@ def uv_lock(project: Path, *args: str) -> str | None:
     reason = (causes[-1:] or lines[:1] or ["no message"])[0].removeprefix("error:").strip()
     reason = reason.rstrip(".")
     return f"uv.lock was not refreshed (`uv lock`: {reason}); run `make lock` once that is fixed."
+
+
+STEPS = (
+    ("install", "Installing the project (make install)"),
+    ("check", "Running its checks (make check)"),
+)
+
+
+def install_and_check(project: Path, *, show_progress: bool) -> None:
+    """Run `make install` then `make check` in `project`; raise ChecksFailed when one fails."""
+    where = f"cd {shlex.quote(str(project))}"
+    if not (project / "Makefile").is_file():
+        raise ChecksFailed(
+            f"{project} is complete, but it has no Makefile for --install; install it by hand."
+        )
+    for target, title in STEPS:
+        try:
+            # A supervisor's SIGTERM to us alone must also stop make and what it started.
+            with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
+                code, output = _run_make(project, target, title, show_progress)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted during `make {target}`; {project} is complete, only its"
+                f" {'installation' if target == 'install' else 'checks'} did not finish."
+            ) from None
+        except FileNotFoundError:
+            raise ChecksFailed(
+                f"{project} is complete, but `make` is not installed; install make, then run"
+                f" `{where} && make install && make check`."
+            ) from None
+        if code != 0:
+            log = _keep_log(target, output)
+            raise ChecksFailed(
+                f"{project} is complete and nothing was removed, but `make {target}` failed"
+                f" (exit {code}, output in {log}); run `{where} && make {target}` to see why."
+            )
+
+
+def _run_make(project: Path, target: str, title: str, show_progress: bool) -> tuple[int, str]:
+    command = ["make", "--no-print-directory", target]
+    if not show_progress:
+        done = subprocess.run(
+            command, cwd=project, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
+        return done.returncode, done.stdout + done.stderr
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    if not console.is_terminal:  # no spinner in a log: one line per step instead
+        console.print(f"{title}...", markup=False)
+    with console.status(f"{title}..."):
+        done = subprocess.run(
+            command, cwd=project, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
+    if done.returncode == 0:
+        console.print(f"{title}: [green]done[/]")
+    return done.returncode, done.stdout + done.stderr
+
+
+def _keep_log(target: str, output: str) -> str:
+    """Write make's output to a file outside the project (its tree stays as committed)."""
+    with tempfile.NamedTemporaryFile(
+        "w", prefix=f"mvpscaffold-make-{target}-", suffix=".log", delete=False, encoding="utf-8"
+    ) as log:
+        log.write(output)
+    return log.name
 
 
 @contextmanager

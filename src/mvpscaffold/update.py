@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mvpscaffold import migrations
+from mvpscaffold.answers import read_user_defaults, user_defaults_for
 from mvpscaffold.errors import (
     Interrupted,
     MigrationHistoryError,
@@ -24,10 +25,9 @@ from mvpscaffold.errors import (
     ToolError,
     UserInputError,
 )
-from mvpscaffold.presets import read_user_defaults, user_defaults_for
+from mvpscaffold.reports import UpdateReport
 from mvpscaffold.source import is_default_source, newest_for, publish_history, same_source
 from mvpscaffold.tools import git, git_ok, uv_lock
-from mvpscaffold.update_report import UpdateReport
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,

@@ -16,7 +16,7 @@ from typer.testing import Result
 
 from mvpscaffold.tools import uv_binary
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import render_summary
+from mvpscaffold.reports import render_summary
 
 __all__ = ["isolated_home"]
 

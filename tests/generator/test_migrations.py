@@ -17,7 +17,7 @@ from mvpscaffold import migrations
 from mvpscaffold.cli import app
 from mvpscaffold.errors import MigrationHistoryError
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import render_summary
+from mvpscaffold.reports import render_summary
 
 __all__ = ["isolated_home"]
 

@@ -15,7 +15,7 @@ from template_repos import V1, V2, generate, isolated_home, make_template_repo, 
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import UpdateReport, render_summary
+from mvpscaffold.reports import UpdateReport, render_summary
 
 __all__ = ["isolated_home"]
 
