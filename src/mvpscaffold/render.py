@@ -94,24 +94,22 @@ def generate(request: NewRequest) -> NewResult:
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
             trusted = request.template is None or request.trust
-            notes += _copy(src, tag, project, trusted, data, guessed | presets, ask)
+            try:
+                notes += _copy(src, tag, project, trusted, data, guessed | presets, ask)
+            except ValueError as error:  # copier refused an answer or a default
+                raise refusal(error, data, origins) from None
             recorded = recorded_answers(project)
             answers = {q.name: recorded[q.name] for q in questions if q.name in recorded}
             lock_note, lock_stale = _lock(project)
             notes += (lock_note,) if lock_note else ()
             files = sum(1 for path in project.rglob("*") if path.is_file())
-            if request.init_git:
-                _commit(
-                    project,
-                    identity["author_name"] or str(answers.get("author_name") or "mvpscaffold"),
-                    identity["author_email"]
-                    or str(answers.get("author_email") or "mvpscaffold@localhost"),
-                )
+            if request.init_git:  # the user's git identity, else the project's author
+                name = identity["author_name"] or str(answers.get("author_name") or "mvpscaffold")
+                email = identity["author_email"] or str(answers.get("author_email") or "")
+                _commit(project, name, email or "mvpscaffold@localhost")
             check_destination(dest, ())
             _move_into_place(project, dest)
             placed = True
-    except ValueError as error:  # copier refused an answer or a default
-        raise refusal(error, data, origins) from None
     except BaseException as error:
         if placed:  # the signal came after the project was complete: keep it, say so
             raise Interrupted(f"Interrupted, but {dest} was already complete.") from error
