@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from mvpscaffold import migrations
 from mvpscaffold.cli import app
 from mvpscaffold.errors import MigrationHistoryError
-from mvpscaffold.update import update_project
 from mvpscaffold.reports import render_summary
+from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
 

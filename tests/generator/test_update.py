@@ -14,8 +14,8 @@ from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
-from mvpscaffold.update import update_project
 from mvpscaffold.reports import UpdateReport, render_summary
+from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
 
