@@ -1,6 +1,8 @@
-"""The tools the generator runs (git, uv), and Ctrl-C or SIGTERM stopping them and us together.
+"""The tools the generator runs (git, uv, make), and Ctrl-C or SIGTERM stopping them and us.
 
-Standard library only: the build hook imports this module before mvpscaffold's dependencies exist.
+`new --install` runs the new project's `make install` and `make check`: the project is complete and
+committed before, and a failure there never removes it. Standard library only at import time: the
+build hook imports this module before mvpscaffold's dependencies exist.
 """
 
 from __future__ import annotations
