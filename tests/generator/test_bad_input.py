@@ -2,7 +2,8 @@
 no traceback, and leaves the files around it exactly as they were.
 
 To add a case, append a BadInput to CATALOG. Arguments may use {area}, the scratch folder the
-command runs in. `update` and `check` cases work on {area}/proj, generated from a template
+command runs in. `new` cases render the stock questions (copier.yml and its naming rules) unless
+they name a template; `update` and `check` cases work on {area}/proj, generated from a template
 repository {area}/tpl tagged 1.0.0 and 2.0.0 (see `with_project`).
 """
 
@@ -38,8 +39,9 @@ class BadInput:
 
 
 def new(*extra: str, dest: str = "proj") -> tuple[str, ...]:
-    """`new proj --defaults` plus extra arguments."""
-    return ("new", dest, "--defaults", *extra)
+    """`new proj --defaults` plus extra arguments, by default with the stock questions."""
+    template = () if "--template" in extra else ("--template", "{stock}")
+    return ("new", dest, "--defaults", *template, *extra)
 
 
 def with_file(name: str, text: str) -> Callable[[Path], None]:
@@ -494,14 +496,19 @@ CATALOG: list[BadInput] = [
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=[case.id for case in CATALOG])
-def test_bad_input_gets_one_sentence_and_changes_nothing(case: BadInput, tmp_path: Path) -> None:
+def test_bad_input_gets_one_sentence_and_changes_nothing(
+    case: BadInput, tmp_path: Path, stock_questions: str
+) -> None:
     area = tmp_path / "area with space"
     area.mkdir()
     if case.setup:
         case.setup(area)
     before = snapshot(area)
+    args = [
+        arg.replace("{area}", str(area)).replace("{stock}", stock_questions) for arg in case.args
+    ]
 
-    result = run_cli([arg.replace("{area}", str(area)) for arg in case.args], cwd=area)
+    result = run_cli(args, cwd=area)
 
     assert result.exit_code == case.code, result.output
     lines = result.stderr.splitlines()

@@ -189,11 +189,12 @@ def test_data_file_then_set_wins(tmp_path: Path, stock_questions: str) -> None:
     assert answers["jobs"] == "embedded"
 
 
-def test_no_git_leaves_no_repository(tmp_path: Path) -> None:
-    result = run_cli(["new", "p", "--defaults", "--no-git", "--quiet"], cwd=tmp_path)
+def test_no_git_leaves_no_repository(tmp_path: Path, stock_questions: str) -> None:
+    new = ["new", "p", "--template", stock_questions, "--defaults", "--no-git", "--quiet"]
+    result = run_cli(new, cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert (tmp_path / "p" / "pyproject.toml").is_file()
+    assert (tmp_path / "p" / "README.md").is_file()
     assert not (tmp_path / "p" / ".git").exists()
 
 
@@ -273,12 +274,14 @@ def test_question_added_at_a_ref_is_validated_against_that_ref(tmp_path: Path) -
     assert read_answers(tmp_path / "b")["colour"] == "blue"
 
 
-def test_existing_empty_destination_is_filled_in_place(tmp_path: Path) -> None:
+def test_existing_empty_destination_is_filled_in_place(
+    tmp_path: Path, stock_questions: str
+) -> None:
     dest = tmp_path / "empty"
     dest.mkdir()
     inode = dest.stat().st_ino
 
-    result = run_cli(["new", ".", "--defaults", "-q"], cwd=dest)
+    result = run_cli(["new", ".", "--template", stock_questions, "--defaults", "-q"], cwd=dest)
 
     assert result.exit_code == 0, result.output
     assert dest.stat().st_ino == inode  # the same folder (maybe the user's shell is in it)

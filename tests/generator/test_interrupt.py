@@ -45,8 +45,10 @@ def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
 
 
 @pytest.mark.parametrize("how", ["ctrl-c key", "ctrl-d key", "SIGINT", "SIGTERM"])
-def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
-    child = _spawn(["new", "proj"], tmp_path)
+def test_interrupt_at_the_questions_writes_nothing(
+    tmp_path: Path, how: str, stock_questions: str
+) -> None:
+    child = _spawn(["new", "proj", "--template", stock_questions], tmp_path)
     child.expect("Human-readable name")
     child.expect("Proj")  # the prompt is drawn and waiting; the default is named after DEST
     if how == "ctrl-c key":
@@ -109,9 +111,9 @@ def test_interrupt_during_rendering_removes_everything(
     assert snapshot(tmp_path) == before
 
 
-def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
+def test_interactive_session_answers_every_question(tmp_path: Path, stock_questions: str) -> None:
     """copier asks copier.yml's questions: defaults in the field, validators inline."""
-    child = _spawn(["new", "pty project"], tmp_path)
+    child = _spawn(["new", "pty project", "--template", stock_questions], tmp_path)
 
     def answer(question: str, text: str | None = None, default: str | None = None) -> None:
         child.expect(question)  # the question's help line from copier.yml

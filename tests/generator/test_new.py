@@ -163,7 +163,7 @@ def test_shell_completion_is_enabled() -> None:
     assert done.stdout.split() == ["check"], done.stdout + done.stderr
 
 
-def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
+def test_quiet_new_does_not_import_rich(tmp_path: Path, stock_questions: str) -> None:
     """rich costs ~30 ms to import: only output that needs it may load it."""
     probe = (
         "import atexit, sys; atexit.register(lambda: print('rich' in sys.modules));"
@@ -171,7 +171,7 @@ def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, "new", str(tmp_path / "p"), "--defaults", "--quiet",
-         "--no-git"],
+         "--no-git", "--template", stock_questions],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
