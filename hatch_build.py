@@ -1,48 +1,36 @@
 """Hatch build hook: ship the template's release history (template.bundle) in the wheel and sdist.
 
-From a git checkout the bundle is built fresh from the release map and the working tree; from an
-sdist (which has no .git) the bundle the sdist carries is reused, so both give the same wheel.
+From a git checkout the bundle is built from the release map and the working tree
+(mvpscaffold.source.build_bundle); an sdist has no .git and carries the bundle it was built with,
+which its wheel reuses, so both give the same wheel.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PREBUILT = "src/mvpscaffold/template.bundle"
-IN_WHEEL = "mvpscaffold/template.bundle"
-
-
-def _load_history(root: Path) -> ModuleType:
-    """Import the checkout's mvpscaffold.history, which needs none of mvpscaffold's dependencies."""
-    sys.path.insert(0, str(root / "src"))
-    try:
-        return importlib.import_module("mvpscaffold.history")
-    finally:
-        sys.path.remove(str(root / "src"))
 
 
 def template_name_problem(root: Path, distribution: str) -> str | None:
     """Why the distribution's name and its TEMPLATE_NAME disagree, or None when they agree."""
     text = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
     found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', text, re.MULTILINE)
-    declared = found[1] if found else None
     name = re.sub(r"[-_.]+", "-", distribution.lower())
-    if declared == name:
+    if found and found[1] == name:
         return None
     return (
         f"the distribution is named {distribution!r} but src/mvpscaffold/__init__.py sets"
-        f" TEMPLATE_NAME = {declared!r}; set it to {name!r}, so that its projects"
-        f" record ~/.cache/{name}/template.bundle and no other build of the"
-        " template takes them for its own (docs/FORKS.md)"
+        f" TEMPLATE_NAME = {found[1] if found else None!r}; set it to {name!r}, so that its"
+        f" projects record ~/.cache/{name}/template.bundle and no other build of the template"
+        " takes them for its own (docs/FORKS.md)"
     )
 
 
@@ -59,25 +47,27 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if problem := template_name_problem(root, self.metadata.name):
             raise RuntimeError(problem)
         self._workdir = Path(tempfile.mkdtemp(prefix="mvpscaffold-build-"))
-        bundle = self._workdir / "template.bundle"
         if (root / ".git").exists():
-            history = _load_history(root)
-            history.build_bundle(root, self.metadata.version, bundle)
-            if history.template_is_dirty(root):
+            sys.path.insert(0, str(root / "src"))  # the checkout's own, not an installed one
+            try:
+                from mvpscaffold import source
+            finally:
+                sys.path.remove(str(root / "src"))
+            bundle = source.build_bundle(root, self.metadata.version, self._workdir)
+            if source.template_is_dirty(root):
                 self.app.display_warning(
-                    "copier.yml or template/ has uncommitted changes: this build's template "
-                    f"{self.metadata.version} is not any commit's (fine for development, not for a "
-                    "release; see docs/RELEASING.md)"
+                    "copier.yml or template/ has uncommitted changes: this build's template"
+                    f" {self.metadata.version} is not any commit's (fine for development, not for"
+                    " a release; see docs/RELEASING.md)"
                 )
         elif (root / PREBUILT).is_file():
-            shutil.copyfile(root / PREBUILT, bundle)
+            bundle = root / PREBUILT
         else:
             raise RuntimeError(f"no .git and no {PREBUILT}: cannot ship the template history")
-        target = PREBUILT if self.target_name == "sdist" else IN_WHEEL
+        target = PREBUILT if self.target_name == "sdist" else "mvpscaffold/template.bundle"
         build_data["force_include"][str(bundle)] = target
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         """Remove the temporary bundle once the artifact holds it."""
-        workdir = getattr(self, "_workdir", None)
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        if getattr(self, "_workdir", None) is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)

@@ -37,7 +37,8 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
 
 def render(copie: Any, answers: dict[str, Any]) -> Path:
     """Render the template with `answers` and return the project folder; fail loudly on errors."""
-    result = copie.copy(extra_answers=answers)
+    # pytest-copie renders into folders named copie000, ...: a name that tests spell out instead.
+    result = copie.copy(extra_answers={"project_name": "My App", **answers})
     assert result.exception is None, result.exception
     assert result.exit_code == 0
     assert result.project_dir is not None
@@ -46,7 +47,7 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
 
 def lock(project: Path) -> None:
     """Check the project's uv.lock as `mvpscaffold new` does (re-locked where it does not match)."""
-    from mvpscaffold.lockfile import lock as uv_lock
+    from mvpscaffold.tools import uv_lock
 
     problem = uv_lock(project)
     assert problem is None, problem

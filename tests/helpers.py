@@ -16,7 +16,7 @@ from mvpscaffold.cli import app
 
 # A small but complete contract: the generator's own rules apply to these keys in any template.
 TINY_QUESTIONS: dict[str, object] = {
-    "project_name": {"type": "str", "help": "Name", "default": "Tiny"},
+    "project_name": {"type": "str", "help": "Name", "default": "{{ _folder_name | title }}"},
     "project_slug": {"type": "str", "help": "Slug", "default": "{{ project_name | lower }}"},
     "package_name": {"type": "str", "help": "Package", "default": "{{ project_slug }}"},
     "flavour": {"type": "str", "help": "Style", "choices": ["plain", "fancy"], "default": "plain"},

@@ -84,6 +84,13 @@ def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
     return root
 
 
+def bundle_of(versions: dict[str, dict[str, str]], out: Path) -> Path:
+    """A template history as an installation ships it: a git bundle, one tag per version."""
+    repo = make_template_repo(out.with_name(out.name + ".repo"), versions)
+    run(repo, "git", "bundle", "create", "-q", str(out), "--all")
+    return out
+
+
 @pytest.fixture
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""
@@ -105,11 +112,11 @@ def generate(src: str, dest: Path, ref: str, data: dict[str, object] | None = No
     """Render `src` at `ref` into `dest`, lock it and commit it, as `mvpscaffold new` does."""
     from copier import run_copy
 
-    from mvpscaffold.lockfile import lock, wants_lock
+    from mvpscaffold.tools import uv_lock
 
     run_copy(src, dest, data=data or {}, vcs_ref=ref, defaults=True, unsafe=True, quiet=True)
-    if wants_lock(dest):
-        lock(dest)  # as with `new`, a project that cannot be locked is committed without uv.lock
+    if (dest / "pyproject.toml").is_file():
+        uv_lock(dest)  # as with `new`, a project that cannot be locked is committed without uv.lock
     run(dest, "git", "init", "-q", "-b", "main")
     run(dest, "git", "add", "-A")
     run(dest, "git", "commit", "-qm", "generated")

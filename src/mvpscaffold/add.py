@@ -22,9 +22,9 @@ import yaml
 
 from mvpscaffold import migrations
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
-from mvpscaffold.gitutil import git, git_config, git_ok
 from mvpscaffold.resource_spec import FieldSpec, ParentSpec, ResourceSpec, build_spec, singular_of
 from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.tools import git, git_config, git_ok
 from mvpscaffold.versions import RecordedTemplate, read_answers, require_folder
 
 RESOURCE_ANSWERS = ".copier-answers.resource-{name}.yml"

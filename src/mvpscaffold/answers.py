@@ -1,236 +1,71 @@
-"""The answers model: parse, derive and validate a template's answers (pure: no I/O, no copier).
+"""The answers users give (--set, --data-file, their defaults file), checked against the questions.
 
-Every rule here is shared by the interactive prompts and by --defaults/--data-file/--set, so a
-value refused in one mode is refused in the other with the same sentence.
+copier.yml holds every default, derived value and validator, and copier evaluates them. What is
+left here is reading what users typed or wrote down as the questions' types (copier would take
+`maybe` for true and `123` for a name), and saying where an answer copier refused came from.
+
+The defaults file (an agency's presets) is one YAML mapping per user, at platformdirs'
+user_config_dir('mvpscaffold')/defaults.yml or the file MVPSCAFFOLD_CONFIG names. Its answers
+become the defaults of the template's questions (shown when asked, used by --defaults); --data-file
+and --set win over them, and they win over git's identity and the template's own defaults. Answers
+at its top level go to every template that asks the question (the others skip them, with a note);
+`_templates:` maps a template source (as `--template` takes it, or as projects record it) to
+answers for that template alone, which win.
 """
 
 from __future__ import annotations
 
-import keyword
+import os
 import re
-import sys
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from mvpscaffold.errors import UserInputError
 
-# Import and package names the generated application depends on (or that pytest/site treat
-# specially): a project or package with one of these names would shadow the real module, or
-# depend on itself in uv.lock, and break the project.
-GENERATED_APP_IMPORTS = frozenset(
-    {
-        "alembic", "anyio", "argon2", "argon2_cffi", "click", "email_validator", "fastapi", "h11",
-        "hatchling", "httpcore", "httpx", "huey", "idna", "import_linter", "importlinter",
-        "jinja2", "jose", "jwt", "locust", "mako", "multipart", "mutmut", "mypy", "passlib",
-        "pip", "pip_audit", "pkg_resources", "playwright", "prometheus_client", "psycopg",
-        "psycopg2", "pydantic", "pydantic_core", "pydantic_settings", "pytest",
-        "python_multipart", "redis", "ruff", "sentry_sdk", "setuptools", "site", "sniffio",
-        "sqlalchemy", "squawk_cli", "starlette", "structlog", "test", "tests", "typing_extensions",
-        "uv", "uvicorn", "yaml",
-    }
-)  # fmt: skip
-# Modules Python 3.12 and 3.13 removed: a project made on a newer Python may still run on 3.11.
-REMOVED_STDLIB_MODULES = frozenset(
-    {
-        "aifc", "asynchat", "asyncore", "audioop", "cgi", "cgitb", "chunk", "crypt", "distutils",
-        "imghdr", "imp", "lib2to3", "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes",
-        "smtpd", "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
-    }
-)  # fmt: skip
-MAX_IDENTIFIER_LENGTH = 50
-MAX_TEXT_LENGTH = 200
+CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
+SECTIONS_KEY = "_templates"
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
-SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
-PACKAGE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-TEXT_TYPES = frozenset({"str", "path"})
-NAMING_KEYS = ("project_name", "project_slug", "package_name")
-# Latin letters NFKD does not decompose into ASCII.
-LATIN_LETTERS = str.maketrans(
-    {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l",
-     "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th"}
-)  # fmt: skip
+# copier's ValueError when an answer or a default fails a question's choices or its validator.
+_REFUSED = re.compile(r"(?:Validation error for question|Invalid choice for) '(\w+)': (.*)", re.S)
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """One question of a template's copier.yml, reduced to what the generator needs."""
+    """One question of a template's copier.yml, as far as checking a given answer needs it."""
 
     name: str
     type: str = "str"
-    help: str = ""
-    default: object = None
-    choices: tuple[tuple[str, object], ...] = ()
-    secret: bool = False
-
-    @property
-    def default_is_template(self) -> bool:
-        """Whether the default is a Jinja expression only copier can evaluate."""
-        return isinstance(self.default, str) and ("{{" in self.default or "{%" in self.default)
-
-    @property
-    def choice_values(self) -> tuple[object, ...]:
-        """The values (not labels) the question accepts, empty when it is free-form."""
-        return tuple(value for _, value in self.choices)
+    choices: tuple[object, ...] = ()
 
 
-def derive_slug(project_name: str) -> str:
-    """Turn a project name into a slug: 'Café Ünïcode' -> 'cafe-unicode' ('' if no ASCII left)."""
-    latin = unicodedata.normalize("NFKD", project_name.translate(LATIN_LETTERS))
-    ascii_name = latin.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
-def derive_package_name(project_slug: str) -> str:
-    """Turn a slug into the import name of the generated package."""
-    return project_slug.replace("-", "_")
-
-
-def name_from_folder(folder: str) -> str:
-    """Turn a folder name into a project name: 'my-shop' -> 'My Shop' ('' if it has no words)."""
-    words = re.findall(r"[^\W_]+", folder)  # runs of letters and digits, any script
-    return " ".join(word[:1].upper() + word[1:] for word in words)
-
-
-def folder_name_problem(
-    questions: tuple[Question, ...],
-    name: str,
-    given: Mapping[str, object],
-    extra_defaults: Mapping[str, object],
-) -> str | None:
-    """Why `name`, made from the destination folder, cannot name the project (None: it can).
-
-    The slug and package name it leads to count too, unless they were given.
-    """
-    if not name:
-        return "it has no letters or digits"
-    answers: dict[str, object] = {**given, "project_name": name}
-    for question in questions:
-        if question.name not in NAMING_KEYS:
+def parse_questions(text: str, origin: str) -> tuple[Question, ...]:
+    """The questions of copier.yml text, in file order: settings and computed values left out."""
+    try:
+        data = yaml.load(text, Loader=_TolerantLoader)
+    except yaml.YAMLError as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UserInputError(f"The template's {origin} is not valid YAML ({first}).") from None
+    if not isinstance(data, dict):
+        raise UserInputError(f"The template's {origin} must be a YAML mapping of questions.")
+    questions = []
+    for name, details in data.items():
+        details = details if isinstance(details, dict) else {"default": details}
+        if not isinstance(name, str) or name.startswith("_") or details.get("when") is False:
             continue
-        if question.name not in answers:
-            answers[question.name] = default_for(question, answers, extra_defaults)
-        value = answers[question.name]
-        if question.name == "project_slug" and value == "":
-            return "it has no ASCII letters or digits"
-        if message := problem(question, value):
-            return message[:1].lower() + message[1:].rstrip(".").removesuffix(
-                "; choose another name"
-            )
-    return None
-
-
-def parse_bool(raw: str) -> bool | None:
-    """Read true/false/yes/no/1/0 (any case); None when the word is none of those."""
-    word = raw.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    return None
-
-
-def coerce(question: Question, raw: object) -> object:
-    """Convert a value from --set (a string) or a YAML file to the question's type, or raise."""
-    kind = question.type
-    label = f"The answer for {question.name}"
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str | int) and (parsed := parse_bool(str(raw))) is not None:
-            return parsed
-        raise UserInputError(f"{label} must be true or false (yes/no/1/0 work too), not {raw!r}.")
-    if kind == "int":
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and re.fullmatch(r"\s*[-+]?\d+\s*", raw):
-            return int(raw)
-        raise UserInputError(f"{label} must be a whole number, not {raw!r}.")
-    if kind == "float":
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw)
-        if isinstance(raw, str) and re.fullmatch(
-            r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", raw
-        ):
-            return float(raw)
-        raise UserInputError(f"{label} must be a number, not {raw!r}.")
-    if kind in TEXT_TYPES:
-        if isinstance(raw, str):
-            return raw
-        raise UserInputError(f"{label} must be text, not {type(raw).__name__} {raw!r}.")
-    return raw  # yaml/json questions take any structure
-
-
-def problem(question: Question, value: object) -> str | None:
-    """Return the one sentence saying why `value` is not acceptable, or None when it is."""
-    if question.choices and value not in question.choice_values:
-        allowed = ", ".join(str(v) for v in question.choice_values)
-        return f"{question.name} must be one of: {allowed} (got {value!r})."
-    if not isinstance(value, str):
-        return None
-    if question.name in ("project_slug", "package_name"):
-        return identifier_problem(question.name, value)
-    if question.name == "author_email":
-        return email_problem(value)
-    return text_problem(question.name, value)
-
-
-def text_problem(name: str, value: str) -> str | None:
-    """Rules for free text written into the project's files (the template escapes quotes there)."""
-    if name == "project_name" and not value.strip():
-        return "The project name must not be empty; give one such as 'My App'."
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        return f"{name} must not contain control characters such as newlines or tabs."
-    if len(value) > MAX_TEXT_LENGTH:
-        return f"{name} is {len(value)} characters long; keep it under {MAX_TEXT_LENGTH}."
-    return None
-
-
-def email_problem(value: str) -> str | None:
-    """Rules for the author's e-mail address (same pattern as the template's validator).
-
-    Quotes and backslashes, legal in a quoted local part that nobody uses, are refused too.
-    """
-    unusual = '"' in value or "\\" in value
-    if unusual or text_problem("author_email", value) or not EMAIL_PATTERN.fullmatch(value):
-        return f"author_email must look like name@example.com (got {value!r})."
-    return None
-
-
-def identifier_problem(name: str, value: str) -> str | None:
-    """Rules for project_slug and package_name: safe as folder, distribution and import name."""
-    what = "The slug" if name == "project_slug" else "The package name"
-    import_name = derive_package_name(value)
-    if not value:
-        return f"{what} must not be empty."
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        return f"{what} must not contain control characters."
-    if "/" in value or "\\" in value or ".." in value:
-        return f"{what} must not contain path separators or '..' (got {value!r})."
-    if len(value) > MAX_IDENTIFIER_LENGTH:
-        return f"{what} is {len(value)} characters long; keep it at most {MAX_IDENTIFIER_LENGTH}."
-    pattern, rule = (
-        (SLUG_PATTERN, "lowercase letters, digits and single dashes")
-        if name == "project_slug"
-        else (PACKAGE_PATTERN, "lowercase letters, digits and underscores")
-    )
-    if not pattern.fullmatch(value):
-        return f"{what} {value!r} must start with a letter and use only {rule}."
-    if keyword.iskeyword(import_name):
-        return f"{what} {value!r} is a Python keyword; choose another name."
-    if import_name in sys.stdlib_module_names or import_name in REMOVED_STDLIB_MODULES:
-        return (
-            f"{what} {value!r} would shadow the standard library module {import_name!r};"
-            " choose another name."
-        )
-    if import_name in GENERATED_APP_IMPORTS:
-        return (
-            f"{what} {value!r} would shadow {import_name!r}, which the project depends on;"
-            " choose another name."
-        )
-    return None
+        default, kind, choices = details.get("default"), details.get("type"), details.get("choices")
+        if not isinstance(kind, str):  # copier's rule: the default's type, else yaml
+            types = {bool: "bool", int: "int", float: "float", str: "str"}
+            kind = "str" if default is None else types.get(type(default), "yaml")
+        if isinstance(choices, dict):
+            choices = [v.get("value") if isinstance(v, dict) else v for v in choices.values()]
+        elif isinstance(choices, list):
+            choices = [c[1] if isinstance(c, list) and len(c) == 2 else c for c in choices]
+        questions.append(Question(name, kind, tuple(choices or ())))
+    return tuple(questions)
 
 
 def parse_assignment(item: str) -> tuple[str, str]:
@@ -243,8 +78,29 @@ def parse_assignment(item: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def coerce(question: Question, raw: object) -> object:
+    """A value from --set (text) or a YAML file as the question's type; refuse one that is not."""
+    kind, label = question.type, f"The answer for {question.name}"
+    if kind == "bool":
+        word = str(raw).strip().lower() if isinstance(raw, str | int) else None
+        if isinstance(raw, bool) or word in TRUE_WORDS | FALSE_WORDS:
+            return raw if isinstance(raw, bool) else word in TRUE_WORDS
+        raise UserInputError(f"{label} must be true or false (yes/no/1/0 work too), not {raw!r}.")
+    if kind in ("int", "float"):
+        try:
+            if not isinstance(raw, bool):
+                return (int if kind == "int" else float)(str(raw))
+        except ValueError:
+            pass
+        number = "whole number" if kind == "int" else "number"
+        raise UserInputError(f"{label} must be a {number}, not {raw!r}.")
+    if kind in ("str", "path") and not isinstance(raw, str):
+        raise UserInputError(f"{label} must be text, not {type(raw).__name__} {raw!r}.")
+    return raw  # yaml and json questions take any structure
+
+
 def check_given(questions: tuple[Question, ...], given: Mapping[str, object]) -> dict[str, object]:
-    """Type and validate the answers the user gave (file, --set); unknown keys are refused."""
+    """Type the answers the user gave and check their choices; unknown keys are refused."""
     by_name = {question.name: question for question in questions}
     typed: dict[str, object] = {}
     for key, raw in given.items():
@@ -254,60 +110,151 @@ def check_given(questions: tuple[Question, ...], given: Mapping[str, object]) ->
                 f"Unknown answer key {key!r}; this template asks: {', '.join(by_name)}."
             )
         value = coerce(question, raw)
-        if message := problem(question, value):
-            raise UserInputError(message)
+        if question.choices and value not in question.choices:
+            allowed = ", ".join(map(str, question.choices))
+            raise UserInputError(f"{key} must be one of: {allowed} (got {value!r}).")
         typed[key] = value
     return typed
 
 
-def resolve(
-    questions: tuple[Question, ...],
-    given: Mapping[str, object],
-    extra_defaults: Mapping[str, object] | None = None,
-) -> dict[str, object]:
-    """Answer every question from `given`, else a derived or literal default; validate each.
+def refusal(
+    error: Exception, given: Mapping[str, object], origins: Mapping[str, str]
+) -> UserInputError:
+    """copier's refusal of an answer as one sentence that says where the answer came from.
 
-    Questions whose default is a Jinja expression we cannot evaluate are left out so copier
-    computes them (and runs the template's own validators on the result).
+    `origins` names where a default that was not given came from (`your defaults file X`); any
+    other answer not given is the template's own default, derived from the answers before it.
     """
-    answers = check_given(questions, given)
-    for question in questions:
-        if question.name in answers:
-            continue
-        found = default_for(question, answers, extra_defaults or {})
-        if found is None:
-            continue
-        value = coerce(question, found)
-        if message := problem(question, value):
-            raise UserInputError(derived_problem(question.name, answers, message))
-        answers[question.name] = value
-    return {
-        question.name: answers[question.name] for question in questions if question.name in answers
-    }
+    text = str(error).strip()
+    found = _REFUSED.fullmatch(text)
+    if found is None:
+        first = text.splitlines()[0].rstrip(".") if text else type(error).__name__
+        return UserInputError(f"The template refused the answers: {first}.")
+    key, message = found[1], " ".join(found[2].split())
+    if key in given:  # a template's own message may not say which answer it refuses
+        named = key in message or str(given[key]) in message
+        return UserInputError(message if named else f"The template refused {key}: {message}")
+    reason = message.rstrip(".").removesuffix("; choose another name")
+    if key in origins:
+        fix = f"fix it there or give another with --set {key}=VALUE"
+        return UserInputError(f"{reason} (from {origins[key]}); {fix}.")
+    default = "the template's default, made from the answers before it"
+    return UserInputError(f"{reason} ({default}); choose one with --set {key}=VALUE.")
 
 
-def default_for(
-    question: Question, answers: Mapping[str, object], extra_defaults: Mapping[str, object]
-) -> object | None:
-    """The default of one question given the answers so far (None: let copier decide)."""
-    if question.name in extra_defaults:
-        return extra_defaults[question.name]
-    if question.name == "project_slug" and isinstance(answers.get("project_name"), str):
-        return derive_slug(str(answers["project_name"]))
-    if question.name == "package_name" and isinstance(answers.get("project_slug"), str):
-        return derive_package_name(str(answers["project_slug"]))
-    if question.default_is_template:
-        return None
-    return question.default
+def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str, object]:
+    """The mapping in `path` (an empty file is an empty one); otherwise a sentence naming the file.
 
-
-def derived_problem(name: str, answers: Mapping[str, object], message: str) -> str:
-    """Reword the problem of a default (derived) value so it says which --set fixes it."""
-    if name == "project_slug" and derive_slug(str(answers.get("project_name", ""))) == "":
-        return (
-            f"The project name {answers.get('project_name')!r} has no ASCII letters to make a slug"
-            " from; give one with --set project_slug=my-app."
+    `name` is what the sentence calls the file, `example` a line it could hold, `fix` what to do
+    about a syntax error.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise UserInputError(f"{name} {path} is not valid YAML{at}; {fix}.") from None
+    except OSError as error:
+        raise UserInputError(
+            f"Cannot read {name[0].lower()}{name[1:]} {path} ({error.strerror}); fix its"
+            " permissions."
+        ) from None
+    if data is not None and not isinstance(data, dict):
+        raise UserInputError(
+            f"{name} {path} must be a YAML mapping such as '{example}', not a"
+            f" {type(data).__name__}."
         )
-    origin = "from the project name" if name in ("project_slug", "package_name") else "by default"
-    problem_only = message.rstrip(".").removesuffix("; choose another name")
-    return f"{problem_only} (chosen {origin}); choose one with --set {name}=NAME."
+    return {str(key): value for key, value in (data or {}).items()}
+
+
+def read_data_file(path: Path) -> dict[str, object]:
+    """The answers of a --data-file; keys starting with '_' (copier's own records) are ignored."""
+    if not path.is_file():
+        raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
+    data = read_yaml_mapping(path, "Data file", "project_name: My App", "fix it and retry")
+    return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def default_location() -> Path:
+    """The defaults file in this user's configuration folder (platformdirs decides per OS)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("mvpscaffold")) / "defaults.yml"
+
+
+def defaults_file_hint() -> str:
+    """Where the defaults file is by default, for help texts ('~' for the home folder)."""
+    path, home = str(default_location()), str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+
+
+def read_user_defaults() -> tuple[Path, dict[str, object]]:
+    """The defaults file and its raw answers (none when absent); refuse one that is no mapping."""
+    named = os.environ.get(CONFIG_ENV)
+    path = Path(named).expanduser() if named else default_location()
+    if not path.exists():
+        if named:  # named on purpose: a typo must not be silently ignored
+            raise UserInputError(
+                f"{CONFIG_ENV} names {path}, which does not exist; create it or unset {CONFIG_ENV}."
+            )
+        return path, {}
+    if path.is_dir():
+        raise UserInputError(
+            f"Your defaults file {path} is a folder; make it a YAML file of answers."
+        )
+    return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
+
+
+def user_defaults_for(
+    questions: tuple[Question, ...], path: Path, raw: Mapping[str, object], src: str
+) -> tuple[dict[str, object], tuple[str, ...]]:
+    """The defaults file's answers for template `src`, typed against its questions, and notes.
+
+    Its own `_templates` section wins over the shared answers and must fit the template; shared
+    answers to questions it does not ask are left out with a note.
+    """
+    asked = {question.name for question in questions}
+    shared = {key: value for key, value in raw.items() if not key.startswith("_")}
+    chosen = {key: value for key, value in shared.items() if key in asked}
+    try:
+        typed = check_given(questions, chosen | _section_for(src, path, raw.get(SECTIONS_KEY)))
+    except UserInputError as error:
+        raise UserInputError(
+            f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
+        ) from None
+    skipped = ", ".join(sorted(shared.keys() - asked))
+    note = f"Your defaults file {path} answers questions this template does not ask ({skipped});"
+    return typed, (f"{note} they were left out.",) if skipped else ()
+
+
+def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
+    """The answers the file's `_templates` section gives template `src` (none: empty)."""
+    from mvpscaffold.source import same_source
+
+    if sections is None:
+        return {}
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise UserInputError(
+            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
+            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
+        )
+    for key, answers in sections.items():
+        if same_source(str(key), src):
+            return {str(name): value for name, value in answers.items()}
+    return {}
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """SafeLoader that reads unknown tags (copier's !include) as plain values."""
+
+
+def _tag_as_plain_value(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
+_TolerantLoader.add_multi_constructor(
+    "!", lambda loader, _suffix, node: _tag_as_plain_value(loader, node)
+)
+# Registered by name too: a plugin that adds `!include` to SafeLoader itself (pytest-copie does)
+# would otherwise win over the multi-constructor above and try to open the file.
+_TolerantLoader.add_constructor("!include", _tag_as_plain_value)

@@ -1,18 +1,17 @@
-"""Which template version each project is on, and whether a newer one is available."""
+"""Which template version each project (and each resource it added) is on, and the newest one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from packaging.version import Version
 
+from mvpscaffold import source
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
-from mvpscaffold.source import bundle_literal, is_default_source, newest_for, packaged_bundle
+from mvpscaffold.source import BUNDLE_LITERAL, is_default_source, newest_for
 from mvpscaffold.versions import (
     available_versions,
-    parse_commit,
     parse_version,
     read_answers,
     require_folder,
@@ -50,9 +49,7 @@ class ProjectStatus:
             "state": self.state,
             "error": self.error,
         }
-        if self.resource is not None:
-            data["resource"] = self.resource
-        return data
+        return data | ({"resource": self.resource} if self.resource is not None else {})
 
 
 def check_projects(
@@ -63,10 +60,29 @@ def check_projects(
     statuses = []
     for path in paths:
         try:
-            status = _check_one(path, template, ref, offers)
-            statuses += [status, *_resource_statuses(path, status)]
+            project = _check_one(path, template, ref, offers)
         except MvpScaffoldError as error:
             statuses.append(ProjectStatus(str(path), error=error.message))
+            continue
+        statuses.append(project)
+        for answers in sorted(path.glob(".copier-answers.resource-*.yml")):
+            resource = answers.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
+            try:
+                version = read_answers(path, answers.name).version
+            except RefusedError:
+                version = None
+            missing = f"{answers.name} records no template version; restore it from git."
+            statuses.append(
+                ProjectStatus(
+                    str(path),
+                    project.template,
+                    f"{project.name or path.name} / {resource}",
+                    current=str(version) if version else None,
+                    newest=project.newest if version else None,
+                    error=None if version else missing,
+                    resource=resource,
+                )
+            )
     return statuses
 
 
@@ -77,64 +93,27 @@ def _check_one(
     recorded = read_answers(path)
     if recorded.version is None:
         raise RefusedError(unversioned_commit(recorded.commit))
-    source = template or recorded.src_path
-    if source not in offers:
-        if is_default_source(source):
-            # The newest this installation knows, without touching the shared cache.
-            offers[source] = available_versions(str(packaged_bundle()[0]))
-        else:
-            offers[source] = available_versions(source)
-    versions = offers[source]
-    if ref is not None:
-        wanted = parse_version(ref)
-        if wanted is None or wanted not in versions:
-            raise RefusedError(
-                f"{ref} is not a version of template {source}; give one of its tags to --ref."
-            )
-        newest: Version | None = wanted
-    else:
-        newest = newest_for(source, versions)
+    src = template or recorded.src_path
+    if src not in offers:
+        # The default template: the newest this installation knows, without touching the cache.
+        default = is_default_source(src)
+        offers[src] = available_versions(str(source.packaged_bundle()) if default else src)
+    versions = offers[src]
+    newest = newest_for(src, versions) if ref is None else parse_version(ref)
+    if ref is not None and newest not in versions:
+        raise RefusedError(
+            f"{ref} is not a version of template {src}; give one of its tags to --ref."
+        )
     if newest is None:
-        raise RefusedError(f"template {source} has no version tags; tag a release of it.")
-    shown = bundle_literal() if is_default_source(source) else source
+        raise RefusedError(f"template {src} has no version tags; tag a release of it.")
     name = recorded.answers.get("project_name")
     return ProjectStatus(
         str(path),
-        shown,
+        BUNDLE_LITERAL if is_default_source(src) else src,
         name=name if isinstance(name, str) else None,
         current=str(recorded.version),
         newest=str(newest),
     )
-
-
-def _resource_statuses(path: Path, project: ProjectStatus) -> list[ProjectStatus]:
-    """One status per resource of the project, against the project's newest version."""
-    statuses = []
-    for answers in sorted(path.glob(".copier-answers.resource-*.yml")):
-        name = answers.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
-        try:
-            commit = yaml.safe_load(answers.read_text(encoding="utf-8")).get("_commit")
-        except (OSError, AttributeError, yaml.YAMLError):
-            commit = None
-        version = parse_commit(str(commit)) if commit is not None else None
-        shown = f"{project.name or path.name} / {name}"
-        if version is None:
-            error = f"{answers.name} records no template version; restore it from git."
-            statuses.append(
-                ProjectStatus(str(path), project.template, shown, error=error, resource=name)
-            )
-            continue
-        statuses.append(
-            ProjectStatus(
-                str(path),
-                project.template,
-                shown,
-                current=str(version),
-                newest=project.newest,
-                resource=name,
-            )
-        )
-    return statuses
 
 
 def exit_code(statuses: list[ProjectStatus]) -> int:
@@ -145,18 +124,18 @@ def exit_code(statuses: list[ProjectStatus]) -> int:
 
 def summary_line(statuses: list[ProjectStatus]) -> str:
     """One line such as '3 projects: 2 current, 1 behind'."""
-    counts = {state: 0 for state in ("current", "behind", "error")}
-    for status in statuses:
-        counts[status.state] += 1
+    counts = {
+        state: sum(s.state == state for s in statuses) for state in ("current", "behind", "error")
+    }
     projects = sum(1 for status in statuses if status.resource is None)
-    noun = "project" if projects == 1 else "projects"
     resources = len(statuses) - projects
+    noun = "project" if projects == 1 else "projects"
     if resources:
         noun += f" and {resources} resource" + ("" if resources == 1 else "s")
     parts = [
-        f"{count} {state if state != 'error' or count == 1 else 'errors'}"
-        for state, count in counts.items()
-        if count
+        f"{n} {state if state != 'error' or n == 1 else 'errors'}"
+        for state, n in counts.items()
+        if n
     ]
     return f"{projects} {noun}: {', '.join(parts)}"
 
@@ -167,6 +146,7 @@ def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:
 
     from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     styles = {"current": "green", "behind": "yellow", "error": "bold red"}
@@ -174,23 +154,16 @@ def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:
     for header in ("PROJECT", "VERSION", "NEWEST", "STATE", "PATH"):
         table.add_column(header, no_wrap=True)
     for status in statuses:
-        state = f"[{styles[status.state]}]{status.state}[/]"
         table.add_row(
-            _escape(status.name or Path(status.path).name or status.path),
+            escape(status.name or Path(status.path).name or status.path),
             status.current or "-",
             status.newest or "-",
-            state,
-            _escape(status.path),
+            f"[{styles[status.state]}]{status.state}[/]",
+            escape(status.path),
         )
     # Never wrap: a pipe or a CI log must get whole rows (a terminal gets rich's colours too).
     out = io.StringIO()
-    console = Console(file=out, width=100_000, color_system="standard" if color else None)
-    console.print(table)
-    lines = [line.rstrip() for line in out.getvalue().splitlines()]
-    return "\n".join([*lines, summary_line(statuses)])
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+    Console(file=out, width=100_000, color_system="standard" if color else None).print(table)
+    return "\n".join(
+        [*(line.rstrip() for line in out.getvalue().splitlines()), summary_line(statuses)]
+    )

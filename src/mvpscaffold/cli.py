@@ -2,69 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from mvpscaffold import __version__
+from mvpscaffold.answers import defaults_file_hint
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.interrupts import signals_interrupt
-from mvpscaffold.presets import defaults_file_hint
-
-# typer 0.29 shows <bool> beside every flag (a flag takes no value), and 0.27+ writes a required
-# argument as {NAME} in the usage line: the classes below keep --help the same on each of them.
-_REQUIRED_PIECE = re.compile(r"\{(?P<name>[^{}.]+)(?:\.\.\.)?\}(?:\.\.\.)?")
-
-
-def _flags_take_no_value(params: list[Any]) -> list[Any]:
-    for param in params:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-    return params
-
-
-def _plain_usage(piece: str) -> str:
-    """'{NAME}' -> 'NAME' and '{NAME...}...' -> 'NAME...'; other pieces stay as they are."""
-    match = _REQUIRED_PIECE.fullmatch(piece)
-    if match is None:
-        return piece
-    return match["name"] + ("..." if "..." in piece else "")
-
-
-class HelpCommand(TyperCommand):
-    """A command whose --help shows no value for a flag and plain NAME for a required argument."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, flags shown without a value."""
-        return _flags_take_no_value(super().get_params(ctx))
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        """The usage line's pieces, a required argument as NAME."""
-        return [_plain_usage(piece) for piece in super().collect_usage_pieces(ctx)]
-
-
-class HelpGroup(TyperGroup):
-    """The command group, its flags (--version, --help) shown without a value."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The parameters, flags shown without a value."""
-        return _flags_take_no_value(super().get_params(ctx))
-
+from mvpscaffold.tools import signals_interrupt
 
 app = typer.Typer(
-    cls=HelpGroup,
     name="mvpscaffold",
     help="Generate and update well-structured Python monoliths from a copier template.",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: what a terminal, a pipe and a man page all show
 )
 
 # Options shared by every command that reads a template (new, update, check): defined once here.
@@ -77,21 +35,15 @@ TemplateOption = Annotated[
             "Template to use: a git repository with version tags, as a path, bundle or URL"
             " (file://, git+https://, gh:, gl:) (default: the bundled template)."
         ),
-        show_default=False,
     ),
 ]
 RefOption = Annotated[
     str | None,
     typer.Option(
-        "--ref",
-        metavar="REF",
-        help="Version tag of the template (default: its newest release).",
-        show_default=False,
+        "--ref", metavar="REF", help="Version tag of the template (default: its newest release)."
     ),
 ]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print only errors.", show_default=False)
-]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 
 
 @contextmanager
@@ -162,7 +114,6 @@ NEW_HELP = (
 
 
 @app.command(
-    cls=HelpCommand,
     help=NEW_HELP,
     epilog=(
         "Examples: mvpscaffold new my-app  |  mvpscaffold new my-app --defaults"
@@ -176,7 +127,6 @@ def new(
         typer.Argument(
             metavar="DEST",
             help="Folder to create (new, or existing and empty); the project is named after it.",
-            show_default=False,
         ),
     ],
     defaults: Annotated[
@@ -192,7 +142,6 @@ def new(
             "--data-file",
             metavar="FILE",
             help="YAML file of answers (key: value); the rest use defaults; ask nothing.",
-            show_default=False,
         ),
     ] = None,
     assignments: Annotated[
@@ -201,7 +150,6 @@ def new(
             "--set",
             metavar="KEY=VALUE",
             help="One answer, e.g. --set database=postgresql (repeatable; wins over --data-file).",
-            show_default=False,
         ),
     ] = None,
     template: TemplateOption = None,
@@ -219,7 +167,7 @@ def new(
     quiet: QuietOption = False,
 ) -> None:
     with reported_errors():
-        from mvpscaffold.generate import NewRequest, generate
+        from mvpscaffold.render import NewRequest, generate
 
         request = NewRequest(
             dest=dest,
@@ -237,19 +185,16 @@ def new(
             for note in result.notes:
                 typer.echo(f"Note: {note}", err=True)
         if install:
-            from mvpscaffold.install import install_and_check
+            from mvpscaffold.tools import install_and_check
 
             install_and_check(result.destination, show_progress=not quiet)
         if not quiet:
-            from mvpscaffold.summary import print_created
+            from mvpscaffold.reports import print_created
 
             print_created(result, dest_arg=dest, installed=install)
 
 
-# --- add (logic in add.py) ---
-
 add_app = typer.Typer(
-    cls=HelpGroup,
     name="add",
     help="Grow a generated project: add a resource across every layer.",
     no_args_is_help=True,
@@ -259,7 +204,6 @@ app.add_typer(add_app)
 
 @add_app.command(
     "resource",
-    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold add resource invoices --field number:str:40"
         " --field 'amount:decimal(min=0)' --field due:date? --field 'customer:ref(customers)'"
@@ -271,9 +215,7 @@ def add_resource(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="NAME",
-            help="The plural name, snake_case: invoices (entity Invoice).",
-            show_default=False,
+            metavar="NAME", help="The plural name, snake_case: invoices (entity Invoice)."
         ),
     ],
     fields: Annotated[
@@ -285,7 +227,6 @@ def add_resource(
             " for one of the owner's records of another resource; int(min=..,max=..) and"
             " decimal(min=..,max=..) bound a number; a ? suffix makes it optional (repeatable;"
             " none given in a terminal: asked one by one).",
-            show_default=False,
         ),
     ] = None,
     parent: Annotated[
@@ -295,7 +236,6 @@ def add_resource(
             metavar="RESOURCE",
             help="The resource whose records these belong to, deleted with them (invoice lines"
             " under invoices); any owned resource of the project, the example notes included.",
-            show_default=False,
         ),
     ] = None,
     project: Annotated[
@@ -326,20 +266,15 @@ def add_resource(
             given = ask_fields(parse_field)
         result = add(project, name, [parse_field(text) for text in given], parent, commit=commit)
         if not quiet:
-            from mvpscaffold.summary import print_added
+            from mvpscaffold.reports import print_added
 
             print_added(result, project)
 
 
-# --- update and check (owned by the versions & update work; logic in update.py and check.py) ---
-
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print a JSON report instead of text.", show_default=False)
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of text.")]
 
 
 @app.command(
-    cls=HelpCommand,
     epilog=(
         "Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |"
         "  mvpscaffold update my-app --to 0.2.0 --defaults --json"
@@ -356,7 +291,6 @@ def update(
             "--to",
             metavar="VERSION",
             help="Template version to update to (default: the newest; never older).",
-            show_default=False,
         ),
     ] = None,
     template: TemplateOption = None,
@@ -391,8 +325,8 @@ def update(
     back at its last commit.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
+        from mvpscaffold.reports import render_summary
         from mvpscaffold.update import update_project
-        from mvpscaffold.update_report import render_summary
 
         if to is not None and ref is not None and to != ref:
             raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")
@@ -410,7 +344,6 @@ def update(
 
 
 @app.command(
-    cls=HelpCommand,
     epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json",
 )
 def check(
@@ -446,9 +379,6 @@ def check(
     raise typer.Exit(exit_code(statuses))
 
 
-# --- end of update and check ---
-
-
 def main() -> None:
     """Console entry point: run the app; nothing escapes as a traceback."""
     try:
@@ -456,15 +386,3 @@ def main() -> None:
     except KeyboardInterrupt:  # Ctrl-C outside a command body (while parsing options)
         typer.echo("Interrupted; nothing was written.", err=True)
         sys.exit(Interrupted.exit_code)
-
-
-__all__ = [
-    "QuietOption",
-    "RefOption",
-    "TemplateOption",
-    "UserInputError",
-    "app",
-    "fail",
-    "main",
-    "reported_errors",
-]

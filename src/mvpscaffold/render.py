@@ -1,8 +1,10 @@
-"""Render a template into a new project, all or nothing: the only module that copies with copier.
+"""`mvpscaffold new`: render a template with copier into a new project, all or nothing.
 
-The project is rendered, locked (uv.lock) and committed in a hidden sibling of the destination
-(same filesystem), then renamed into place; on any error or interrupt the sibling is removed and
-the destination is left exactly as it was.
+copier asks the questions (in a terminal) and evaluates copier.yml's defaults and validators; this
+module gathers what the user gave (--data-file, --set, the defaults file, git's identity), and
+makes the render safe: the project is rendered, locked (uv.lock) and committed in a hidden sibling
+of the destination (same filesystem), then renamed into place. On any error or interrupt the
+sibling is removed and the destination is left exactly as it was. The only caller of copier's copy.
 """
 
 from __future__ import annotations
@@ -13,26 +15,132 @@ import signal
 import tempfile
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from mvpscaffold import lockfile
-from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
-from mvpscaffold.gitutil import git
-from mvpscaffold.interrupts import signals_interrupt
+import yaml
 
-COMMIT_MESSAGE = "Initial commit from mvpscaffold"
+from mvpscaffold.answers import (
+    check_given,
+    parse_assignment,
+    read_data_file,
+    read_user_defaults,
+    refusal,
+    user_defaults_for,
+)
+from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
+from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
+from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
+from mvpscaffold.versions import ANSWERS_FILE, template_questions
 
 
 @dataclass(frozen=True, slots=True)
-class RenderResult:
-    """What a successful render wrote."""
+class NewRequest:
+    """Everything `mvpscaffold new` was asked to do."""
 
+    dest: Path
+    use_defaults: bool
+    data_file: Path | None
+    assignments: tuple[str, ...]
+    template: str | None
+    ref: str | None
+    trust: bool
+    init_git: bool
+    interactive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewResult:
+    """What `mvpscaffold new` produced."""
+
+    project_name: str
     destination: Path
     files: int
     committed: bool
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...]
+    answers: dict[str, object]  # as the answers file records them (secret ones never are)
     lock_stale: bool = False  # uv.lock may not match pyproject.toml: `make lock` comes first
+
+
+def generate(request: NewRequest) -> NewResult:
+    """Check everything we can before writing anything, then render, lock, commit, move in place."""
+    ask = request.interactive and not request.use_defaults and request.data_file is None
+    if not ask and not request.use_defaults and request.data_file is None:
+        raise UserInputError(
+            "No terminal to ask the questions in; pass --defaults or --data-file FILE."
+        )
+    src, ref = (
+        (copier_source(request.template), request.ref) if request.template else default_template()
+    )
+    check_destination(request.dest, _forbidden_roots(src))
+    given = read_data_file(request.data_file) if request.data_file else {}
+    given.update(parse_assignment(item) for item in request.assignments)
+    presets_file, raw_presets = read_user_defaults()
+    questions, tag = template_questions(src, request.ref or ref)
+    questions = tuple(question for question in questions if question.name != "resource")
+    presets, notes = user_defaults_for(questions, presets_file, raw_presets, src)
+    data = check_given(questions, given)
+    asked = {question.name for question in questions}
+    identity = {"author_name": git_config("user.name"), "author_email": git_config("user.email")}
+    guessed = {key: value for key, value in identity.items() if value and key in asked}
+    origins = {key: "your git configuration" for key in guessed}
+    origins |= {key: f"your defaults file {presets_file}" for key in presets}
+    dest = request.dest.absolute()
+    created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
+    project = staging / dest.name  # copier names the project after its folder (_folder_name)
+    placed = False
+    try:
+        with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
+            trusted = request.template is None or request.trust
+            try:
+                notes += _copy(src, tag, project, trusted, data, guessed | presets, ask)
+            except ValueError as error:  # copier refused an answer or a default
+                raise refusal(error, data, origins) from None
+            recorded = recorded_answers(project)
+            answers = {q.name: recorded[q.name] for q in questions if q.name in recorded}
+            lock_note, lock_stale = _lock(project)
+            notes += (lock_note,) if lock_note else ()
+            files = sum(1 for path in project.rglob("*") if path.is_file())
+            if request.init_git:  # the user's git identity, else the project's author
+                name = identity["author_name"] or str(answers.get("author_name") or "mvpscaffold")
+                email = identity["author_email"] or str(answers.get("author_email") or "")
+                _commit(project, name, email or "mvpscaffold@localhost")
+            check_destination(dest, ())
+            _move_into_place(project, dest)
+            placed = True
+    except BaseException as error:
+        if placed:  # the signal came after the project was complete: keep it, say so
+            raise Interrupted(f"Interrupted, but {dest} was already complete.") from error
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created is not None and not placed:
+            shutil.rmtree(created, ignore_errors=True)
+    name = str(answers.get("project_name") or dest.name)
+    return NewResult(name, dest, files, request.init_git, notes, answers, lock_stale)
+
+
+def render_files(
+    *, src: str, vcs_ref: str | None, answers: Mapping[str, object], dest: Path, trusted: bool
+) -> tuple[str, ...]:
+    """Render `src` into the empty folder `dest`, nothing more (a part of an existing project)."""
+    try:
+        return _copy(src, vcs_ref, dest, trusted, dict(answers))
+    except ValueError as error:
+        raise refusal(error, answers, {}) from None
+
+
+def recorded_answers(project: Path) -> dict[str, object]:
+    """The answers a rendered project's answers file records, copier's own keys left out."""
+    path = project / ANSWERS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return (
+        {k: v for k, v in data.items() if not str(k).startswith("_")}
+        if isinstance(data, dict)
+        else {}
+    )
 
 
 def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
@@ -49,96 +157,59 @@ def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
             raise UserInputError(
                 f"{dest} is inside the template's own folder {root}; choose a folder outside it."
             )
-    parent = _first_existing_ancestor(resolved)
+    parent = resolved
+    while not parent.exists():
+        parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UserInputError(f"Cannot write in {parent}; choose a destination you can write to.")
 
 
-def render_project(
-    *,
-    src: str,
-    vcs_ref: str | None,
-    answers: Mapping[str, object],
-    dest: Path,
-    trusted: bool,
-    init_git: bool,
-    committer: tuple[str, str] = ("mvpscaffold", "mvpscaffold@localhost"),
-    lock: bool = True,
-) -> RenderResult:
-    """Render `src` with `answers` into `dest` (new or empty), commit it, and return a summary.
-
-    `committer` (name, e-mail) signs the first commit: pass the user's git identity when set.
-    With `lock`, a project with a pyproject.toml gets its uv.lock before that commit; a lock that
-    cannot be made (offline) becomes a note, never a failure.
-    """
-    dest = dest.absolute()
-    first_created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
-    placed = False
-    try:
-        with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
-            notes = _copy(src, vcs_ref, dict(answers), staging, trusted)
-            lock_note, lock_stale = _lock(staging) if lock else (None, False)
-            notes += (lock_note,) if lock_note else ()
-            files = sum(1 for path in staging.rglob("*") if path.is_file())
-            if init_git:
-                _commit(staging, committer)
-            check_destination(dest, ())
-            _move_into_place(staging, dest)
-            placed = True
-    except BaseException as error:
-        if placed:  # the signal came after the project was complete: keep it, say so
-            raise Interrupted(f"Interrupted, but {dest} was already complete.") from error
-        shutil.rmtree(staging, ignore_errors=True)
-        if first_created is not None:
-            shutil.rmtree(first_created, ignore_errors=True)
-        raise
-    return RenderResult(dest, files, init_git, notes, lock_stale)
-
-
-def render_files(
-    *, src: str, vcs_ref: str | None, answers: Mapping[str, object], dest: Path, trusted: bool
-) -> tuple[str, ...]:
-    """Render `src` into the empty folder `dest`, nothing more (a part of an existing project)."""
-    return _copy(src, vcs_ref, dict(answers), dest, trusted)
+def _forbidden_roots(src: str) -> tuple[Path, ...]:
+    """Folders never to render into: the generator's own checkout and a local template."""
+    roots = [root] if (root := source_checkout_root()) is not None else []
+    local = local_path(src)
+    if local is not None and local.is_dir():
+        roots.append(local.resolve())
+    return tuple(roots)
 
 
 def _copy(
-    src: str, vcs_ref: str | None, data: dict[str, object], staging: Path, trusted: bool
+    src: str,
+    vcs_ref: str | None,
+    dest: Path,
+    trusted: bool,
+    data: dict[str, object],
+    user_defaults: dict[str, object] | None = None,
+    ask: bool = False,
 ) -> tuple[str, ...]:
-    """Copy with copier's run_copy, translating its exceptions into our one-sentence errors."""
-    from copier import errors as copier_errors
-    from copier import run_copy
+    """copier's run_copy, its errors as our one-sentence ones; returns copier's warnings as notes.
+
+    A refused answer stays a ValueError, for the caller to say where the answer came from.
+    """
+    from copier import errors, run_copy
 
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", copier_errors.CopierWarning)
+        warnings.simplefilter("always", errors.CopierWarning)
         try:
-            run_copy(
-                src,
-                staging,
-                data=data,
-                vcs_ref=vcs_ref,
-                defaults=True,
-                quiet=True,
-                unsafe=trusted,
-                cleanup_on_error=False,
-            )
-        except KeyboardInterrupt:
+            run_copy(src, dest, data, vcs_ref=vcs_ref, defaults=not ask, quiet=True,
+                     user_defaults=user_defaults, unsafe=trusted,
+                     cleanup_on_error=False)  # fmt: skip
+        except (
+            KeyboardInterrupt,
+            errors.InteractiveSessionError,
+        ):  # Ctrl-C or Ctrl-D at a question
             raise Interrupted("Interrupted; nothing was written.") from None
-        except copier_errors.UnsafeTemplateError:
+        except errors.UnsafeTemplateError:
             raise UserInputError(
                 "This template runs tasks or migrations; pass --trust if you trust its author."
             ) from None
-        except copier_errors.TaskError as error:
+        except errors.TaskError as error:
             raise ToolError(
                 f"The template's task {error.cmd!r} failed with exit code {error.returncode};"
                 " fix the template or its requirements and try again."
             ) from None
-        except (MvpScaffoldError, SystemExit):
+        except (MvpScaffoldError, ValueError, SystemExit):
             raise
-        except ValueError as error:
-            raise UserInputError(f"The template refused the answers: {_one_line(error)}.") from None
         except Exception as error:
             raise ToolError(
                 f"Rendering the template failed ({type(error).__name__}: {_one_line(error)});"
@@ -147,7 +218,7 @@ def _copy(
     return tuple(
         _one_line(item.message)
         for item in caught
-        if issubclass(item.category, copier_errors.CopierWarning)
+        if issubclass(item.category, errors.CopierWarning)
     )
 
 
@@ -157,69 +228,57 @@ def _lock(project: Path) -> tuple[str | None, bool]:
     A shipped lock that matches pyproject.toml stays byte for byte; one that does not is locked
     again (the template's pins kept where they fit), and the user hears of it.
     """
-    if not lockfile.wants_lock(project):
+    if not (project / "pyproject.toml").is_file():
         return None, False
-    shipped = lockfile.read_lock(project)
-    problem = lockfile.lock(project)
-    if problem is not None:
+    lock = project / "uv.lock"
+    shipped = lock.read_bytes() if lock.is_file() else None
+    if problem := uv_lock(project):
         return problem, True
-    if shipped is not None and lockfile.read_lock(project) != shipped:
+    if shipped is not None and lock.read_bytes() != shipped:
         return (
-            f"The template's {lockfile.LOCK_FILE} did not match its pyproject.toml, so uv locked"
-            " the project again from the package index, keeping the template's pins where it"
-            " could; its maintainer should refresh it."
+            "The template's uv.lock did not match its pyproject.toml, so uv locked the project"
+            " again from the package index, keeping the template's pins where it could; its"
+            " maintainer should refresh it."
         ), False
     return None, False
 
 
-def _commit(project: Path, committer: tuple[str, str]) -> None:
+def _commit(project: Path, name: str, email: str) -> None:
     """git init + add + first commit, with an identity even on a machine that has none set."""
-    name, email = committer
     git(["init", "--quiet"], cwd=project)
     git(["add", "--all"], cwd=project)
-    identity = [f"user.name={name}", f"user.email={email}", "commit.gpgsign=false"]
-    git(
-        [
-            *(arg for setting in identity for arg in ("-c", setting)),
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            COMMIT_MESSAGE,
-        ],
-        cwd=project,
-    )
+    identity = [
+        "-c",
+        f"user.name={name}",
+        "-c",
+        f"user.email={email}",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    message = "Initial commit from mvpscaffold"
+    git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
 
 
-def _move_into_place(staging: Path, dest: Path) -> None:
-    """Rename the staging folder to dest; into an existing empty dest, move its entries instead.
+def _move_into_place(project: Path, dest: Path) -> None:
+    """Rename the rendered project to dest; into an existing empty dest, move its entries instead.
 
     Moving entries keeps an existing folder (maybe the user's current directory) in place.
     """
-    umask = os.umask(0)
-    os.umask(umask)
     if not dest.exists():
-        staging.chmod(0o777 & ~umask)  # mkdtemp made it private; a project folder is not
-        staging.rename(dest)
+        project.rename(dest)
         return
     moved: list[Path] = []
     try:
-        for entry in sorted(staging.iterdir()):
-            target = dest / entry.name
-            entry.rename(target)
-            moved.append(target)
+        for entry in sorted(project.iterdir()):
+            entry.rename(dest / entry.name)
+            moved.append(dest / entry.name)
     except BaseException:
         for target in moved:
-            _remove(target)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
         raise
-    staging.rmdir()
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def _first_missing_ancestor(path: Path) -> Path:
@@ -228,15 +287,6 @@ def _first_missing_ancestor(path: Path) -> Path:
     return path
 
 
-def _first_existing_ancestor(path: Path) -> Path:
-    while not path.exists():
-        path = path.parent
-    return path
-
-
 def _one_line(error: object) -> str:
     text = str(error).strip()
     return text.splitlines()[0].rstrip(".") if text else type(error).__name__
-
-
-__all__ = ["RenderResult", "check_destination", "render_files", "render_project"]

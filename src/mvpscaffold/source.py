@@ -1,32 +1,260 @@
-"""Where the default template comes from: the offline release history under ~/.cache/mvpscaffold.
+"""Where templates come from: every form of source copier takes, and the default template's history.
 
-An installed mvpscaffold ships `template.bundle` (every release of copier.yml + template/, built by
-hatch_build.py). A source checkout builds the same bundle from the repository (cached by content).
-Either way its tags are fetched into one cache repository, so several installed versions add up, and
-that repository is exported as ~/.cache/mvpscaffold/template.bundle: the literal,
-machine-independent `_src_path` every generated project records.
+The default template travels as a git bundle, one commit and one tag per release of copier.yml,
+template/ and resource/: the release map (template-versions.toml) names each release's commit of
+this repository, and the working tree is the current version. The commits are made with fixed
+authors and dates derived from the version, so every build of a release has the same hash, and
+bundles of different releases share their history. The wheel ships the bundle (hatch_build.py); a
+source checkout builds it, cached by content. Its tags are fetched into ~/.cache/mvpscaffold/
+history.git, so that the versions of several installations add up, and exported as
+~/.cache/mvpscaffold/template.bundle: the literal, machine-independent `_src_path` every project
+records, which plain `copier update` reads as well.
+
+Standard library, packaging and tools only: the build hook imports this module.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
-from mvpscaffold import TEMPLATE_NAME, __version__, history
+from mvpscaffold import TEMPLATE_NAME, __version__
 from mvpscaffold.errors import ToolError
-from mvpscaffold.gitutil import git
-from mvpscaffold.versions import newest_version, parse_version
+from mvpscaffold.tools import git, run_git
 
+SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+# Sources copier itself reads as git URLs; any other URL needs "git+" in front for copier.
+COPIER_GIT_PREFIXES = (
+    "git@",
+    "git://",
+    "git+",
+    "https://github.com/",
+    "https://gitlab.com/",
+    *SHORTCUTS,
+)
 # Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.
 CACHE_LITERAL = f"~/.cache/{TEMPLATE_NAME}"
 BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
 SHIPPED_BUNDLE = Path(__file__).with_name("template.bundle")
+RELEASE_MAP_FILE = "template-versions.toml"
+TEMPLATE_PATHS = ("copier.yml", "template", "resource")
+AUTHOR = {"NAME": "mvpscaffold release", "EMAIL": "release@mvpscaffold.invalid"}
+EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z; a release's commit date adds minutes to it
+
+
+# --- Sources in every form copier takes ------------------------------------------------------
+
+
+def git_url(src: str) -> str:
+    """The URL or path git takes for a copier source (shortcuts expanded, `git+` dropped)."""
+    for alias, base in SHORTCUTS.items():
+        if src.startswith(alias):
+            path = src[len(alias) :].lstrip("/")
+            return base + (path if path.endswith(".git") else f"{path}.git")
+    if src.startswith("git+"):
+        return src[len("git+") :]
+    return src if is_url(src) else os.path.expanduser(src)
+
+
+def is_url(src: str) -> bool:
+    """Whether a source names a remote (or file://) location rather than a path."""
+    return "://" in src or src.startswith(("git@", *SHORTCUTS))
+
+
+def local_path(src: str) -> Path | None:
+    """The file or folder a source names on this machine (file:// included); None when remote."""
+    url = git_url(src)
+    if url.startswith("file://"):
+        return Path(unquote(urlsplit(url).path))
+    return None if is_url(url) else Path(url)
+
+
+def git_dir_kind(path: Path) -> str | None:
+    """ "worktree" (the root of a working tree), "bare", "bundle", or None for anything else."""
+    if path.is_file():
+        listed = run_git(["bundle", "list-heads", str(path.resolve())], cwd=path.parent)
+        return "bundle" if listed.returncode == 0 else None
+    if not path.is_dir():
+        return None
+    found = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path)
+    lines = found.stdout.splitlines()
+    if found.returncode != 0 or len(lines) < 2:
+        return None
+    if lines[0] == "true":
+        return "bare" if Path(lines[1]).resolve() == path.resolve() else None
+    top = run_git(["rev-parse", "--show-toplevel"], cwd=path).stdout.strip()
+    return "worktree" if top and Path(top).resolve() == path.resolve() else None
+
+
+def copier_source(src: str) -> str:
+    """The form of `src` a project records as `_src_path`: one copier reads on any later update.
+
+    A relative path becomes absolute (an update may run from another folder); `~/...` paths and
+    URLs stay as written, so they mean the same on another machine. Forms copier alone would not
+    read as git (file:// URLs, a bare repository's path, other hosts' https URLs) get `git+`.
+    """
+    path = local_path(src)
+    if path is None:
+        return src if src.startswith(COPIER_GIT_PREFIXES) or src.endswith(".git") else f"git+{src}"
+    if src.startswith(("file://", "git+")):
+        return src if src.startswith("git+") else f"git+{src}"
+    if git_dir_kind(path) == "bare" and not src.endswith(".git"):
+        return f"git+file://{path.resolve()}"
+    return src if src.startswith("~") else str(path.resolve())
+
+
+def is_default_source(src: str) -> bool:
+    """Whether a source is this installation's own template history."""
+    return os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
+
+
+def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
+    """This installation's own version of its own template (a .dev one too), else the newest."""
+    from mvpscaffold.versions import newest_version
+
+    ours = Version(__version__)
+    return ours if is_default_source(src) and ours in versions else newest_version(versions)
+
+
+def same_source(one: str, other: str) -> bool:
+    """Whether two sources name the same template (same URL, or the same folder or file)."""
+    if one == other or git_url(one) == git_url(other):
+        return True
+    first, second = local_path(one), local_path(other)
+    return first is not None and second is not None and first.resolve() == second.resolve()
+
+
+# --- The default template's release history -------------------------------------------------
+
+
+def release_key(version: str) -> Version:
+    """A release's version as PEP 440 orders it; only its normal form names a release (1.0.0rc1)."""
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        parsed = None
+    if parsed is None or str(parsed) != version:
+        raise ValueError(f"{version!r} is not a version number in PEP 440's normal form")
+    return parsed
+
+
+def commit_timestamp(version: str) -> int:
+    """The commit date of a version, derived from its number so it is the same on every machine."""
+    major, minor, patch = (*release_key(version).release, 0, 0)[:3]
+    return EPOCH + 60 * (major * 1_000_000 + minor * 1_000 + patch)
+
+
+def read_release_map(root: Path) -> dict[str, str]:
+    """The release map (version -> commit) of the repository at `root`, oldest version first."""
+    path = root / RELEASE_MAP_FILE
+    releases = tomllib.loads(path.read_text(encoding="utf-8"))["releases"] if path.is_file() else {}
+    return {str(v): str(c) for v, c in sorted(releases.items(), key=lambda kv: release_key(kv[0]))}
+
+
+def template_is_dirty(root: Path) -> bool:
+    """Whether the template's files differ from the last commit (or git cannot tell)."""
+    status = run_git(
+        ["status", "--porcelain", "--untracked-files=all", "--", *TEMPLATE_PATHS], cwd=root
+    )
+    return status.returncode != 0 or bool(status.stdout.strip())
+
+
+def build_bundle(root: Path, version: str, folder: Path, *, worktree_wins: bool = False) -> Path:
+    """Write the bundle of every release plus the working tree as `version` into `folder`.
+
+    Its name is a hash of its content, so a bundle already there is reused. When `version` is a
+    mapped release whose template the working tree has changed, a release build stops (bump
+    __version__ first); a development run (`worktree_wins`) ships the working tree instead.
+    """
+    releases = read_release_map(root)
+    development = [v for v in releases if release_key(v).is_devrelease]
+    if development:
+        raise RuntimeError(
+            f"{RELEASE_MAP_FILE} maps development version {development[0]}; only releases"
+            " belong there (docs/RELEASING.md)"
+        )
+    if releases and release_key(version) < release_key(next(reversed(releases))):
+        raise RuntimeError(f"version {version} is older than the newest release in the map")
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-history-") as scratch:
+        repo = Path(scratch) / "history.git"
+        git(["init", "--quiet", "--bare", "--initial-branch=main", str(repo)])
+        # The repository's objects are read in place; only the new trees and commits are written.
+        common = Path(
+            git(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=root).strip()
+        )
+        (repo / "objects" / "info" / "alternates").write_text(f"{common / 'objects'}\n")
+        trees = {v: _release_tree(repo, commit) for v, commit in releases.items()}
+        worktree = _worktree_tree(repo, root)
+        if version in trees and trees[version] != worktree and not worktree_wins:
+            raise RuntimeError(
+                f"copier.yml or template/ changed since release {version}"
+                f" ({releases[version][:12]}); bump __version__ (docs/RELEASING.md)"
+            )
+        trees[version] = worktree
+        key = hashlib.sha256(
+            repr(sorted(trees.items(), key=lambda kv: release_key(kv[0]))).encode()
+        )
+        bundle = folder / f"{key.hexdigest()[:24]}.bundle"
+        if not bundle.is_file():
+            _commit_releases(repo, trees)
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = bundle.with_suffix(f".{os.getpid()}.partial")  # builds may race: same bytes
+            # One packing thread: the same commits give the same bundle bytes.
+            git(
+                ["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"],
+                cwd=repo,
+            )
+            partial.replace(bundle)
+    return bundle
+
+
+def _release_tree(repo: Path, commit: str) -> str:
+    """A tree of the template's paths alone, as they were at `commit` of the repository."""
+    entries = git(["ls-tree", commit, "--", *TEMPLATE_PATHS], cwd=repo)
+    if "\tcopier.yml\n" not in entries:
+        raise RuntimeError(f"commit {commit} has no copier.yml: it cannot be a template release")
+    return git(["mktree"], cwd=repo, data=entries).strip()
+
+
+def _worktree_tree(repo: Path, root: Path) -> str:
+    """A tree of the template's paths as the working tree has them (what the next commit holds)."""
+    env = {"GIT_INDEX_FILE": str(repo / "worktree.index"), "GIT_WORK_TREE": str(root)}
+    paths = [path for path in TEMPLATE_PATHS if (root / path).exists()]
+    git(["--git-dir", str(repo), "add", "--all", "--", *paths], cwd=root, env=env)
+    return git(["--git-dir", str(repo), "write-tree"], cwd=root, env=env).strip()
+
+
+def _commit_releases(repo: Path, trees: dict[str, str]) -> None:
+    """One commit per release, oldest first, each on the one before: the tags and branch main."""
+    parent: list[str] = []
+    for version in sorted(trees, key=release_key):
+        stamp = f"{commit_timestamp(version)} +0000"
+        env = {
+            f"GIT_{who}_{what}": value
+            for who in ("AUTHOR", "COMMITTER")
+            for what, value in AUTHOR.items()
+        }
+        env |= {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+        message = f"mvpscaffold template {version}"
+        commit = git(
+            ["commit-tree", trees[version], *parent, "-m", message], cwd=repo, env=env
+        ).strip()
+        git(["update-ref", f"refs/tags/{version}", commit], cwd=repo)
+        parent = ["-p", commit]
+    git(["update-ref", "refs/heads/main", parent[-1]], cwd=repo)
+
+
+# --- Published for copier under ~/.cache ----------------------------------------------------
 
 
 def cache_dir() -> Path:
@@ -34,36 +262,16 @@ def cache_dir() -> Path:
     return Path(os.path.expanduser(CACHE_LITERAL))
 
 
-def is_default_source(src: str) -> bool:
-    """Whether a recorded `_src_path` is this installation's own template history."""
-    return src == BUNDLE_LITERAL or os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
-
-
-def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
-    """This installation's own version for its own template (even a .dev one), else the newest."""
-    ours = parse_version(__version__)
-    if is_default_source(src) and ours in versions:
-        return ours
-    return newest_version(versions)
-
-
-def bundle_literal() -> str:
-    """The `_src_path` projects made by this installation record."""
-    return BUNDLE_LITERAL
-
-
-def default_template() -> tuple[str, str]:
-    """Return (copier source, vcs ref) of the template `mvpscaffold new` renders by default."""
-    publish_history()
-    return BUNDLE_LITERAL, __version__
-
-
 def source_checkout_root() -> Path | None:
     """The repository root when mvpscaffold runs from a source checkout (editable, tests)."""
     root = Path(__file__).resolve().parents[2]
-    if (root / ".git").exists() and (root / "copier.yml").is_file():
-        return root
-    return None
+    return root if (root / ".git").exists() and (root / "copier.yml").is_file() else None
+
+
+def default_template() -> tuple[str, str]:
+    """The copier source and version tag `mvpscaffold new` renders by default (published first)."""
+    publish_history()
+    return BUNDLE_LITERAL, __version__
 
 
 @contextmanager
@@ -76,70 +284,47 @@ def _cache_lock() -> Iterator[Path]:
         yield root
 
 
-def packaged_bundle() -> tuple[Path, str]:
-    """This installation's release bundle and an identity that changes when its content does."""
-    with _cache_lock():
-        return _packaged_bundle()
-
-
-def _packaged_bundle() -> tuple[Path, str]:
+def packaged_bundle() -> Path:
+    """This installation's release bundle: the wheel's, or a source checkout's (built, cached)."""
     checkout = source_checkout_root()
-    if checkout is not None:
-        try:
-            snapshots = history.release_snapshots(checkout, __version__, worktree_wins=True)
-        except RuntimeError as error:
-            raise ToolError(f"Cannot read the template history of {checkout}: {error}") from error
-        key = history.content_key(snapshots)
-        builds = cache_dir() / "builds"
-        bundle = builds / f"{key}.bundle"
-        if not bundle.is_file():
-            history.write_bundle(snapshots, bundle)
-            _prune(builds, keep=bundle)
-        return bundle, f"build {key}"
-    if SHIPPED_BUNDLE.is_file():
-        stat = SHIPPED_BUNDLE.stat()
-        return SHIPPED_BUNDLE, f"shipped {SHIPPED_BUNDLE} {stat.st_size} {stat.st_mtime_ns}"
-    raise ToolError(
-        "This mvpscaffold installation has no template history (template.bundle is missing)."
-    )
-
-
-def _prune(builds: Path, keep: Path) -> None:
-    """Drop development bundles unused for a day (other checkouts may still be using newer ones)."""
-    stale_before = time.time() - 86_400
-    for old in builds.glob("*.bundle"):
-        if old != keep and old.stat().st_mtime < stale_before:
+    if checkout is None:
+        if not SHIPPED_BUNDLE.is_file():
+            raise ToolError(
+                "This mvpscaffold installation has no template history (no template.bundle)."
+            )
+        return SHIPPED_BUNDLE
+    builds = cache_dir() / "builds"
+    try:
+        bundle = build_bundle(checkout, __version__, builds, worktree_wins=True)
+    except RuntimeError as error:
+        raise ToolError(f"Cannot read the template history of {checkout}: {error}") from error
+    for old in builds.glob("*.bundle"):  # another checkout may still use a bundle of today
+        if old != bundle and old.stat().st_mtime < time.time() - 86_400:
             old.unlink(missing_ok=True)
+    return bundle
 
 
 def publish_history() -> Path:
-    """Merge this installation's releases into the cache and export the shared bundle."""
+    """Fetch this installation's releases into the cache and export the shared bundle."""
     with _cache_lock() as root:
-        bundle, identity = _packaged_bundle()
-        exported = root / "template.bundle"
-        last = root / "template.source"
+        bundle = packaged_bundle()
+        exported, last = root / "template.bundle", root / "template.source"
+        identity = f"{bundle} {bundle.stat().st_size} {bundle.stat().st_mtime_ns}"
         # Only the last publisher counts: a development build may have re-tagged its version since.
         if exported.is_file() and last.is_file() and last.read_text() == identity:
             return exported
         union = root / "history.git"
         if not (union / "HEAD").is_file():
             git(["init", "--quiet", "--bare", "--initial-branch=main", str(union)])
-        # --force: an unreleased (development) version is re-tagged each time its content changes.
-        fetch = [
-            "fetch",
-            "--quiet",
-            "--force",
-            "--no-tags",
-            str(bundle),
-            "+refs/tags/*:refs/tags/*",
-        ]
         _refuse_rewritten_releases(union, bundle)
-        git(fetch, cwd=union)
-        tags = {parse_version(t): t for t in git(["tag", "--list"], cwd=union).split()}
-        newest = tags[max(version for version in tags if version is not None)]
-        git(["update-ref", "refs/heads/main", f"refs/tags/{newest}^{{commit}}"], cwd=union)
+        # --force: a development version is tagged again each time its content changes.
+        git(
+            ["fetch", "--quiet", "--force", "--no-tags", str(bundle), "+refs/tags/*:refs/tags/*"],
+            cwd=union,
+        )
+        tags = {Version(t): t for t in git(["tag", "--list"], cwd=union).split()}
+        git(["update-ref", "refs/heads/main", f"refs/tags/{tags[max(tags)]}^{{commit}}"], cwd=union)
         partial = root / "template.bundle.partial"
-        # One packing thread: the same tags give the same bundle bytes.
         git(
             ["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"],
             cwd=union,
@@ -149,28 +334,27 @@ def publish_history() -> Path:
         return exported
 
 
-def _tag_commits(args: list[str], cwd: Path) -> dict[str, str]:
-    """tag -> commit, from `git show-ref`-shaped output (`bundle list-heads`, `for-each-ref`)."""
-    pairs = (line.split(" ", 1) for line in git(args, cwd=cwd).splitlines() if " " in line)
-    return {
-        ref.removeprefix("refs/tags/"): sha for sha, ref in pairs if ref.startswith("refs/tags/")
-    }
-
-
 def _refuse_rewritten_releases(union: Path, bundle: Path) -> None:
     """Refuse to replace a release the cache holds with other content.
 
     Every build of one template rebuilds each release byte for byte, so other content means
-    another template published under the same name (a fork's wheel that kept TEMPLATE_NAME).
-    A development version may change, as may this checkout's own version while it is worked on.
+    another template published under the same name (a fork's wheel that kept TEMPLATE_NAME). A
+    development version may change, as may this checkout's own version while it is worked on.
     """
-    cached = _tag_commits(["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"], union)
-    offered = _tag_commits(["bundle", "list-heads", str(bundle)], union)
-    for tag, commit in offered.items():
-        version = parse_version(tag)
-        if tag not in cached or cached[tag] == commit or version is None:
+
+    def tags(args: list[str], cwd: Path) -> dict[str, str]:
+        pairs = (line.split(" ", 1) for line in git(args, cwd=cwd).splitlines() if " " in line)
+        return {
+            ref.removeprefix("refs/tags/"): sha
+            for sha, ref in pairs
+            if ref.startswith("refs/tags/")
+        }
+
+    cached = tags(["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"], union)
+    for tag, commit in tags(["bundle", "list-heads", str(bundle)], union).items():
+        if cached.get(tag, commit) == commit or Version(tag).is_devrelease:
             continue
-        if version.is_devrelease or (tag == __version__ and source_checkout_root()):
+        if tag == __version__ and source_checkout_root():
             continue
         raise ToolError(
             f"{CACHE_LITERAL} already holds template {tag} with other content than this"

@@ -1,8 +1,11 @@
 """Bring a generated project to a newer template version, keeping the owner's edits (3-way merge).
 
-Refuses (RefusedError, exit 2) anything it could not undo or would not understand; on failure or
-interruption it puts the project back exactly at its pre-update commit (it was clean, so nothing of
-the owner's is lost).
+copier merges (`run_update`, conflicts marked inline with its own markers). Around it: refuse
+(RefusedError, exit 2) anything we could not undo or would not understand; update the resources
+`add resource` wrote; keep the files the template dropped but the owner edited; list the Alembic
+revisions the update brings and join the history's heads; refresh uv.lock with uv. On failure or
+interruption the project goes back exactly to its pre-update commit (it was clean, so nothing of the
+owner's is lost). With `pretend`, all of it runs on a throw-away clone.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from mvpscaffold import lockfile, migrations
-from mvpscaffold.conflicts import name_sides_in
+from mvpscaffold import migrations
+from mvpscaffold.answers import read_user_defaults, user_defaults_for
 from mvpscaffold.errors import (
     Interrupted,
     MigrationHistoryError,
@@ -25,24 +28,21 @@ from mvpscaffold.errors import (
     ToolError,
     UserInputError,
 )
-from mvpscaffold.gitutil import git, git_ok, run_git
-from mvpscaffold.locations import same_source
-from mvpscaffold.presets import check_user_defaults, read_user_defaults
-from mvpscaffold.source import is_default_source, newest_for, publish_history
-from mvpscaffold.update_report import UpdateReport
+from mvpscaffold.reports import UpdateReport
+from mvpscaffold.source import is_default_source, newest_for, publish_history, same_source
+from mvpscaffold.tools import git, git_ok, uv_lock
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
-    parse_commit,
     parse_version,
     read_answers,
     require_folder,
+    template_questions,
     unversioned_commit,
 )
 
-CONFLICT_MARKER = "<<<<<<< "
 RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
-_SCRATCH_IDENTITY = [
+_SCRATCH = [
     "-c",
     "user.name=mvpscaffold",
     "-c",
@@ -51,74 +51,6 @@ _SCRATCH_IDENTITY = [
     "commit.gpgsign=false",
 ]
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
-
-
-def _status(project: Path) -> list[tuple[str, str]]:
-    """(two-letter code, path) of every changed, untracked or unmerged path of the repository."""
-    out = git(
-        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"], cwd=project
-    )
-    return [(record[:2], record[3:]) for record in out.split("\0") if record]
-
-
-def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
-    """Refuse a project we could not update safely; return what its answers file recorded."""
-    require_folder(project)
-    recorded = read_answers(project)
-    if not git_ok(["rev-parse", "--show-toplevel"], cwd=project):
-        raise RefusedError(
-            f"{project} is not a git repository; updates need git to merge and to undo,"
-            " so commit it first (git init && git add -A && git commit)."
-        )
-    if recorded.version is None:
-        raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
-    if template is not None and not _same_source(template, recorded.src_path):
-        raise RefusedError(
-            f"{project} was made from the template {recorded.src_path}, not {template}; update"
-            " never moves a project to another template (it updates from the template it recorded)."
-        )
-    dirty = sorted(path for _code, path in _status(project))
-    if dirty:
-        raise RefusedError(
-            f"{project} has uncommitted changes ({', '.join(dirty)}); "
-            "commit or stash them first so the update can be undone."
-        )
-    return recorded
-
-
-def _same_source(given: str, recorded: str) -> bool:
-    return (is_default_source(given) and is_default_source(recorded)) or same_source(
-        given, recorded
-    )
-
-
-def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]:
-    """Return (version, tag) to update to: `to`, else the newest; refuse unknown or older ones."""
-    if is_default_source(recorded.src_path):
-        publish_history()
-    versions = available_versions(recorded.src_path)
-    current = recorded.version
-    assert current is not None  # check_updatable refused projects without a version
-    if to is None:
-        target = newest_for(recorded.src_path, versions)
-        if target is None:
-            raise RefusedError(
-                f"Template {recorded.src_path} has no version tags to update to; tag a release."
-            )
-    else:
-        target = parse_version(to)
-        if target is None or target not in versions:
-            known = ", ".join(str(v) for v in versions) or "none"
-            raise RefusedError(
-                f"{to} is not a version of template {recorded.src_path} (known: {known});"
-                " pass one of those to --to."
-            )
-    if target < current:
-        raise RefusedError(
-            f"The project is on {current}, newer than {target}; downgrades are not supported,"
-            f" so pass --to {current} or newer."
-        )
-    return str(target), versions[target]
 
 
 def update_project(
@@ -139,103 +71,92 @@ def update_project(
     if not project_behind and not resources_behind(project, target):
         report.unchanged = _tracked_count(project)
         return report
-    ask = not defaults and sys.stdin.isatty()
     unsafe = trust or is_default_source(recorded.src_path)
     user_defaults, notes = _user_defaults_for(recorded.src_path, tag)
     report.notes.extend(notes)
-    answer = recorded.answers.get("package_name")
-    package = answer if isinstance(answer, str) else None
+    package = recorded.answers.get("package_name")
+    package = package if isinstance(package, str) else None
     known = migrations.known_revision_ids(project, package)
-    if pretend:
-        # Update a throw-away clone: the real project is never opened for writing.
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as scratch:
         top = _top(project)
-        with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as tmp:
-            clone = Path(tmp) / top.name
-            git(["clone", "--quiet", "--no-hardlinks", str(top), str(clone)], cwd=project)
-            copy = clone / project.relative_to(top)
+        where = project
+        if pretend:  # the real project is never opened for writing
+            git(["clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / top.name)])
+            where = Path(scratch) / top.name / project.relative_to(top)
+        with _rollback_on_failure(where):
             if project_behind:
-                _run_copier(copy, tag, ask=False, unsafe=unsafe, user_defaults=user_defaults)
-                report.kept = _restore_edited_removals(copy, recorded, unsafe=unsafe)
-            _update_resources(report, copy, tag, unsafe=unsafe)
-            _fill_report(report, copy)
-            _settle_migrations(report, copy, package, known, write=False)
-            _refresh_lock(report, copy, write=False)
-        return report
-    with _rollback_on_failure(project):
-        if project_behind:
-            _run_copier(project, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
-            report.kept = _restore_edited_removals(project, recorded, unsafe=unsafe)
-        _update_resources(report, project, tag, unsafe=unsafe)
-        _fill_report(report, project)
-        top = _top(project)
-        name_sides_in((top / path for path in report.conflicted), report.from_version, target)
-        _settle_migrations(report, project, package, known, write=True)
-        _refresh_lock(report, project, write=True)
+                ask = not defaults and not pretend and sys.stdin.isatty()
+                _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
+                report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
+            _update_resources(report, where, tag, unsafe=unsafe)
+            _fill_report(report, where)
+            _settle_migrations(report, where, package, known, write=not pretend)
+            _refresh_lock(report, where, write=not pretend)
     return report
 
 
-def _top(project: Path) -> Path:
-    """The root of the git repository that holds the project."""
-    return Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
+    """Refuse a project we could not update safely; return what its answers file recorded."""
+    require_folder(project)
+    recorded = read_answers(project)
+    if not git_ok(["rev-parse", "--show-toplevel"], cwd=project):
+        raise RefusedError(
+            f"{project} is not a git repository; updates need git to merge and to undo,"
+            " so commit it first (git init && git add -A && git commit)."
+        )
+    if recorded.version is None:
+        raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
+    if template is not None and not same_source(template, recorded.src_path):
+        raise RefusedError(
+            f"{project} was made from the template {recorded.src_path}, not {template}; update"
+            " never moves a project to another template (it updates from the template it recorded)."
+        )
+    dirty = sorted(path for _code, path in _status(project))
+    if dirty:
+        raise RefusedError(
+            f"{project} has uncommitted changes ({', '.join(dirty)}); "
+            "commit or stash them first so the update can be undone."
+        )
+    return recorded
 
 
-def _settle_migrations(
-    report: UpdateReport, project: Path, package: str | None, known: set[str], *, write: bool
-) -> None:
-    """List the revisions the update added; join the history's heads with a merge revision.
-
-    A history that cannot be read or joined (a duplicate id) is reported, not raised: the
-    update itself stands, and the owner fixes the history it names.
-    """
-    top = _top(project)
-    folders = {folder.resolve() for folder in migrations.version_folders(project, package)}
-    for path in report.added:
-        full = top / path
-        if full.suffix == ".py" and full.parent.resolve() in folders:
-            revision = migrations.revision_id(full)
-            if revision is not None and revision not in known:
-                report.migrations.append(path)
-    try:
-        plan = migrations.plan_merge(project, package, report.to_version)
-    except MigrationHistoryError as error:
-        report.migration_problem = error.message
-        return
-    if plan is None:
-        return
-    if write:
-        plan.path.parent.mkdir(parents=True, exist_ok=True)
-        plan.path.write_text(plan.text, encoding="utf-8")
-    report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
+def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]:
+    """Return (version, tag) to update to: `to`, else the newest; refuse unknown or older ones."""
+    if is_default_source(recorded.src_path):
+        publish_history()
+    versions = available_versions(recorded.src_path)
+    target = newest_for(recorded.src_path, versions) if to is None else parse_version(to)
+    if to is None and target is None:
+        raise RefusedError(
+            f"Template {recorded.src_path} has no version tags to update to; tag a release."
+        )
+    if target is None or target not in versions:
+        known = ", ".join(str(v) for v in versions) or "none"
+        raise RefusedError(
+            f"{to} is not a version of template {recorded.src_path} (known: {known});"
+            " pass one of those to --to."
+        )
+    current = recorded.version
+    if current is not None and target < current:
+        raise RefusedError(
+            f"The project is on {current}, newer than {target}; downgrades are not supported,"
+            f" so pass --to {current} or newer."
+        )
+    return str(target), versions[target]
 
 
-def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
-    """Refresh uv.lock when the update changed the dependencies in pyproject.toml (`make lock`).
-
-    Pins that pyproject.toml still allows stay. A lock that cannot be refreshed (a conflict in
-    pyproject.toml, no package index) is left for the owner's `make lock`, and the report says so.
-    """
-    top = _top(project)
-    pyproject = (project.resolve().relative_to(top.resolve()) / "pyproject.toml").as_posix()
-    if pyproject in report.conflicted:
-        report.lock = "stale"
-        return
-    if pyproject not in report.merged + report.added or not lockfile.wants_lock(project):
-        return
-    committed = run_git(["show", f"HEAD:{pyproject}"], cwd=top)
-    before = lockfile.lock_inputs(committed.stdout) if committed.returncode == 0 else None
-    if before is not None and before == lockfile.lock_inputs(
-        (project / "pyproject.toml").read_text(encoding="utf-8")
-    ):
-        return
-    if not write:
-        report.lock = "to refresh"
-        return
-    problem = lockfile.lock(project)
-    if problem is not None:
-        report.lock = "stale"
-        report.notes.append(problem)
-        return
-    report.lock = "refreshed"
+def resources_behind(project: Path, target: str) -> list[Path]:
+    """The answers files of the resources (`mvpscaffold add resource`) older than `target`."""
+    behind = []
+    for path in sorted(project.glob(RESOURCE_ANSWERS)):
+        version = read_answers(project, path.name).version
+        if version is None:
+            raise RefusedError(
+                f"{path.name} records no template version (_commit); restore it from git."
+            )
+        if version < parse_version(target):  # type: ignore[operator]
+            behind.append(path)
+    return behind
 
 
 def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:
@@ -246,9 +167,7 @@ def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str
     path, raw = read_user_defaults()
     if not raw:
         return {}, ()
-    from mvpscaffold.spec import load_spec
-
-    return check_user_defaults(load_spec(src, tag).questions, path, raw, src)
+    return user_defaults_for(template_questions(src, tag)[0], path, raw, src)
 
 
 def _run_copier(
@@ -260,7 +179,7 @@ def _run_copier(
     user_defaults: dict[str, object],
     answers_file: str | None = None,
 ) -> None:
-    # Imported here, not at the top: copier takes ~0.5 s to import, and an update that has nothing
+    # Imported here: copier takes a third of a second to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
     import copier
     from copier.errors import CopierError
@@ -282,27 +201,6 @@ def _run_copier(
         raise ToolError(f"copier could not update {project}: {error}") from error
 
 
-def resources_behind(project: Path, target: str) -> list[Path]:
-    """The answers files of the resources (`mvpscaffold add resource`) older than `target`."""
-    wanted = parse_version(target)
-    behind = []
-    for path in sorted(project.glob(RESOURCE_ANSWERS)):
-        try:
-            commit = yaml.safe_load(path.read_text(encoding="utf-8")).get("_commit")
-        except (OSError, AttributeError, yaml.YAMLError):
-            raise RefusedError(
-                f"{path.name} is not a readable answers file; restore it from git."
-            ) from None
-        version = parse_commit(str(commit))
-        if version is None or wanted is None:
-            raise RefusedError(
-                f"{path.name} records no template version (_commit); restore it from git."
-            )
-        if version < wanted:
-            behind.append(path)
-    return behind
-
-
 def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: bool) -> None:
     """Update each resource behind the target after the project, three-way like the project.
 
@@ -310,10 +208,9 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
     undone at the end (HEAD back where it was, the changes left in the tree, as one update).
     After a step that leaves a conflict the rest wait for the next `update`, once it is resolved.
     """
-    behind = resources_behind(project, report.to_version)
     start = git(["rev-parse", "HEAD"], cwd=project).strip()
     try:
-        for path in behind:
+        for path in resources_behind(project, report.to_version):
             name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
             top = _top(project)
             if any(
@@ -326,10 +223,7 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
                 _as_rendered(project, before, unsafe=unsafe)
             if _status(project):
                 git(["add", "--all", "--", "."], cwd=project)
-                git(
-                    [*_SCRATCH_IDENTITY, "commit", "--quiet", "--no-verify", "-m", "scratch"],
-                    cwd=project,
-                )
+                git([*_SCRATCH, "commit", "--quiet", "--no-verify", "-m", "scratch"], cwd=project)
             _run_copier(
                 project, tag, ask=False, unsafe=unsafe, user_defaults={}, answers_file=path.name
             )
@@ -441,46 +335,14 @@ def _blob_ids(top: Path, files: dict[str, Path]) -> dict[str, str]:
     return dict(zip(present, ids, strict=True))
 
 
-@contextmanager
-def _rollback_on_failure(project: Path) -> Iterator[None]:
-    """Undo every change to the (clean) project if the body fails or is interrupted.
-
-    Ctrl-C arrives as KeyboardInterrupt; the CLI turns SIGTERM into one too (cli.reported_errors).
-    """
-    try:
-        yield
-    except KeyboardInterrupt as stop:
-        restore(project)
-        raise Interrupted("Update interrupted; the project is back at its last commit.") from stop
-    except BaseException as error:
-        restore(project)
-        if isinstance(error, (RefusedError, UserInputError, ToolError)):
-            raise
-        raise ToolError(
-            f"Update failed ({type(error).__name__}: {error}); "
-            "the project is back at its last commit."
-        ) from error
-
-
-def restore(project: Path) -> None:
-    """Put a project that was clean before back at its last commit (ignored files stay)."""
-    git(["reset", "--quiet", "--hard", "HEAD"], cwd=project)
-    git(["clean", "--quiet", "-fd", "--", "."], cwd=project)
-
-
-def _tracked_count(project: Path) -> int:
-    return len([p for p in git(["ls-files", "-z", "--", "."], cwd=project).split("\0") if p])
-
-
 def _fill_report(report: UpdateReport, project: Path) -> None:
+    """Sort every path the update touched into the report: merged, added, deleted, conflicted."""
     top = _top(project)
     for code, path in _status(project):
-        if code in _UNMERGED:
+        if code in _UNMERGED or ("D" not in code and _has_conflict_markers(top / path)):
             report.conflicted.append(path)
         elif "D" in code:
             report.deleted.append(path)
-        elif _has_conflict_markers(top / path):
-            report.conflicted.append(path)
         elif code == "??" or "A" in code:
             report.added.append(path)
         else:
@@ -491,9 +353,99 @@ def _fill_report(report: UpdateReport, project: Path) -> None:
     report.unchanged = max(_tracked_count(project) - touched, 0)
 
 
+def _settle_migrations(
+    report: UpdateReport, project: Path, package: str | None, known: set[str], *, write: bool
+) -> None:
+    """List the revisions the update added; join the history's heads with a merge revision.
+
+    A history that cannot be read or joined (a duplicate id) is reported, not raised: the
+    update itself stands, and the owner fixes the history it names.
+    """
+    top = _top(project)
+    folders = {folder.resolve() for folder in migrations.version_folders(project, package)}
+    for path in report.added:
+        full = top / path
+        in_folders = full.suffix == ".py" and full.parent.resolve() in folders
+        if in_folders and migrations.revision_id(full) not in {None, *known}:
+            report.migrations.append(path)
+    try:
+        plan = migrations.plan_merge(project, package, report.to_version)
+    except MigrationHistoryError as error:
+        report.migration_problem = error.message
+        return
+    if plan is not None:
+        if write:
+            plan.path.parent.mkdir(parents=True, exist_ok=True)
+            plan.path.write_text(plan.text, encoding="utf-8")
+        report.merge_revision = plan.path.resolve().relative_to(top.resolve()).as_posix()
+
+
+def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
+    """Run `uv lock` when the update changed pyproject.toml, as the owner's `make lock` would.
+
+    uv keeps the pins pyproject.toml still allows and leaves a lock that still matches alone. A
+    lock that cannot be refreshed (a conflict in pyproject.toml, no package index) is left for the
+    owner's `make lock`, and the report says so.
+    """
+    pyproject = (project.relative_to(_top(project)) / "pyproject.toml").as_posix()
+    lock = project / "uv.lock"
+    if not lock.is_file() or pyproject not in report.merged + report.added + report.conflicted:
+        return
+    if pyproject in report.conflicted:
+        report.lock = "stale"
+        return
+    before = lock.read_bytes()
+    if problem := uv_lock(project):
+        report.lock = "stale"
+        report.notes.append(problem)
+    elif lock.read_bytes() != before:  # with pretend, in the throw-away clone
+        report.lock = "refreshed" if write else "to refresh"
+
+
+@contextmanager
+def _rollback_on_failure(project: Path) -> Iterator[None]:
+    """Undo every change to the (clean) project if the body fails or is interrupted.
+
+    Ctrl-C arrives as KeyboardInterrupt; the CLI turns SIGTERM into one too.
+    """
+    try:
+        yield
+    except BaseException as error:
+        git(["reset", "--quiet", "--hard", "HEAD"], cwd=project)
+        git(["clean", "--quiet", "-fd", "--", "."], cwd=project)
+        if isinstance(error, KeyboardInterrupt):
+            raise Interrupted(
+                "Update interrupted; the project is back at its last commit."
+            ) from error
+        if isinstance(error, RefusedError | UserInputError | ToolError):
+            raise
+        raise ToolError(
+            f"Update failed ({type(error).__name__}: {error}); the project is back at its last"
+            " commit."
+        ) from error
+
+
+def _status(project: Path) -> list[tuple[str, str]]:
+    """(two-letter code, path) of every changed, untracked or unmerged path of the repository."""
+    out = git(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"], cwd=project
+    )
+    return [(record[:2], record[3:]) for record in out.split("\0") if record]
+
+
+def _top(project: Path) -> Path:
+    """The root of the git repository that holds the project."""
+    return Path(git(["rev-parse", "--show-toplevel"], cwd=project).strip())
+
+
+def _tracked_count(project: Path) -> int:
+    return len([p for p in git(["ls-files", "-z", "--", "."], cwd=project).split("\0") if p])
+
+
 def _has_conflict_markers(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
+        return any(
+            line.startswith("<<<<<<< ") for line in path.read_text(encoding="utf-8").splitlines()
+        )
     except (OSError, UnicodeDecodeError):
         return False
-    return any(line.startswith(CONFLICT_MARKER) for line in text.splitlines())

@@ -10,30 +10,23 @@ from pathlib import Path
 
 import pytest
 from helpers import read_answers, run_cli
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run, write_tree
+from template_repos import (
+    V1,
+    V2,
+    bundle_of,
+    generate,
+    isolated_home,
+    make_template_repo,
+    run,
+    write_tree,
+)
 
 import mvpscaffold
-from mvpscaffold import history, source
+from mvpscaffold import source
 from mvpscaffold.errors import ToolError
 
 __all__ = ["isolated_home"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bundle(path: Path, versions: dict[str, dict[str, str]]) -> Path:
-    """A release history as a build ships it: one synthetic commit and tag per version."""
-    snapshots = [
-        history.Snapshot(
-            version,
-            tuple(
-                history.TemplateFile(name, "100644", text.encode())
-                for name, text in sorted(files.items())
-            ),
-        )
-        for version, files in versions.items()
-    ]
-    history.write_bundle(snapshots, path)
-    return path
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def as_build_named(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         monkeypatch.setattr(mvpscaffold, "TEMPLATE_NAME", name)
         importlib.reload(source)
         if bundle is not None:
-            monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, str(bundle)))
+            monkeypatch.setattr(source, "packaged_bundle", lambda: bundle)
 
     yield switch
     monkeypatch.undo()
@@ -54,11 +47,11 @@ def as_build_named(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def test_a_release_published_again_with_other_content_is_refused(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stock = _bundle(tmp_path / "stock.bundle", {"2.0.0": V1})
-    fork = _bundle(tmp_path / "fork.bundle", {"2.0.0": V2})
-    monkeypatch.setattr(source, "_packaged_bundle", lambda: (stock, "stock"))
+    stock = bundle_of({"2.0.0": V1}, tmp_path / "stock.bundle")
+    fork = bundle_of({"2.0.0": V2}, tmp_path / "fork.bundle")
+    monkeypatch.setattr(source, "packaged_bundle", lambda: stock)
     source.publish_history()
-    monkeypatch.setattr(source, "_packaged_bundle", lambda: (fork, "fork"))
+    monkeypatch.setattr(source, "packaged_bundle", lambda: fork)
 
     with pytest.raises(ToolError, match=r"already holds template 2\.0\.0 with other content"):
         source.publish_history()
@@ -67,7 +60,7 @@ def test_a_release_published_again_with_other_content_is_refused(
 def test_a_fork_build_records_its_own_source_and_stock_never_moves_its_projects(
     isolated_home: Path, tmp_path: Path, as_build_named: object
 ) -> None:
-    acme = _bundle(tmp_path / "acme.bundle", {"1.0.0": V1, "2.0.0": V2})
+    acme = bundle_of({"1.0.0": V1, "2.0.0": V2}, tmp_path / "acme.bundle")
     as_build_named("acme-scaffold", acme)  # type: ignore[operator]
     src, _ = source.default_template()
     assert src == "~/.cache/acme-scaffold/template.bundle"
@@ -167,8 +160,8 @@ def test_an_agency_forks_tags_presets_pulls_an_upstream_release_and_updates_its_
     assert [
         (s["name"], s["template"], s["current"], s["state"]) for s in json.loads(checked.stdout)
     ] == [
-        ("Client A", f"git+{url}", "2.0.0+acme.1", "current"),
-        ("Client B", f"git+{url}", "2.0.0+acme.1", "current"),
+        ("Demo", f"git+{url}", "2.0.0+acme.1", "current"),  # the template names its projects
+        ("Demo", f"git+{url}", "2.0.0+acme.1", "current"),
     ]
     assert "Client A's notes." in readme.read_text()  # the owner's edit survived
     assert (tmp_path / "client-a" / "app" / "health.py").is_file()  # upstream's release arrived

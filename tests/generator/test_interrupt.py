@@ -45,13 +45,16 @@ def _spawn(args: list[str], cwd: Path) -> pexpect.spawn:
 
 
 @pytest.mark.parametrize("how", ["ctrl-c key", "ctrl-d key", "SIGINT", "SIGTERM"])
-def test_interrupt_at_the_questions_writes_nothing(tmp_path: Path, how: str) -> None:
-    child = _spawn(["new", "proj"], tmp_path)
-    child.expect("project_name")
-    child.expect(r"\(Proj\)")  # the prompt is drawn and waiting; the default is named after DEST
+def test_interrupt_at_the_questions_writes_nothing(
+    tmp_path: Path, how: str, stock_questions: str
+) -> None:
+    child = _spawn(["new", "proj", "--template", stock_questions], tmp_path)
+    child.expect("Human-readable name")
+    child.expect("Proj")  # the prompt is drawn and waiting; the default is named after DEST
     if how == "ctrl-c key":
         child.sendcontrol("c")
-    elif how == "ctrl-d key":  # end of input: the field is empty, the default only shown
+    elif how == "ctrl-d key":  # end of input, in an emptied field
+        child.sendcontrol("u")
         child.sendcontrol("d")
     else:
         child.kill(signal.SIGINT if how == "SIGINT" else signal.SIGTERM)
@@ -91,7 +94,7 @@ def test_interrupt_during_rendering_removes_everything(
         text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 20
-    while not any(area.glob(".out.mvpscaffold-*/README.md")):  # rendered; the task is sleeping
+    while not any(area.glob(".out.mvpscaffold-*/out/README.md")):  # rendered; the task sleeps
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the render never started"
         time.sleep(0.05)
@@ -108,39 +111,39 @@ def test_interrupt_during_rendering_removes_everything(
     assert snapshot(tmp_path) == before
 
 
-def test_interactive_session_answers_every_question(tmp_path: Path) -> None:
-    child = _spawn(["new", "pty project"], tmp_path)
+def test_interactive_session_answers_every_question(tmp_path: Path, stock_questions: str) -> None:
+    """copier asks copier.yml's questions: defaults in the field, validators inline."""
+    child = _spawn(["new", "pty project", "--template", stock_questions], tmp_path)
 
-    def answer_text(question: str | None, text: str | None) -> None:
-        if question is not None:
-            child.expect(question)
+    def answer(question: str, text: str | None = None, default: str | None = None) -> None:
+        child.expect(question)  # the question's help line from copier.yml
+        if default is not None:
+            child.expect(default)  # written into the field: Enter takes it
         if text is not None:
-            child.send(text)  # replaces the default: the field starts empty
+            child.sendcontrol("u")  # clear the default, then type
+            child.send(text)
         child.send("\r")
 
-    child.expect("Human-readable")  # the question's help line from copier.yml
-    child.expect(r"project_name\] \(Pty Project\)")  # the folder's name, offered as the default
-    answer_text(None, "Pty Shop")
-    answer_text("project_slug", None)  # derived default: pty-shop
-    answer_text("package_name", None)  # derived default: pty_shop
-    answer_text("description", "A shop driven by a pty.")
-    answer_text("author_name", "Ana Lima")
-    child.expect("author_email")
-    child.send("not-an-email\r")
-    child.expect("must look like name@example.com")  # inline validation, same rule as --set
-    child.sendcontrol("u")  # clear what was typed
+    answer("Human-readable", "Pty Shop", default="Pty Project")  # named after its folder
+    answer("Distribution and folder name", default="pty-shop")  # derived from the name typed
+    answer("Python import name", default="pty_shop")
+    answer("One sentence", "A shop driven by a pty.")
+    answer("Your name or your company's", "Ana Lima")
+    answer("Contact e-mail", "not-an-email")
+    child.expect("must look like name@example.com")  # inline validation, the template's rule
+    child.sendcontrol("u")
     child.send("ana@example.org\r")
-    child.expect("database")
+    child.expect("Database")
     child.send(DOWN + "\r")  # postgresql
-    child.expect("jobs")
+    child.expect("Background jobs")
     child.send("\r")  # embedded
-    child.expect(r"\bci\b")
+    child.expect("Continuous integration")
     child.send(DOWN + DOWN + "\r")  # none
-    child.expect("license")
+    child.expect("License of")
     child.send(DOWN + "\r")  # Apache-2.0
-    child.expect("error_tracking")
+    child.expect("Sentry")
     child.send("y")
-    child.expect("metrics")
+    child.expect("Prometheus")
     child.send("n")
     child.expect("Created Pty Shop")
     child.expect(pexpect.EOF)

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from mvpscaffold import migrations
 from mvpscaffold.cli import app
 from mvpscaffold.errors import MigrationHistoryError
+from mvpscaffold.reports import render_summary
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import render_summary
 
 __all__ = ["isolated_home"]
 
@@ -138,7 +138,7 @@ def test_an_id_declared_twice_is_refused_naming_both_files(project: Path) -> Non
 
 def test_a_revision_file_left_with_conflict_markers_is_named(project: Path) -> None:
     path = write_revision(project, "versions", "0002_tags.py", "0002", '"0001"')
-    path.write_text(path.read_text() + "<<<<<<< your version (before the update)\n")
+    path.write_text(path.read_text() + "<<<<<<< before updating\n")
 
     with pytest.raises(MigrationHistoryError, match=r"versions/0002_tags.py is not valid Python"):
         migrations.plan_merge(project, None, "0.3.0", NOW)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from generated import ANSWER_SETS
 from helpers import TINY_QUESTIONS, git, make_release, read_answers, run_cli
 
 TINY_FILES = {
@@ -162,7 +163,7 @@ def test_shell_completion_is_enabled() -> None:
     assert done.stdout.split() == ["check"], done.stdout + done.stderr
 
 
-def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
+def test_quiet_new_does_not_import_rich(tmp_path: Path, stock_questions: str) -> None:
     """rich costs ~30 ms to import: only output that needs it may load it."""
     probe = (
         "import atexit, sys; atexit.register(lambda: print('rich' in sys.modules));"
@@ -170,7 +171,7 @@ def test_quiet_new_does_not_import_rich(tmp_path: Path) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, "new", str(tmp_path / "p"), "--defaults", "--quiet",
-         "--no-git"],
+         "--no-git", "--template", stock_questions],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -214,26 +215,30 @@ YIELD_FILES = {
 }
 
 
-def test_new_renders_what_copier_alone_renders(tmp_path: Path) -> None:
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_new_renders_what_copier_alone_renders(tmp_path: Path, answers: dict[str, object]) -> None:
     """`new` adds a commit, never a byte or a mode of its own to a file (uv.lock included)."""
-    result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git"], cwd=tmp_path)
+    settings = [arg for key, value in answers.items() for arg in ("--set", f"{key}={value}")]
+    result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git", *settings], tmp_path)
     assert result.exit_code == 0, result.output
     from mvpscaffold.source import default_template
 
-    answers = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
-    _copier_alone(*default_template(), answers, tmp_path / "copier")
+    recorded = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
+    _copier_alone(*default_template(), recorded, tmp_path / "copier")
     ours = _tree(tmp_path / "ours")
     assert "uv.lock" in ours  # the release's lock, which `uv lock` found up to date
     assert ours == _tree(tmp_path / "copier")
 
+
+def test_new_renders_what_copier_alone_renders_from_any_template(tmp_path: Path) -> None:
     template = make_release(tmp_path / "yielding", questions=YIELD_QUESTIONS, files=YIELD_FILES)
     result = run_cli(
         ["new", "yours", "--template", str(template), "--defaults", "--quiet", "--no-git"],
         cwd=tmp_path,
     )
     assert result.exit_code == 0, result.output
-    yours = {k: v for k, v in read_answers(tmp_path / "yours").items() if not k.startswith("_")}
-    _copier_alone(str(template), None, yours, tmp_path / "copier-yours")
+    recorded = {k: v for k, v in read_answers(tmp_path / "yours").items() if not k.startswith("_")}
+    _copier_alone(str(template), None, recorded, tmp_path / "copier-yours")
     rendered = _tree(tmp_path / "yours")
     assert rendered == _tree(tmp_path / "copier-yours")
     assert rendered["plugins/beta/plugin.toml"][0] == b'name = "beta"\n'

@@ -38,11 +38,14 @@ def _defaults_file(folder: Path, data: object, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_defaults_file_answers_what_the_agency_always_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     _defaults_file(tmp_path, AGENCY, monkeypatch)
 
-    result = run_cli(["new", "client", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+    result = run_cli(
+        ["new", "--template", stock_questions, "client", "--defaults", "--no-git", "-q"],
+        cwd=tmp_path,
+    )
 
     assert result.exit_code == 0, result.output
     answers = read_answers(tmp_path / "client")
@@ -52,13 +55,24 @@ def test_defaults_file_answers_what_the_agency_always_gives(
 
 
 def test_data_file_and_set_win_over_the_defaults_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     _defaults_file(tmp_path, AGENCY, monkeypatch)
     (tmp_path / "client.yml").write_text("license: MIT\nci: github\n", encoding="utf-8")
 
     result = run_cli(
-        ["new", "client", "--data-file", "client.yml", "--set", "ci=none", "--no-git", "-q"],
+        [
+            "new",
+            "--template",
+            stock_questions,
+            "client",
+            "--data-file",
+            "client.yml",
+            "--set",
+            "ci=none",
+            "--no-git",
+            "-q",
+        ],
         cwd=tmp_path,
     )
 
@@ -70,11 +84,14 @@ def test_data_file_and_set_win_over_the_defaults_file(
 
 
 def test_a_name_in_the_defaults_file_wins_over_the_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     _defaults_file(tmp_path, {"project_name": "Client Portal"}, monkeypatch)
 
-    result = run_cli(["new", "client", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+    result = run_cli(
+        ["new", "--template", stock_questions, "client", "--defaults", "--no-git", "-q"],
+        cwd=tmp_path,
+    )
 
     assert result.exit_code == 0, result.output
     answers = read_answers(tmp_path / "client")
@@ -82,25 +99,29 @@ def test_a_name_in_the_defaults_file_wins_over_the_folder(
 
 
 def test_default_location_is_the_user_config_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     monkeypatch.delenv("MVPSCAFFOLD_CONFIG")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     (tmp_path / "config" / "mvpscaffold").mkdir(parents=True)
     (tmp_path / "config" / "mvpscaffold" / "defaults.yml").write_text("license: BSD-3-Clause\n")
 
-    result = run_cli(["new", "p", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+    result = run_cli(
+        ["new", "--template", stock_questions, "p", "--defaults", "--no-git", "-q"], cwd=tmp_path
+    )
 
     assert result.exit_code == 0, result.output
     assert read_answers(tmp_path / "p")["license"] == "BSD-3-Clause"
 
 
 def test_no_defaults_file_at_the_default_location_is_fine(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     monkeypatch.delenv("MVPSCAFFOLD_CONFIG")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nothing-here"))
-    result = run_cli(["new", "p", "--defaults", "--no-git", "-q"], cwd=tmp_path)
+    result = run_cli(
+        ["new", "--template", stock_questions, "p", "--defaults", "--no-git", "-q"], cwd=tmp_path
+    )
     assert result.exit_code == 0, result.output
     assert read_answers(tmp_path / "p")["license"] == "MIT"
 
@@ -109,7 +130,7 @@ def test_no_defaults_file_at_the_default_location_is_fine(
     ("content", "says"),
     [
         (
-            {"_templates": {"~/.cache/mvpscaffold/template.bundle": {"colour": "blue"}}},
+            {"_templates": {"THIS TEMPLATE": {"colour": "blue"}}},
             "Unknown answer key 'colour'",
         ),
         ({"_templates": ["gh:acme/template"]}, "_templates must map template sources to answers"),
@@ -132,14 +153,20 @@ def test_no_defaults_file_at_the_default_location_is_fine(
     ],
 )
 def test_invalid_defaults_file_is_one_sentence_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: object, says: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: object,
+    says: str,
+    stock_questions: str,
 ) -> None:
     area = tmp_path / "area"
     area.mkdir()
+    if isinstance(content, dict) and isinstance(content.get("_templates"), dict):
+        content = {"_templates": {stock_questions: content["_templates"]["THIS TEMPLATE"]}}
     path = _defaults_file(tmp_path, content, monkeypatch)
     before = snapshot(area)
 
-    result = run_cli(["new", "client", "--defaults"], cwd=area)
+    result = run_cli(["new", "--template", stock_questions, "client", "--defaults"], cwd=area)
 
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
@@ -149,11 +176,13 @@ def test_invalid_defaults_file_is_one_sentence_naming_it(
 
 
 def test_answers_to_questions_a_template_does_not_ask_are_left_out_with_a_note(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
 ) -> None:
     path = _defaults_file(tmp_path, {**AGENCY, "hosting": "fly", "colour": "blue"}, monkeypatch)
 
-    result = run_cli(["new", "client", "--defaults", "--no-git"], cwd=tmp_path)
+    result = run_cli(
+        ["new", "--template", stock_questions, "client", "--defaults", "--no-git"], cwd=tmp_path
+    )
 
     assert result.exit_code == 0, result.output
     assert read_answers(tmp_path / "client")["license"] == AGENCY["license"]
@@ -213,13 +242,13 @@ def test_questions_show_the_defaults_file_and_enter_keeps_them(
         ["-m", "mvpscaffold", "new", "out", "--template", str(template), "--no-git", "-q"],
         cwd=str(tmp_path), env=env, encoding="utf-8", dimensions=(40, 160), timeout=30,
     )  # fmt: skip
-    for key in ("project_name", "project_slug", "package_name"):
-        child.expect(key)
+    for question in ("Name", "Slug", "Package"):
+        child.expect(question)
         child.send("\r")
-    child.expect("flavour")
+    child.expect("Style")
     child.expect("fancy")
     child.send("\r")
-    child.expect("loud")
+    child.expect("Shout")
     child.expect(r"\(Y/n\)")  # the defaults file's true is the default
     child.send("\r")
     child.expect(pexpect.EOF)

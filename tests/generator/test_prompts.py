@@ -1,4 +1,4 @@
-"""The questions as a terminal shows them: defaults offered beside the question, never pre-typed."""
+"""The resource fields `add resource` asks in a terminal (copier asks the template's questions)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,11 @@ import io
 import re
 from collections.abc import Callable
 
-import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 
-from mvpscaffold.answers import Question
-from mvpscaffold.prompts import _ask_one, ask_all
-
-NAME = Question("project_name", help="Name")
-NAMING = (
-    NAME,
-    Question("project_slug", help="Slug", default="{{ project_name | lower }}"),
-    Question("package_name", help="Package", default="{{ project_slug }}"),
-)
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -44,76 +34,8 @@ class Terminal:
             pipe.close()  # then end of input: a prompt still waiting fails instead of hanging
             try:
                 return ask()
-            except (EOFError, KeyboardInterrupt):  # ask_all turns end of input into Ctrl-C
+            except (EOFError, KeyboardInterrupt):  # the prompt turns end of input into Ctrl-C
                 raise AssertionError(f"a prompt wanted more than {self.keys!r}") from None
-
-
-def test_the_default_is_shown_beside_the_question_and_enter_takes_it() -> None:
-    terminal = Terminal("\r")
-    assert terminal.run(lambda: _ask_one(NAME, "Shop")) == "Shop"
-    first, *_ = terminal.screen.split("\n")
-    assert "Name  [project_name] (Shop)" in first
-    assert "[project_name] (Shop) Shop" in terminal.screen  # the answered line shows the value
-
-
-def test_typing_replaces_the_default_instead_of_appending_to_it() -> None:
-    terminal = Terminal("Acme\r")
-    assert terminal.run(lambda: _ask_one(NAME, "Shop")) == "Acme"
-    assert "[project_name] (Shop) Acme" in terminal.screen
-
-
-def test_an_empty_answer_is_validated_as_the_default() -> None:
-    slug = Question("project_slug", help="Slug")
-    terminal = Terminal("\rshop\r")  # Enter on the default 'json' is refused, then a slug typed
-    assert terminal.run(lambda: _ask_one(slug, "json")) == "shop"  # not 'jsonshop'
-
-
-@pytest.mark.parametrize("keys", ["\r", "ana@\r\x15\r"], ids=["default", "after-a-bad-answer"])
-def test_a_valid_default_is_taken_even_after_a_refused_answer(keys: str) -> None:
-    email = Question("author_email", help="E-mail")
-    terminal = Terminal(keys)  # \x15 (Ctrl-U) clears what was typed
-    assert terminal.run(lambda: _ask_one(email, "you@example.com")) == "you@example.com"
-
-
-def test_a_default_copier_computes_is_left_to_copier_on_an_empty_answer() -> None:
-    computed = Question("greeting", help="Greeting", default="Hello {{ project_name }}")
-    terminal = Terminal("\r")
-    assert terminal.run(lambda: _ask_one(computed, None)) is None
-    assert "[greeting] (empty: template default)" in terminal.screen
-
-
-def test_a_secret_default_is_taken_but_never_shown() -> None:
-    token = Question("api_token", help="Token", secret=True)
-    terminal = Terminal("\r")
-    assert terminal.run(lambda: _ask_one(token, "s3cret")) == "s3cret"
-    assert "[api_token] (empty: keep the default)" in terminal.screen
-    assert "s3cret" not in terminal.screen
-
-
-def test_a_question_without_default_offers_none() -> None:
-    terminal = Terminal("A shop.\r")
-    description = Question("description", help="What it does")
-    assert terminal.run(lambda: _ask_one(description, None)) == "A shop."
-    assert "[description] A shop." in terminal.screen
-
-
-@pytest.mark.parametrize(
-    ("keys", "answers"),
-    [
-        ("\r\r\r", ("Shop", "shop", "shop")),
-        ("Acme Crm\r\r\r", ("Acme Crm", "acme-crm", "acme_crm")),
-    ],
-    ids=["folder-name", "typed-name"],
-)
-def test_the_slug_and_package_follow_the_name_chosen(
-    keys: str, answers: tuple[str, str, str]
-) -> None:
-    terminal = Terminal(keys)
-    given = terminal.run(lambda: ask_all(NAMING, {}, {"project_name": "Shop"}))
-    assert given == dict(
-        zip(("project_name", "project_slug", "package_name"), answers, strict=True)
-    )
-    assert f"[project_slug] ({answers[1]})" in terminal.screen
 
 
 def test_a_resource_s_fields_are_asked_one_by_one_until_an_empty_answer() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,32 @@ def test_generator_passes_its_own_checks(command: list[str]) -> None:
         [str(tool), *command[1:]], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("check", "import questionary", "Only the prompt module talks to questionary"),
+        ("versions", "import copier", "Only the render (copy) and update modules call copier"),
+        ("summary", "from mvpscaffold import cli", "No module imports the CLI"),
+    ],
+)
+def test_a_module_that_crosses_a_boundary_breaks_the_contracts(
+    tmp_path: Path, module: str, line: str, contract: str
+) -> None:
+    """The contracts hold every module, a new one included: one stray import breaks them."""
+    shutil.copytree(REPO_ROOT / "src", tmp_path / "src")
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "src" / "mvpscaffold" / f"{module}.py").open("a") as source:
+        source.write(f"\n{line}  # noqa\n")
+    result = subprocess.run(
+        [str(BIN / "lint-imports")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "src")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]
+    assert [row for row in broken if row.startswith(contract)], result.stdout

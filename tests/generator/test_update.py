@@ -13,10 +13,9 @@ import yaml
 from helpers import snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
-from mvpscaffold.conflicts import name_sides
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
+from mvpscaffold.reports import UpdateReport, render_summary
 from mvpscaffold.update import update_project
-from mvpscaffold.update_report import UpdateReport, render_summary
 
 __all__ = ["isolated_home"]
 
@@ -274,10 +273,10 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     """The real template: the oldest release in the map -> this version, owner edits intact."""
     from generated import check_env, run_make
 
-    from mvpscaffold import __version__, history, source
+    from mvpscaffold import __version__, source
     from mvpscaffold.versions import parse_version
 
-    releases = history.read_release_map(Path(__file__).resolve().parents[2])
+    releases = source.read_release_map(Path(__file__).resolve().parents[2])
     if not releases:
         pytest.skip("template-versions.toml lists no release yet: there is no older version")
     oldest = next(iter(releases))
@@ -463,7 +462,7 @@ def test_where_git_ignores_file_modes_an_added_executable_bit_still_reaches_the_
     assert run(project, "git", "ls-files", "--stage", "run.sh").startswith("100755 ")
 
 
-def test_conflict_markers_name_their_sides_and_the_summary_says_how_to_finish(
+def test_conflicts_keep_copiers_markers_and_the_summary_says_how_to_finish(
     project: Path,
 ) -> None:
     run(project, "git", "config", "merge.conflictStyle", "diff3")  # copier then writes the base
@@ -472,36 +471,14 @@ def test_conflict_markers_name_their_sides_and_the_summary_says_how_to_finish(
 
     settings = (project / "app" / "settings.py").read_text()
     assert (
-        "<<<<<<< your version (before the update)\nTIMEOUT = 20\n"
-        "||||||| template 1.0.0\nTIMEOUT = 10\n=======\nTIMEOUT = 30\n"
-        ">>>>>>> template 2.0.0 (the update)\n"
+        "<<<<<<< before updating\nTIMEOUT = 20\n||||||| last update\nTIMEOUT = 10\n=======\n"
+        "TIMEOUT = 30\n>>>>>>> after updating\n"
     ) in settings
-    assert "updating" not in settings and "last update" not in settings
     summary = render_summary(report)
     steps = summary[summary.index("Next steps:") :]
-    assert steps.index("`<<<<<<< your version (before the update)`") < steps.index("make check")
+    assert steps.index("`<<<<<<< before updating` (your version)") < steps.index("make check")
     assert steps.index("make check") < steps.index("`git add`") < steps.index("commit")
     assert steps.endswith("To abandon the update: `git reset --hard && git clean -fd`.")
-
-
-def test_conflict_markers_get_the_names_of_their_sides(tmp_path: Path) -> None:
-    conflicted = tmp_path / "settings.py"
-    conflicted.write_bytes(
-        b"A = 1\r\n<<<<<<< before updating\r\nB = 2\r\n||||||| last update\r\nB = 1\r\n"
-        b"=======\r\nB = 3\r\n>>>>>>> after updating\r\n"
-        b'NOTE = "<<<<<<< before updating"\r\n<<<<<<<< before updating\n>>>>>>> last update'
-    )
-
-    assert name_sides(conflicted, "0.2.0", "0.3.0")
-
-    assert conflicted.read_bytes() == (
-        b"A = 1\r\n<<<<<<< your version (before the update)\r\nB = 2\r\n"
-        b"||||||| template 0.2.0\r\nB = 1\r\n=======\r\nB = 3\r\n"
-        b">>>>>>> template 0.3.0 (the update)\r\n"
-        b'NOTE = "<<<<<<< before updating"\r\n<<<<<<<< your version (before the update)\n'
-        b">>>>>>> last update"
-    )
-    assert not name_sides(conflicted, "0.2.0", "0.3.0")  # nothing of copier's left to rename
 
 
 def test_the_summary_of_a_pretend_update_says_what_would_change() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
-from mvpscaffold import gitutil
+from mvpscaffold import tools
 from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
@@ -25,13 +25,13 @@ def test_files_the_template_dropped_are_compared_in_one_git_process_each_way(
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "owner edits")
     calls: list[list[str]] = []
-    real = gitutil.run_git
+    real = tools.run_git
 
-    def recording(args: list[str], cwd: Path | None = None) -> object:
+    def recording(args: list[str], *rest: object) -> object:
         calls.append(args)
-        return real(args, cwd)
+        return real(args, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(gitutil, "run_git", recording)
+    monkeypatch.setattr(tools, "run_git", recording)
     report = update_project(project, to="2.0.0")
 
     assert report.kept == ["app/old_0.py"]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from helpers import read_answers, run_cli
 from packaging.version import Version
-from template_repos import V1, V2, generate, isolated_home, run, write_tree
+from template_repos import V1, V2, bundle_of, generate, isolated_home, run, write_tree
 
-from mvpscaffold import __version__, history, source, update
+from mvpscaffold import __version__, source, update
 from mvpscaffold.versions import available_versions, parse_commit
 
 __all__ = ["isolated_home"]
@@ -39,36 +39,34 @@ def _release_repo(root: Path) -> tuple[Path, str]:
     return root, commit
 
 
-def test_same_content_gives_the_same_bundle_bytes_and_hashes(tmp_path: Path) -> None:
-    snapshots = [
-        history.Snapshot("1.0.0", (history.TemplateFile("copier.yml", "100644", b"a: 1\n"),)),
-        history.Snapshot("1.1.0", (history.TemplateFile("copier.yml", "100755", b"a: 2\n"),)),
-    ]
-    history.write_bundle(snapshots, tmp_path / "one.bundle")
-    history.write_bundle(snapshots, tmp_path / "two.bundle")
-    assert (tmp_path / "one.bundle").read_bytes() == (tmp_path / "two.bundle").read_bytes()
-    assert set(_tags(tmp_path / "one.bundle")) == {"1.0.0", "1.1.0"}
+def test_a_build_gives_the_same_bundle_bytes_and_commits_every_time(tmp_path: Path) -> None:
+    repo, _commit = _release_repo(tmp_path / "repo")
+    one = source.build_bundle(repo, "1.0.0", tmp_path / "one")
+    two = source.build_bundle(repo, "1.0.0", tmp_path / "two")
+    assert one.read_bytes() == two.read_bytes()
+    assert set(_tags(one)) == {"1.0.0"}
+    assert source.build_bundle(repo, "1.0.0", tmp_path / "one") == one  # reused, by content
 
 
 def test_commit_dates_follow_the_version() -> None:
-    assert history.commit_timestamp("0.1.0") < history.commit_timestamp("0.1.1")
-    assert history.commit_timestamp("0.1.1") < history.commit_timestamp("0.2.0")
-    assert history.commit_timestamp("0.9.0") < history.commit_timestamp("1.0.0")
+    assert source.commit_timestamp("0.1.0") < source.commit_timestamp("0.1.1")
+    assert source.commit_timestamp("0.1.1") < source.commit_timestamp("0.2.0")
+    assert source.commit_timestamp("0.9.0") < source.commit_timestamp("1.0.0")
 
 
 def test_a_release_rebuilt_later_from_the_map_has_the_same_commit(tmp_path: Path) -> None:
     repo, commit = _release_repo(tmp_path / "repo")
-    history.build_bundle(repo, "1.0.0", tmp_path / "at-release.bundle")  # the 1.0.0 wheel's bundle
+    at_release = source.build_bundle(repo, "1.0.0", tmp_path / "at-release")  # the 1.0.0 wheel's
 
     (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
     write_tree(repo, V2)  # the working tree moves on to 2.0.0 (even uncommitted files count)
-    history.build_bundle(repo, "2.0.0", tmp_path / "later.bundle")
+    later = source.build_bundle(repo, "2.0.0", tmp_path / "later")
 
-    early, late = _tags(tmp_path / "at-release.bundle"), _tags(tmp_path / "later.bundle")
+    early, late = _tags(at_release), _tags(later)
     assert early["1.0.0"] == late["1.0.0"]
     assert set(late) == {"1.0.0", "2.0.0"}
     clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "-q", str(tmp_path / "later.bundle"), str(clone))
+    run(tmp_path, "git", "clone", "-q", str(later), str(clone))
     assert run(clone, "git", "show", "2.0.0:template/app/health.py") == V2["template/app/health.py"]
     assert run(clone, "git", "rev-parse", "2.0.0^") == run(clone, "git", "rev-parse", "1.0.0")
     assert "template/app/health.py" not in run(
@@ -80,7 +78,7 @@ def test_a_version_older_than_the_map_is_refused(tmp_path: Path) -> None:
     repo, commit = _release_repo(tmp_path / "repo")
     (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
     with pytest.raises(RuntimeError, match="older than the newest release"):
-        history.release_snapshots(repo, "0.9.0")
+        source.build_bundle(repo, "0.9.0", tmp_path / "out")
 
 
 def test_default_template_publishes_this_version_under_the_home_cache(isolated_home: Path) -> None:
@@ -94,17 +92,9 @@ def test_default_template_publishes_this_version_under_the_home_cache(isolated_h
 def test_the_cache_keeps_the_versions_of_every_installation(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def ship(version: str, content: bytes) -> Path:
-        snapshots = [
-            history.Snapshot(version, (history.TemplateFile("copier.yml", "100644", content),))
-        ]
-        bundle = tmp_path / f"{version}.bundle"
-        history.write_bundle(snapshots, bundle)
-        return bundle
-
-    for version, content in (("3.0.0", b"new: 1\n"), ("2.0.0", b"old: 1\n")):
-        bundle = ship(version, content)
-        monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle: (b, str(b)))
+    for version, files in (("3.0.0", V2), ("2.0.0", V1)):
+        bundle = bundle_of({version: files}, tmp_path / f"{version}.bundle")
+        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle: b)
         source.publish_history()
 
     versions = available_versions(source.BUNDLE_LITERAL)
@@ -131,9 +121,8 @@ def test_recorded_commit_is_read_as_a_version(commit: str, expected: str | None)
 
 
 def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> None:
-    first, identity = source.packaged_bundle()
-    again, same = source.packaged_bundle()
-    assert (first, identity) == (again, same)
+    first = source.packaged_bundle()
+    assert source.packaged_bundle() == first
     assert (
         subprocess.run(["git", "bundle", "verify", str(first)], capture_output=True).returncode == 0
     )
@@ -142,17 +131,11 @@ def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> Non
 def test_a_development_version_rebuilt_with_other_content_is_re_tagged(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    commits = {}
-    for name, content in (("a", b"a: 1\n"), ("b", b"b: 1\n"), ("a", b"a: 1\n")):
-        snapshots = [
-            history.Snapshot("0.5.0.dev0", (history.TemplateFile("copier.yml", "100644", content),))
-        ]
-        bundle = tmp_path / f"{name}.bundle"
-        history.write_bundle(snapshots, bundle)
-        commits[name] = _tags(bundle)["0.5.0.dev0"]
-        monkeypatch.setattr(source, "_packaged_bundle", lambda b=bundle, n=name: (b, n))
+    for number, files in enumerate((V1, V2, V1)):
+        bundle = bundle_of({"0.5.0.dev0": files}, tmp_path / f"{number}.bundle")
+        monkeypatch.setattr(source, "packaged_bundle", lambda b=bundle: b)
         exported = source.publish_history()
-        assert _tags(exported)["0.5.0.dev0"] == commits[name]
+        assert _tags(exported)["0.5.0.dev0"] == _tags(bundle)["0.5.0.dev0"]
 
 
 def _project_at_1_0_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -197,25 +180,23 @@ def test_on_a_fresh_machine_update_pretend_is_the_one_command_plain_copier_needs
 def test_a_released_version_with_a_changed_template_needs_a_version_bump(tmp_path: Path) -> None:
     repo, commit = _release_repo(tmp_path / "repo")
     (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
-    unchanged = history.release_snapshots(repo, "1.0.0")
-    assert [s.version for s in unchanged] == ["1.0.0"]
+    assert set(_tags(source.build_bundle(repo, "1.0.0", tmp_path / "same"))) == {"1.0.0"}
 
     (repo / "template" / "app" / "extras.py").write_text("EXTRA = 2\n")
     with pytest.raises(RuntimeError, match=r"changed since release 1\.0\.0.*bump __version__"):
-        history.release_snapshots(repo, "1.0.0")
-    development = history.release_snapshots(repo, "1.0.0", worktree_wins=True)
-    changed = {f.path: f.data for f in development[-1].files}
-    assert changed["template/app/extras.py"] == b"EXTRA = 2\n"
+        source.build_bundle(repo, "1.0.0", tmp_path / "release")
+    development = source.build_bundle(repo, "1.0.0", tmp_path / "dev", worktree_wins=True)
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(development), str(clone))
+    assert run(clone, "git", "show", "1.0.0:template/app/extras.py") == "EXTRA = 2\n"
 
 
 def test_versions_sort_as_pep_440_orders_them() -> None:
     ordered = ["0.2.0", "0.3.0.dev0", "0.3.0.dev1", "0.3.0a1", "0.3.0rc1", "0.3.0", "0.3.0.post1"]
-    assert sorted(reversed(ordered), key=history.release_key) == ordered
-    assert sorted(["0.10.0", "0.9.1"], key=history.release_key) == ["0.9.1", "0.10.0"]
-    assert history.release_key("1.0") == history.release_key("1.0.0")
-    assert history.is_development("0.3.0.dev0") and not history.is_development("0.3.0")
+    assert sorted(reversed(ordered), key=source.release_key) == ordered
+    assert sorted(["0.10.0", "0.9.1"], key=source.release_key) == ["0.9.1", "0.10.0"]
     with pytest.raises(ValueError, match="not a version"):
-        history.release_key("1.0.0-beta")
+        source.release_key("1.0.0-beta")
 
 
 def test_a_development_version_of_a_mapped_release_is_older_than_it(tmp_path: Path) -> None:
@@ -223,47 +204,41 @@ def test_a_development_version_of_a_mapped_release_is_older_than_it(tmp_path: Pa
     (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0" = "{commit}"\n')
 
     with pytest.raises(RuntimeError, match="older than the newest release"):
-        history.release_snapshots(repo, "1.0.0.dev0")
-    assert [s.version for s in history.release_snapshots(repo, "1.1.0.dev0")] == [
+        source.build_bundle(repo, "1.0.0.dev0", tmp_path / "out")
+    assert set(_tags(source.build_bundle(repo, "1.1.0.dev0", tmp_path / "out"))) == {
         "1.0.0",
         "1.1.0.dev0",
-    ]
+    }
 
 
 def test_the_release_map_refuses_a_development_version(tmp_path: Path) -> None:
     repo, commit = _release_repo(tmp_path / "repo")
     (repo / "template-versions.toml").write_text(f'[releases]\n"1.0.0.dev0" = "{commit}"\n')
     with pytest.raises(RuntimeError, match=r"maps development version 1\.0\.0\.dev0"):
-        history.release_snapshots(repo, "1.1.0.dev0")
+        source.build_bundle(repo, "1.1.0.dev0", tmp_path / "out")
 
 
-def test_every_mapped_release_is_the_version_its_commit_declares() -> None:
+def test_every_mapped_release_is_the_version_its_commit_declares(tmp_path: Path) -> None:
     """The map is this repository's own: each commit's __version__ is the release it maps."""
     root = Path(__file__).resolve().parents[2]
-    releases = history.read_release_map(root)
+    releases = source.read_release_map(root)
     assert "0.2.0" in releases
     for version, commit in releases.items():
         init = run(root, "git", "show", f"{commit}:src/mvpscaffold/__init__.py")
         assert f'__version__ = "{version}"' in init, (version, commit)
     newest = next(reversed(releases))
-    assert history.release_key(__version__) > history.release_key(newest) or (__version__ == newest)
-    history.release_snapshots(root, __version__)  # a mapped __version__ has its commit's template
+    assert source.release_key(__version__) >= source.release_key(newest)
+    source.build_bundle(
+        root, __version__, tmp_path
+    )  # a mapped __version__ has its commit's template
 
 
 def _ship(
     versions: dict[str, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """This installation ships these versions of a template (copier.yml and template/ files)."""
-    snapshots = [
-        history.Snapshot(
-            version,
-            tuple(history.TemplateFile(p, "100644", t.encode()) for p, t in sorted(files.items())),
-        )
-        for version, files in versions.items()
-    ]
-    bundle = tmp_path / "shipped.bundle"
-    history.write_bundle(snapshots, bundle)
-    monkeypatch.setattr(source, "_packaged_bundle", lambda: (bundle, "test"))
+    bundle = bundle_of(versions, tmp_path / "shipped.bundle")
+    monkeypatch.setattr(source, "packaged_bundle", lambda: bundle)
 
 
 def _ship_development_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -675,7 +675,7 @@ def test_env_example_lists_every_setting_and_no_secret(
     project = github_projects[label(answers)]
     settings = settings_variables(project)
     documented = env_example_variables(project)
-    assert len(settings) > 15, settings
+    assert {"DATABASE_URL", "SECRET_KEY", "SMTP_PASSWORD"} <= settings, settings
     assert not settings - documented.keys(), (
         f".env.example lacks {sorted(settings - documented.keys())}"
     )
@@ -701,7 +701,7 @@ def test_license_text_names_the_author(
     assert not any(marker in text for marker in others)
     if license_name == "Apache-2.0":
         assert text.startswith(" " * 33 + "Apache License\n")
-        assert len(text.splitlines()) > 190
+        assert text.rstrip().endswith("limitations under the License.")  # the whole text
 
 
 # --- README -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from generated import check_env, run_make
 from packaging.version import parse
 from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 
-from mvpscaffold import __version__, history, source
+from mvpscaffold import __version__, source
 from mvpscaffold.add import add_resource
 from mvpscaffold.resource_spec import parse_field
 from mvpscaffold.update import update_project
@@ -303,7 +303,7 @@ def _assert_database_survived(venv: Path, project: Path, package: str, url: str)
 
 
 def _released_versions() -> list[str]:
-    return list(history.read_release_map(REPO_ROOT))
+    return list(source.read_release_map(REPO_ROOT))
 
 
 def _releases_with_tables_py() -> list[str]:
