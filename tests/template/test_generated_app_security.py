@@ -200,7 +200,7 @@ def test_fuzzing_the_api_finds_no_server_error_or_schema_break(
     with serve(project, _package(answers), app_venv, env) as base_url:
         headers = sign_up_and_log_in(base_url, "fuzzer@example.com")
         note = requests.post(
-            f"{base_url}/api/notes", json={"title": "mine"}, headers=headers, timeout=10
+            f"{base_url}/api/notes", json={"title": "mine", "body": "Only mine."}, headers=headers, timeout=10
         )
         assert note.status_code == 201, note.text
         cases, failures = fuzz(base_url, headers, note.json()["id"])

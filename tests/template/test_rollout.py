@@ -38,8 +38,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 RATE = 40  # requests a second, sent on schedule whatever the answers do (open loop)
 DRAIN_SECONDS = "3"  # longer than Caddy's health_interval (1 s) and health_timeout (2 s)
-NEW_COLUMN = """
-    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
+NEW_FIELD = """
+    pinned: bool | None = None
 """
 
 
@@ -53,9 +53,9 @@ HEAD = (
 def release_with_a_column(
     base: Path, folder: Path, app_venv: Path, version: str, column: str, revision: str
 ) -> Path:
-    """A copy of the project as the next release: a new version, a column and its migration.
+    """A copy of the project as the next release: a new version, a field of notes and its column.
 
-    The column has a default, so the release still running can insert rows (expand, not contract).
+    The field is optional, so the release still running can insert rows (expand, not contract).
     """
     shutil.copytree(base, folder, symlinks=True)
     env = app_env(app_venv)
@@ -63,9 +63,8 @@ def release_with_a_column(
     package = folder / "ledgerly"
     init = package / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "0.1.0"', f'__version__ = "{version}"'))
-    notes = package / "data" / "tables" / "notes.py"
-    text = notes.read_text().replace("from sqlalchemy import ", "from sqlalchemy import false, ")
-    notes.write_text(text.rstrip() + "\n" + NEW_COLUMN.replace("pinned", column))
+    notes = package / "domain" / "notes.py"
+    notes.write_text(notes.read_text().rstrip() + "\n" + NEW_FIELD.replace("pinned", column))
     versions = package / "data" / "migrations" / "versions"
     (versions / f"{revision}_notes_{column}.py").write_text(
         f'''"""Notes get {column}.
@@ -82,9 +81,8 @@ down_revision = "{down}"
 
 
 def upgrade() -> None:
-    """Add notes.{column}, false for the rows there are."""
-    column = sa.Column("{column}", sa.Boolean(), server_default=sa.false(), nullable=False)
-    op.add_column("notes", column)
+    """Add notes.{column}, empty for the rows there are."""
+    op.add_column("notes", sa.Column("{column}", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
@@ -114,7 +112,7 @@ class Load:
         kind = "POST" if number % 2 else "GET"
         try:
             if kind == "POST":
-                body = {"title": f"note {number}"}
+                body = {"title": f"note {number}", "body": "Written during the rollout."}
                 response = session.post(
                     f"{self.base_url}/api/notes", json=body, headers=self.headers, timeout=30
                 )

@@ -319,7 +319,7 @@ def a_token_from_one_instance_works_on_the_other(stack: Stack) -> dict[str, str]
     status, _, text = call(one, "POST", "/api/sessions", body=credentials)
     assert status == 201, text
     bearer = {"Authorization": f"Bearer {json.loads(text)['access_token']}"}
-    note = {"title": "written on two"}
+    note = {"title": "written on two", "body": "Read on one."}
     status, _, text = call(two, "POST", "/api/notes", body=note, headers=bearer)
     assert status == 201, text
     status, _, text = call(one, "GET", "/api/notes", headers=bearer)
@@ -431,7 +431,7 @@ def forged_requests_in_a_loop_cost_other_users_nothing(
     for statement in REFUSE_IN_THE_DATABASE:
         admin_sql(stack.app_venv, stack.database_url, statement)
     # An instance's 500 says it closes the connection, so nginx never sends another request down it.
-    refused = {"title": SERVER_ERROR_TITLE}
+    refused = {"title": SERVER_ERROR_TITLE, "body": "Refused."}
     status, headers, _ = call(
         stack.instance_ports[0], "POST", "/api/notes", body=refused, headers=bearer
     )
@@ -457,8 +457,8 @@ def forged_requests_in_a_loop_cost_other_users_nothing(
     def attack(n: int) -> None:
         session = attacker_session
         if n % 2:
-            title = {"title": SERVER_ERROR_TITLE}
-            response = session.post(f"{base}/api/notes", json=title, headers=bearer, timeout=15)
+            refused_note = {"title": SERVER_ERROR_TITLE, "body": "Refused."}
+            response = session.post(f"{base}/api/notes", json=refused_note, headers=bearer, timeout=15)
             attacker_answers["server error", response.status_code] += 1
         else:
             cursor = {"cursor": FORGED_CURSORS[n // 2 % len(FORGED_CURSORS)]}
@@ -470,7 +470,7 @@ def forged_requests_in_a_loop_cost_other_users_nothing(
 
         def one(n: int) -> None:
             if n % 2:
-                note = {"title": f"note {n}"}
+                note = {"title": f"note {n}", "body": "Written by another user."}
                 response = session.post(f"{base}/api/notes", json=note, headers=headers, timeout=15)
             else:
                 response = session.get(f"{base}/api/notes", headers=headers, timeout=15)
