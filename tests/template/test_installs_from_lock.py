@@ -93,9 +93,10 @@ def test_a_stale_lock_fails_the_check_ci_runs_and_the_install(
     project = _new(tmp_path, {})
     env = check_env(app_venv, tmp_path, None, None)
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace('    "httpx>=0.27",\n', '    "httpx>=0.28.1",\n')
-    )
+    declared = pyproject.read_text()
+    raised = declared.replace('"structlog>=24.4",', '"structlog>=24.4.1",')
+    assert raised != declared, "the test no longer finds the requirement it raises"
+    pyproject.write_text(raised)
 
     stale = run_make(project, "lock-check", app_venv, env)
     assert stale.returncode != 0
