@@ -9,7 +9,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -80,6 +80,12 @@ class Field:
     type: type
     optional: bool
     rule: Rule
+    default: object = None  # what a new record gets when the field is left out: `paid: bool = False`
+
+    @property
+    def required(self) -> bool:
+        """Whether a new record must be given this field: it is neither optional nor has a default."""
+        return not self.optional and self.default is None
 
     @property
     def label(self) -> str:
@@ -105,7 +111,9 @@ def fields(record: type[Record]) -> tuple[Field, ...]:
         if optional:
             (kind,) = (arg for arg in kind.__args__ if arg is not type(None))
         defaults: dict[type, Rule] = {str: Text(), int: Number(), Decimal: Number()}
-        found.append(Field(name, kind, optional, rules[0] if rules else defaults.get(kind)))
+        default = record.__dataclass_fields__[name].default
+        rule = rules[0] if rules else defaults.get(kind)
+        found.append(Field(name, kind, optional, rule, None if default is MISSING else default))
     return tuple(found)
 
 
@@ -118,7 +126,7 @@ def check(record: type[Record], values: Mapping[str, object], *, partial: bool =
     for name in values.keys() - known.keys():
         raise ValidationFailed(f"There is no field {name!r}.", name)
     return {
-        field.name: check_value(field, values.get(field.name))
+        field.name: check_value(field, values.get(field.name, field.default))
         for field in known.values()
         if field.name in values or not partial
     }

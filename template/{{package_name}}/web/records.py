@@ -47,7 +47,7 @@ def schemas(
     """
     given = [field for field in fields(record) if field.name not in fixed]
     create: dict[str, Any] = {
-        f.name: (_typed(f, f.optional), Field(None if f.optional else ..., **_bounds(f))) for f in given
+        f.name: (_typed(f, f.optional), Field(... if f.required else f.default, **_bounds(f))) for f in given
     }
     change: dict[str, Any] = {f.name: (_typed(f, True), Field(None, **_bounds(f))) for f in given}
     shown: dict[str, Any] = {"id": (int, ...), **{f.name: (_typed(f, f.optional), ...) for f in fields(record)}}
@@ -261,7 +261,7 @@ def _submit(
 
 def _form_field(container: Any, owner_id: int, field: RecordField, value: str) -> FormField:
     """The input for one field: its kind, its limits, and for a reference the owner's records to choose from."""
-    label, required, rule = field.label.capitalize(), not field.optional, field.rule
+    label, required, rule = field.label.capitalize(), field.required, field.rule
     if isinstance(rule, Reference):
         choices = _choices(container, owner_id, rule, value)
         return FormField(field.name, label, "select", value, required, options=choices)
