@@ -146,6 +146,8 @@ class UpdateReport:
     resources: list[str] = field(default_factory=list)  # resources updated after the project
     resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
+    done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
+    by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
     # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
     # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
     lock: str | None = None
@@ -153,7 +155,7 @@ class UpdateReport:
     @property
     def needs_owner(self) -> bool:
         """Whether the owner must finish the update by hand (conflicts, a broken history)."""
-        return bool(self.conflicted) or self.migration_problem is not None
+        return bool(self.conflicted or self.by_hand) or self.migration_problem is not None
 
     def as_json(self) -> dict[str, object]:
         """The report in the shape of `mvpscaffold update --json`."""
@@ -199,6 +201,12 @@ def render_summary(report: UpdateReport) -> str:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
     lines += _migration_lines(report)
+    if report.done:
+        lines.append(f"  upgrade steps ({len(report.done)}):")
+        lines += [f"    {note}" for note in report.done]
+    if report.by_hand:
+        lines.append(f"  BY HAND ({len(report.by_hand)}):")
+        lines += [f"    {note}" for note in report.by_hand]
     if report.lock is not None:
         lines.append(f"  uv.lock: {LOCK_STATES[report.lock]}")
     lines += [f"Note: {note}" for note in report.notes]
@@ -244,11 +252,18 @@ def _next_steps(report: UpdateReport) -> list[str]:
             " updating` (the template's) in the conflicted files above: keep what both sides"
             " need, delete the marker lines.",
             *relock,
+            *(
+                ["Do what BY HAND says above, once the conflicts are resolved."]
+                if report.by_hand
+                else []
+            ),
             "Run `make check` (it refuses to run while a conflict marker remains).",
             "`git add` the resolved files, then commit.",
         ]
     else:
         steps = [*relock, "Review with `git diff`, then commit."]
+        if report.by_hand:
+            steps.insert(0, "Do what BY HAND says above.")
     if report.migration_problem:
         steps.insert(0, "Fix the migration history as said above.")
     if report.migrations or report.merge_revision:
@@ -260,5 +275,8 @@ def _next_steps(report: UpdateReport) -> list[str]:
         return steps
     lines = ["Next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
     if report.needs_owner:
-        lines.append("To abandon the update: `git reset --hard && git clean -fd`.")
+        lines.append(
+            "To abandon the update: `git reset --hard && git clean -fd` (back to the commit you"
+            " updated from), or `git stash --include-untracked` to keep it aside."
+        )
     return lines

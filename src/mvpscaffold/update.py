@@ -10,6 +10,8 @@ owner's is lost). With `pretend`, all of it runs on a throw-away clone.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -84,11 +86,12 @@ def update_project(
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / top.name)])
             where = Path(scratch) / top.name / project.relative_to(top)
         with _rollback_on_failure(where):
-            if project_behind:
-                ask = not defaults and not pretend and sys.stdin.isatty()
-                _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
-                report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
-            _update_resources(report, where, tag, unsafe=unsafe)
+            with _step_notes(report, Path(scratch) / "notes.jsonl"):
+                if project_behind:
+                    ask = not defaults and not pretend and sys.stdin.isatty()
+                    _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
+                    report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
+                _update_resources(report, where, tag, unsafe=unsafe)
             _fill_report(report, where)
             _settle_migrations(report, where, package, known, write=not pretend)
             _refresh_lock(report, where, write=not pretend)
@@ -168,6 +171,28 @@ def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str
     if not raw:
         return {}, ()
     return user_defaults_for(template_questions(src, tag)[0], path, raw, src)
+
+
+@contextmanager
+def _step_notes(report: UpdateReport, path: Path) -> Iterator[None]:
+    """Collect what the template's upgrade steps did, and what they leave to the owner.
+
+    The steps (template/.upgrade, run by copier) append one JSON line per note to the file that
+    MVPSCAFFOLD_UPGRADE_NOTES names; the update shows them in its summary.
+    """
+    previous = os.environ.get("MVPSCAFFOLD_UPGRADE_NOTES")
+    os.environ["MVPSCAFFOLD_UPGRADE_NOTES"] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["MVPSCAFFOLD_UPGRADE_NOTES"]
+        else:
+            os.environ["MVPSCAFFOLD_UPGRADE_NOTES"] = previous
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        for note in map(json.loads, lines):
+            found = report.by_hand if note["kind"] == "by hand" else report.done
+            found.append(f"{note['path']}: {note['what']}")
 
 
 def _run_copier(
