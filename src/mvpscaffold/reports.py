@@ -148,6 +148,7 @@ class UpdateReport:
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
     done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
     by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
+    guide: list[str] = field(default_factory=list)  # the upgrading guide's sections crossed
     # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
     # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
     lock: str | None = None
@@ -210,6 +211,9 @@ def render_summary(report: UpdateReport) -> str:
     if report.lock is not None:
         lines.append(f"  uv.lock: {LOCK_STATES[report.lock]}")
     lines += [f"Note: {note}" for note in report.notes]
+    if report.guide:
+        lines.append("\nWhat this update asks of you, from the template's upgrading guide:\n")
+        lines += [f"{section}\n" for section in report.guide]
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:
@@ -266,6 +270,8 @@ def _next_steps(report: UpdateReport) -> list[str]:
             steps.insert(0, "Do what BY HAND says above.")
     if report.migration_problem:
         steps.insert(0, "Fix the migration history as said above.")
+    if report.guide:
+        steps.insert(-1 if report.conflicted else 0, "Port what the upgrading guide above says.")
     if report.migrations or report.merge_revision:
         steps.append(
             "Review the migrations listed above, then run `make migrate` to apply them to"

@@ -31,19 +31,28 @@ from mvpscaffold.errors import (
     UserInputError,
 )
 from mvpscaffold.reports import UpdateReport
-from mvpscaffold.source import is_default_source, newest_for, publish_history, same_source
+from mvpscaffold.source import (
+    cache_dir,
+    is_default_source,
+    newest_for,
+    publish_history,
+    same_source,
+)
 from mvpscaffold.tools import git, git_ok, uv_lock
 from mvpscaffold.versions import (
     RecordedTemplate,
     available_versions,
+    guide_sections,
     parse_version,
     read_answers,
     require_folder,
+    template_file,
     template_questions,
     unversioned_commit,
 )
 
 RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
+GUIDE = "template/.upgrade/UPGRADING.md"  # a `## VERSION: title` section per release
 _SCRATCH = [
     "-c",
     "user.name=mvpscaffold",
@@ -70,6 +79,8 @@ def update_project(
     target, tag = choose_target(recorded, to)
     report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend)
     project_behind = parse_version(target) != recorded.version
+    if project_behind:
+        report.guide = _porting_guide(recorded, tag)
     if not project_behind and not resources_behind(project, target):
         report.unchanged = _tracked_count(project)
         return report
@@ -160,6 +171,18 @@ def resources_behind(project: Path, target: str) -> list[Path]:
         if version < parse_version(target):  # type: ignore[operator]
             behind.append(path)
     return behind
+
+
+def _porting_guide(recorded: RecordedTemplate, tag: str) -> list[str]:
+    """The sections of the target version's upgrading guide (template/.upgrade/UPGRADING.md)
+    for the releases this update crosses; none when the template has no guide."""
+    src = recorded.src_path
+    where = str(cache_dir() / "history.git") if is_default_source(src) else src
+    guide = template_file(where, tag, GUIDE)
+    upto = parse_version(tag)
+    if guide is None or upto is None or recorded.version is None:
+        return []
+    return guide_sections(guide, recorded.version, upto)
 
 
 def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:

@@ -180,31 +180,53 @@ def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ..
         raise UserInputError(
             f"Template {src!r} not found; give a folder or a git URL to --template."
         )
-    kind = git_dir_kind(local) if local is not None else None
-    if local is not None and kind is None:
+    if local is not None and git_dir_kind(local) is None:
         raise UserInputError(
             f"{src} is a plain folder, not a git repository, so a project made from it could"
             " never be updated; make it one and tag a release (git init && git add -A &&"
             " git commit -m 1.0.0 && git tag 1.0.0)."
         )
     tag = release_tag(src, wanted)
-    if local is not None and kind in ("worktree", "bare"):
-        return _questions_at(local, tag, src), tag
-    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-questions-"))
+    for name in ("copier.yml", "copier.yaml"):
+        text = template_file(src, tag, name)
+        if text is not None:
+            return parse_questions(text, name), tag
+    raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
+
+
+def template_file(src: str, tag: str, path: str) -> str | None:
+    """The text of `path` in the template at `src` (any form copier takes) at `tag`, if it has it.
+
+    A working tree or bare repository is read in place; a bundle or URL is cloned (no checkout).
+    """
+    local = local_path(src)
+    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
+        shown = run_git(["show", f"{tag}:{path}"], cwd=local)
+        return shown.stdout if shown.returncode == 0 else None
+    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-template-"))
     try:
         url = str(local.resolve()) if local is not None else git_url(src)
         if not git_ok(["clone", "--quiet", "--no-checkout", url, str(scratch / "t")]):
             raise UserInputError(
                 f"Could not read the template {src!r}; check the URL and your access."
             )
-        return _questions_at(scratch / "t", tag, src), tag
+        shown = run_git(["show", f"{tag}:{path}"], cwd=scratch / "t")
+        return shown.stdout if shown.returncode == 0 else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _questions_at(repo: Path, tag: str, src: str) -> tuple[Question, ...]:
-    for name in ("copier.yml", "copier.yaml"):
-        shown = run_git(["show", f"{tag}:{name}"], cwd=repo)
-        if shown.returncode == 0:
-            return parse_questions(shown.stdout, name)
-    raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
+def guide_sections(guide: str, after: Version, upto: Version) -> list[str]:
+    """The sections (`## VERSION: title`) of an upgrading guide for versions in (after, upto],
+    oldest first.
+
+    A development or pre-release counts as the release it leads to (0.4.0.dev0 reads 0.4.0's).
+    """
+    after, upto = Version(after.base_version), Version(upto.base_version)
+    found = []
+    for section in re.split(r"^(?=## )", guide, flags=re.MULTILINE):
+        match = re.match(r"## v?([^:\s]+)", section)
+        version = parse_version(match[1]) if match else None
+        if version is not None and after < version <= upto:
+            found.append((version, section.strip()))
+    return [section for _version, section in sorted(found)]  # oldest first: the order to port

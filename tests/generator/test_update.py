@@ -488,3 +488,36 @@ def test_the_summary_of_a_pretend_update_says_what_would_change() -> None:
     assert "would update template 0.2.0 -> 0.3.0" in summary
     assert "resources to update: invoices" in summary
     assert "updated" not in summary
+
+
+GUIDE = """# Upgrading
+
+## 3.0.0: not reached
+
+Nothing.
+
+## 2.0.0: metrics
+
+By hand: set METRICS in production.
+
+## 1.0.0: the first
+
+Nothing to port.
+"""
+
+
+def test_update_prints_the_part_of_the_upgrading_guide_it_crosses(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    repo = make_template_repo(
+        tmp_path / "tpl",
+        {"1.0.0": V1, "2.0.0": {**V2, "template/.upgrade/UPGRADING.md": GUIDE}},
+    )
+    project = generate(str(repo), tmp_path / "proj", "1.0.0")
+
+    report = update_project(project, to="2.0.0")
+
+    assert report.guide == ["## 2.0.0: metrics\n\nBy hand: set METRICS in production."]
+    summary = render_summary(report)
+    assert "By hand: set METRICS in production." in summary
+    assert "Port what the upgrading guide above says." in summary
