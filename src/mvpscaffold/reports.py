@@ -69,6 +69,8 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
         f" ({result.files} files{committed}{checked}).",
         markup=False,
     )
+    if result.template:
+        console.print(f"Template: {result.template}", markup=False)
     project, answers = result.destination, result.answers
     visible, hidden = top_level(project)
     tree = Tree(f"[bold]{escape(project.name)}/[/]")
@@ -219,6 +221,25 @@ def render_summary(report: UpdateReport) -> str:
     else:
         lines += _next_steps(report)
     return "\n".join(lines)
+
+
+def render_line(report: UpdateReport) -> str:
+    """The update of one of several projects, in one line: versions, and what is left to do."""
+    if report.from_version == report.to_version and not report.resources:
+        return f"{report.project}: already on template {report.to_version}"
+    verb = "would update" if report.pretend else "updated"
+    by_hand = [note.split(": ", 1)[0] for note in report.by_hand]
+    left = [
+        f"{what} ({', '.join(paths)})"
+        for what, paths in (
+            ("conflicted", report.conflicted),
+            ("by hand", by_hand),
+            ("migration history", [report.migration_problem] if report.migration_problem else []),
+        )
+        if paths
+    ]
+    line = f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"
+    return line + (f"; left to you: {'; '.join(left)}" if left else "")
 
 
 LOCK_STATES = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from mvpscaffold import migrations
-from mvpscaffold.answers import read_user_defaults, user_defaults_for
+from mvpscaffold.answers import chosen_template, read_user_defaults, user_defaults_for
 from mvpscaffold.errors import (
     Interrupted,
     MigrationHistoryError,
@@ -84,7 +84,10 @@ def update_project(
     if not project_behind and not resources_behind(project, target):
         report.unchanged = _tracked_count(project)
         return report
+    # The bundled template, and the one the user set as their default, are theirs to trust.
+    default, _why = chosen_template(None)
     unsafe = trust or is_default_source(recorded.src_path)
+    unsafe = unsafe or (default is not None and same_source(default, recorded.src_path))
     user_defaults, notes = _user_defaults_for(recorded.src_path, tag)
     report.notes.extend(notes)
     package = recorded.answers.get("package_name")

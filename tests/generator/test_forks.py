@@ -166,3 +166,47 @@ def test_an_agency_forks_tags_presets_pulls_an_upstream_release_and_updates_its_
     assert "Client A's notes." in readme.read_text()  # the owner's edit survived
     assert (tmp_path / "client-a" / "app" / "health.py").is_file()  # upstream's release arrived
     assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
+
+
+def test_new_uses_the_default_template_the_user_set_and_says_which(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1})
+    monkeypatch.chdir(tmp_path)
+    presets = tmp_path / "defaults.yml"
+    presets.write_text("_template: ./acme\n")  # a relative path, as the user typed it
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+
+    made = run_cli(["new", str(tmp_path / "one"), "--defaults", "--no-git"])
+
+    assert made.exit_code == 0, made.output
+    assert f"Template: {fork} 1.0.0 (_template in {presets})" in made.stdout
+    assert read_answers(tmp_path / "one")["_src_path"] == str(fork)
+
+    monkeypatch.setenv("MVPSCAFFOLD_TEMPLATE", "~/../acme")  # the environment wins over the file
+    made = run_cli(["new", str(tmp_path / "two"), "--defaults", "--no-git"])
+
+    assert made.exit_code == 0, made.output
+    assert "Template: ~/../acme 1.0.0 (MVPSCAFFOLD_TEMPLATE)" in made.stdout
+    assert read_answers(tmp_path / "two")["_src_path"] == "~/../acme"
+
+
+def test_update_many_projects_one_line_each_going_on_past_a_failure(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1, "2.0.0": V2})
+    clients = tmp_path / "clients"
+    for name in ("a", "b"):
+        generate(str(fork), clients / name, "1.0.0")
+    (clients / "b" / "app" / "orders.py").write_text("uncommitted = True\n")
+    (clients / "notes").mkdir()  # not a project: left out of --all
+
+    done = run_cli(["update", "--all", str(clients), "--defaults"])
+
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{clients / 'a'}: updated template 1.0.0 -> 2.0.0"
+    assert lines[1].startswith(f"{clients / 'b'}: not updated: ")
+    assert "uncommitted changes" in lines[1]
+    assert lines[2:] == ["2 projects: 1 updated, 1 failed"]
+    assert done.exit_code == 2  # the highest of the projects' codes: b refused
+    assert read_answers(clients / "a")["_commit"] == "2.0.0"
