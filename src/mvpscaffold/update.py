@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -420,7 +421,10 @@ def _settle_migrations(
         if in_folders and migrations.revision_id(full) not in {None, *known}:
             report.migrations.append(path)
     try:
-        plan = migrations.plan_merge(project, package, report.to_version)
+        # Dated at the commit the update starts from: --pretend names the file the real run writes.
+        started = int(git(["log", "-1", "--format=%ct", "HEAD"], cwd=project).strip())
+        moment = datetime.fromtimestamp(started, UTC)
+        plan = migrations.plan_merge(project, package, report.to_version, moment)
     except MigrationHistoryError as error:
         report.migration_problem = error.message
         return
