@@ -338,6 +338,14 @@ def update(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow a --template's tasks and migrations.")
     ] = False,
+    move: Annotated[
+        bool,
+        typer.Option(
+            "--move",
+            help="Move the project onto --template (another template, or the same one elsewhere):"
+            " recorded at the version the project is on, then updated from there.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Bring generated projects to a newer template version, keeping your edits (3-way merge).
@@ -370,7 +378,10 @@ def update(
             if not every.is_dir():
                 raise UserInputError(f"--all {every}: not a folder; give the folder of projects.")
             projects += sorted(p for p in every.iterdir() if (p / ".copier-answers.yml").is_file())
+        if move and template is None:
+            raise UserInputError("--move needs --template SRC, the template to move onto.")
         options = {"to": to or ref, "template": template, "defaults": defaults, "pretend": pretend}
+        options["move"] = move
         if len(projects) <= 1 and every is None:
             report = update_project(projects[0] if projects else Path("."), **options, trust=trust)
             if as_json:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from mvpscaffold.errors import (
 from mvpscaffold.reports import UpdateReport
 from mvpscaffold.source import (
     cache_dir,
+    copier_source,
     is_default_source,
     newest_for,
     publish_history,
@@ -41,6 +43,7 @@ from mvpscaffold.source import (
 )
 from mvpscaffold.tools import git, git_ok, uv_lock
 from mvpscaffold.versions import (
+    ANSWERS_FILE,
     RecordedTemplate,
     available_versions,
     guide_sections,
@@ -73,16 +76,28 @@ def update_project(
     defaults: bool = False,
     pretend: bool = False,
     trust: bool = False,
+    move: bool = False,
 ) -> UpdateReport:
-    """Update a generated project to template version `to` (default newest); report the changes."""
+    """Update a generated project to template version `to` (default newest); report the changes.
+
+    With `move`, a `template` other than the recorded one is recorded first, at the project's
+    own version (and each resource's), so the update is three-way from that template's render.
+    """
     project = project.resolve()
-    recorded = check_updatable(project, template)
+    recorded = check_updatable(project, template, move=move)
+    moves: dict[str, str] = {}
+    if move and template is not None and not same_source(template, recorded.src_path):
+        before = recorded.src_path
+        recorded, moves = _moved(project, recorded, copier_source(template))
+        moved = f"Moved from template {before} to {recorded.src_path}, recorded at its tag"
+        moved += f" {recorded.commit}, the version the project was on."
     target, tag = choose_target(recorded, to)
     report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend)
+    report.notes.extend([moved] if moves else [])
     project_behind = parse_version(target) != recorded.version
     if project_behind:
         report.guide = _porting_guide(recorded, tag)
-    if not project_behind and not resources_behind(project, target):
+    if not project_behind and not resources_behind(project, target) and not moves:
         report.unchanged = _tracked_count(project)
         return report
     # The bundled template, and the one the user set as their default, are theirs to trust.
@@ -101,19 +116,67 @@ def update_project(
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / top.name)])
             where = Path(scratch) / top.name / project.relative_to(top)
         with _rollback_on_failure(where):
+            start = git(["rev-parse", "HEAD"], cwd=where).strip()
+            if moves:
+                _record_move(where, recorded.src_path, moves)
             with _step_notes(report, Path(scratch) / "notes.jsonl"):
                 if project_behind:
                     ask = not defaults and not pretend and sys.stdin.isatty()
                     _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
                     report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
                 _update_resources(report, where, tag, unsafe=unsafe)
+            if moves:  # the move's scratch commit undone: it is part of the update's changes
+                git(["update-ref", "HEAD", start], cwd=where)
+                if not any(code in _UNMERGED for code, _path in _status(where)):
+                    git(["reset", "--quiet"], cwd=where)
             _fill_report(report, where)
             _settle_migrations(report, where, package, known, write=not pretend)
             _refresh_lock(report, where, write=not pretend)
     return report
 
 
-def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
+def _moved(
+    project: Path, recorded: RecordedTemplate, src: str
+) -> tuple[RecordedTemplate, dict[str, str]]:
+    """The project as recorded on template `src` at its own version, and the tag of `src` for
+    each answers file (the project's and each resource's); refuse when `src` has no such tag.
+
+    The tag is the version itself, else the oldest tag of it with a local label (a fork's
+    0.3.0+acme.1 for 0.3.0, stock's 0.3.0 for 0.3.0+acme.2).
+    """
+    if is_default_source(src):
+        publish_history()
+    versions = available_versions(src)
+    moves = {}
+    for name in [ANSWERS_FILE, *(path.name for path in sorted(project.glob(RESOURCE_ANSWERS)))]:
+        version = read_answers(project, name).version
+        same = sorted(v for v in versions if version is not None and v.public == version.public)
+        exact = [v for v in same if v == version]
+        if not same:
+            known = ", ".join(tag for tag in versions.values()) or "none"
+            raise RefusedError(
+                f"Template {src} has no version {version}, the one {name} records (its versions:"
+                f" {known}); tag its commit that matches {version} as {version} (a fork: as"
+                f" {version}+yourname.0), then move again."
+            )
+        moves[name] = versions[(exact or same)[0]]
+    return RecordedTemplate(src, moves[ANSWERS_FILE], recorded.answers), moves
+
+
+def _record_move(project: Path, src: str, moves: dict[str, str]) -> None:
+    """Record `src` and its tag in each answers file, in a scratch commit (copier needs a clean
+    tree); the update's end takes the commit back, leaving the change for the owner to commit."""
+    for name, tag in moves.items():
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^_src_path:.*$", f"_src_path: {json.dumps(src)}", text)
+        text = re.sub(r"(?m)^_commit:.*$", f"_commit: {json.dumps(tag)}", text)
+        path.write_text(text, encoding="utf-8")
+    git(["add", "--", *moves], cwd=project)
+    git([*_SCRATCH, "commit", "--quiet", "--no-verify", "-m", "scratch: move"], cwd=project)
+
+
+def check_updatable(project: Path, template: str | None, *, move: bool = False) -> RecordedTemplate:
     """Refuse a project we could not update safely; return what its answers file recorded."""
     require_folder(project)
     recorded = read_answers(project)
@@ -124,10 +187,10 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
         )
     if recorded.version is None:
         raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
-    if template is not None and not same_source(template, recorded.src_path):
+    if template is not None and not move and not same_source(template, recorded.src_path):
         raise RefusedError(
-            f"{project} was made from the template {recorded.src_path}, not {template}; update"
-            " never moves a project to another template (it updates from the template it recorded)."
+            f"{project} was made from the template {recorded.src_path}, not {template}; to move"
+            f" it onto {template} at the version it is on, pass --move as well."
         )
     dirty = sorted(path for _code, path in _status(project))
     if dirty:
@@ -463,10 +526,11 @@ def _rollback_on_failure(project: Path) -> Iterator[None]:
 
     Ctrl-C arrives as KeyboardInterrupt; the CLI turns SIGTERM into one too.
     """
+    start = git(["rev-parse", "HEAD"], cwd=project).strip()
     try:
         yield
     except BaseException as error:
-        git(["reset", "--quiet", "--hard", "HEAD"], cwd=project)
+        git(["reset", "--quiet", "--hard", start], cwd=project)
         git(["clean", "--quiet", "-fd", "--", "."], cwd=project)
         if isinstance(error, KeyboardInterrupt):
             raise Interrupted(

@@ -210,3 +210,57 @@ def test_update_many_projects_one_line_each_going_on_past_a_failure(
     assert lines[2:] == ["2 projects: 1 updated, 1 failed"]
     assert done.exit_code == 2  # the highest of the projects' codes: b refused
     assert read_answers(clients / "a")["_commit"] == "2.0.0"
+
+
+def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    stock = make_template_repo(tmp_path / "stock", {"1.0.0": V1, "2.0.0": V2})
+    fork = tmp_path / "acme"
+    run(tmp_path, "git", "clone", "-q", str(stock), str(fork))
+    run(fork, "git", "checkout", "-q", "1.0.0")
+    run(fork, "git", "tag", "1.0.0+acme.1")  # the fork's tag of upstream 1.0.0
+    run(fork, "git", "checkout", "-q", "2.0.0")
+    (fork / "template" / "app" / "acme.py").write_text("AGENCY = 'acme'\n")
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme on 2.0.0")
+    run(fork, "git", "tag", "2.0.0+acme.1")
+    run(fork, "git", "tag", "-d", "1.0.0", "2.0.0")  # the fork's own tags only
+    project = generate(str(stock), tmp_path / "client", "1.0.0")
+
+    refused = run_cli(["update", str(project), "--template", str(fork)])
+    assert refused.exit_code == 2 and "pass --move as well" in refused.stderr
+
+    moved = run_cli(["update", str(project), "--template", str(fork), "--move", "--defaults"])
+
+    assert moved.exit_code == 0, moved.output
+    assert (
+        f"Moved from template {stock} to {fork}, recorded at its tag 1.0.0+acme.1" in moved.stdout
+    )
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (str(fork), "2.0.0+acme.1")
+    assert (project / "app" / "acme.py").is_file()  # the fork's own file arrived, three-way
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "on the fork")
+
+    clone = tmp_path / "moved" / "acme"  # the same fork, cloned elsewhere
+    run(tmp_path, "git", "clone", "-q", str(fork), str(clone))
+    run(clone, "git", "fetch", "-q", "--tags")
+    followed = run_cli(["update", str(project), "--template", str(clone), "--move"])
+    assert followed.exit_code == 0, followed.output
+    assert read_answers(project)["_src_path"] == str(clone)
+    assert read_answers(project)["_commit"] == "2.0.0+acme.1"
+    run(project, "git", "commit", "-qam", "the fork's new place")
+
+    back = run_cli(["update", str(project), "--template", str(stock), "--move"])
+    assert back.exit_code == 0, back.output
+    assert (read_answers(project)["_src_path"], read_answers(project)["_commit"]) == (
+        str(stock),
+        "2.0.0",
+    )
+    run(project, "git", "commit", "-qam", "back on stock")
+
+    lonely = make_template_repo(tmp_path / "lonely", {"5.0.0": V1})
+    missing = run_cli(["update", str(project), "--template", str(lonely), "--move"])
+    assert missing.exit_code == 2
+    assert "has no version 2.0.0" in missing.stderr and "tag its commit" in missing.stderr
