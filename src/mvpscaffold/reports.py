@@ -146,7 +146,6 @@ class UpdateReport:
     merge_revision: str | None = None  # written (with pretend: to be written) for one head
     migration_problem: str | None = None  # why the history could not get one head
     resources: list[str] = field(default_factory=list)  # resources updated after the project
-    resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
     done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
     by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
@@ -154,6 +153,12 @@ class UpdateReport:
     # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
     # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
     lock: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the update changed (or, with pretend, would change) anything."""
+        paths = self.merged + self.added + self.deleted + self.conflicted
+        return self.from_version != self.to_version or bool(self.resources or paths)
 
     @property
     def needs_owner(self) -> bool:
@@ -171,10 +176,7 @@ class UpdateReport:
 def render_summary(report: UpdateReport) -> str:
     """A human summary of the update, ending with the steps that finish it."""
     verb = "would update" if report.pretend else "updated"
-    if report.from_version == report.to_version and not report.resources:
-        if report.resources_waiting:
-            waiting = ", ".join(report.resources_waiting)
-            return f"{report.project}: resolve the conflicts first; resources {waiting} wait."
+    if not report.changed:
         return f"{report.project} is already on template {report.to_version}; nothing to do."
     lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
     for title, paths in (
@@ -194,12 +196,6 @@ def render_summary(report: UpdateReport) -> str:
     if report.resources:
         title = "resources to update" if report.pretend else "resources updated"
         lines.append(f"  {title}: " + ", ".join(report.resources))
-    if report.resources_waiting:
-        lines.append(
-            "  resources not updated yet: "
-            + ", ".join(report.resources_waiting)
-            + " (resolve the conflicts and commit, then run `mvpscaffold update` again)"
-        )
     if report.conflicted:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
@@ -225,7 +221,7 @@ def render_summary(report: UpdateReport) -> str:
 
 def render_line(report: UpdateReport) -> str:
     """The update of one of several projects, in one line: versions, and what is left to do."""
-    if report.from_version == report.to_version and not report.resources:
+    if not report.changed:
         return f"{report.project}: already on template {report.to_version}"
     verb = "would update" if report.pretend else "updated"
     by_hand = [note.split(": ", 1)[0] for note in report.by_hand]

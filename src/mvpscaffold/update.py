@@ -320,19 +320,14 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
     """Update each resource behind the target after the project, three-way like the project.
 
     copier updates only a clean tree, so each finished step is kept in a scratch commit that is
-    undone at the end (HEAD back where it was, the changes left in the tree, as one update).
-    After a step that leaves a conflict the rest wait for the next `update`, once it is resolved.
+    undone at the end (HEAD back where it was, the changes left in the tree, as one update). A
+    conflict of the project's is committed with its markers too, so the resources update in the
+    same run; the markers stay in the files for the owner, and the report lists them.
     """
     start = git(["rev-parse", "HEAD"], cwd=project).strip()
     try:
         for path in resources_behind(project, report.to_version):
             name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
-            top = _top(project)
-            if any(
-                code in _UNMERGED or _has_conflict_markers(top / p) for code, p in _status(project)
-            ):
-                report.resources_waiting.append(name)
-                continue
             before = _recorded_resource(path)
             if before is not None:
                 _as_rendered(project, before, unsafe=unsafe)

@@ -521,3 +521,54 @@ def test_update_prints_the_part_of_the_upgrading_guide_it_crosses(
     summary = render_summary(report)
     assert "By hand: set METRICS in production." in summary
     assert "Port what the upgrading guide above says." in summary
+
+
+QUIET = {"defaults": True, "quiet": True}
+RESOURCE_COPIER = """_subdirectory: "{{ 'resource' if resource else 'template' }}"
+_answers_file: "{{ '.copier-answers.resource-' ~ resource.name ~ '.yml' if resource else \
+'.copier-answers.yml' }}"
+project_name:
+  type: str
+  default: Demo
+resource:
+  type: yaml
+  default: {}
+  when: "{{ resource | length > 0 }}"
+"""
+
+
+def _with_resources(files: dict[str, str], label: str) -> dict[str, str]:
+    return {
+        **files,
+        "copier.yml": RESOURCE_COPIER,
+        "resource/{{_copier_conf.answers_file}}.jinja": files[
+            "template/{{_copier_conf.answers_file}}.jinja"
+        ],
+        "resource/app/{{resource.name}}.py.jinja": f"LABEL = {label!r}\n",
+    }
+
+
+def test_resources_update_in_the_same_run_as_a_project_conflict(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    repo = make_template_repo(
+        tmp_path / "tpl",
+        {"1.0.0": _with_resources(V1, "one"), "2.0.0": _with_resources(V2, "two")},
+    )
+    project = generate(str(repo), tmp_path / "proj", "1.0.0")
+    copier.run_copy(
+        str(repo), project, data={"resource": {"name": "things"}}, vcs_ref="1.0.0", **QUIET
+    )
+    settings = project / "app" / "settings.py"
+    settings.write_text(settings.read_text().replace("TIMEOUT = 10", "TIMEOUT = 20"))
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "a resource, and the owner's timeout")
+
+    report = update_project(project, to="2.0.0")
+
+    assert report.conflicted == ["app/settings.py"]
+    assert report.resources == ["things"]  # not left for a second update
+    assert (project / "app" / "things.py").read_text() == "LABEL = 'two'\n"
+    things = yaml.safe_load((project / ".copier-answers.resource-things.yml").read_text())
+    assert things["_commit"] == "2.0.0"
+    assert "<<<<<<< before updating" in settings.read_text()
