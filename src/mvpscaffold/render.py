@@ -32,7 +32,12 @@ from mvpscaffold.answers import (
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
-from mvpscaffold.versions import ANSWERS_FILE, template_questions
+from mvpscaffold.versions import (
+    ANSWERS_FILE,
+    parse_version,
+    template_questions,
+    untagged_warning,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,8 @@ def generate(request: NewRequest) -> NewResult:
     questions, tag = template_questions(src, request.ref or ref)
     questions = tuple(question for question in questions if question.name != "resource")
     presets, notes = user_defaults_for(questions, presets_file, raw_presets, src)
+    if parse_version(tag) is None:
+        notes = (untagged_warning(src, tag), *notes)
     data = check_given(questions, given)
     asked = {question.name for question in questions}
     identity = {"author_name": git_config("user.name"), "author_email": git_config("user.email")}

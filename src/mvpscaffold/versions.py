@@ -161,6 +161,8 @@ def release_tag(src: str, wanted: str | None) -> str:
     version = parse_version(wanted)
     if version in versions:
         return versions[version]
+    if versions and version is None and _names_a_commit(src, wanted):
+        return wanted  # an untagged commit or branch, to try a template before tagging it
     raise UserInputError(
         f"--ref {wanted} is not a version tag of the template {src} (its version tags:"
         f" {', '.join(versions.values()) or 'none'}); check and update follow version tags, so tag"
@@ -168,12 +170,33 @@ def release_tag(src: str, wanted: str | None) -> str:
     )
 
 
+def _names_a_commit(src: str, ref: str) -> bool:
+    """Whether `ref` names a commit or branch of the template (remote ones: a branch or a hash)."""
+    local = local_path(src)
+    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
+        return git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=local)
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref):
+        return True
+    return bool(run_git(["ls-remote", "--heads", git_url(src), ref]).stdout.strip())
+
+
+def untagged_warning(src: str, ref: str) -> str:
+    """What a project made from an untagged commit of a template should know."""
+    return (
+        f"--ref {ref} is not a version tag of {src}: the project records the commit as git"
+        " describes it (the last version tag, then the commits since), so check and update"
+        " count it as just after that version. Try the template this way, but tag a release"
+        " before you make projects to keep."
+    )
+
+
 def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ...], str]:
     """The questions of the template at `src` (any form copier takes) and the tag they are at.
 
-    The tag is `wanted`, else the newest release. A plain folder, a template without version tags
-    and a ref that is no version tag are refused: copier would record no version (or one nothing
-    can compare), and `check` and `update` could never handle the project.
+    The tag is `wanted`, else the newest release. A plain folder and a template without version
+    tags are refused: copier would record no version, and `check` and `update` could never
+    handle the project. An untagged commit or branch is taken (copier records it after the last
+    version tag); `new` warns.
     """
     local = local_path(src)
     if local is not None and not local.exists():
@@ -191,6 +214,8 @@ def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ..
         text = template_file(src, tag, name)
         if text is not None:
             return parse_questions(text, name), tag
+    if parse_version(tag) is None:
+        raise UserInputError(f"--ref {tag} names no commit or branch of {src} that can be read.")
     raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
 
 

@@ -264,3 +264,34 @@ def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(
     missing = run_cli(["update", str(project), "--template", str(lonely), "--move"])
     assert missing.exit_code == 2
     assert "has no version 2.0.0" in missing.stderr and "tag its commit" in missing.stderr
+
+
+def test_a_fork_is_tried_at_an_untagged_commit_with_a_warning(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1})
+    write_tree(fork, V2)
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme: not tagged yet")
+    commit = run(fork, "git", "rev-parse", "HEAD").strip()
+
+    made = run_cli(
+        [
+            "new",
+            str(tmp_path / "try"),
+            "--template",
+            str(fork),
+            "--ref",
+            commit,
+            "--defaults",
+            "--set",
+            "metrics=true",
+        ]
+    )
+
+    assert made.exit_code == 0, made.output
+    assert f"--ref {commit} is not a version tag of {fork}" in made.stderr
+    assert "tag a release before you make projects to keep" in made.stderr
+    assert read_answers(tmp_path / "try")["_commit"].startswith("1.0.0-1-g")
+    checked = json.loads(run_cli(["check", str(tmp_path / "try"), "--json"]).stdout)
+    assert (checked[0]["current"], checked[0]["state"]) == ("1.0.0.post1", "current")
