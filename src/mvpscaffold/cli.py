@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -15,6 +16,9 @@ from mvpscaffold import __version__
 from mvpscaffold.answers import defaults_file_hint
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.tools import signals_interrupt
+
+if TYPE_CHECKING:
+    from mvpscaffold.reports import UpdateReport
 
 app = typer.Typer(
     name="mvpscaffold",
@@ -380,10 +384,17 @@ def update(
             projects += sorted(p for p in every.iterdir() if (p / ".copier-answers.yml").is_file())
         if move and template is None:
             raise UserInputError("--move needs --template SRC, the template to move onto.")
-        options = {"to": to or ref, "template": template, "defaults": defaults, "pretend": pretend}
-        options["move"] = move
+        one = partial(
+            update_project,
+            to=to or ref,
+            template=template,
+            defaults=defaults,
+            pretend=pretend,
+            trust=trust,
+            move=move,
+        )
         if len(projects) <= 1 and every is None:
-            report = update_project(projects[0] if projects else Path("."), **options, trust=trust)
+            report = one(projects[0] if projects else Path("."))
             if as_json:
                 import json
 
@@ -393,22 +404,22 @@ def update(
             if report.needs_owner:  # with --pretend: conflicts or a broken history to fix
                 raise typer.Exit(1)
             return
-        raise typer.Exit(_update_many(projects, options, trust=trust, as_json=as_json))
+        raise typer.Exit(_update_many(projects, one, as_json=as_json))
 
 
 def _update_many(
-    projects: list[Path], options: dict[str, object], *, trust: bool, as_json: bool
+    projects: list[Path], one: Callable[[Path], UpdateReport], *, as_json: bool
 ) -> int:
     """Update each project on its own, one line each, going on past a failure; the exit code."""
     import json
 
     from mvpscaffold.reports import render_line
-    from mvpscaffold.update import update_project
 
-    worst, reports = 0, []
+    worst = 0
+    reports: list[dict[str, object]] = []
     for project in projects:
         try:
-            report = update_project(project, **options, trust=trust)  # type: ignore[arg-type]
+            report = one(project)
         except Exception as error:  # one project's failure never stops the others
             if not isinstance(error, MvpScaffoldError):
                 error = ToolError(f"Unexpected {type(error).__name__}: {error}; please report it.")

@@ -46,6 +46,7 @@ from mvpscaffold.versions import (
     ANSWERS_FILE,
     RecordedTemplate,
     available_versions,
+    declared_identity,
     guide_sections,
     parse_version,
     read_answers,
@@ -82,11 +83,13 @@ def update_project(
 
     With `move`, a `template` other than the recorded one is recorded first, at the project's
     own version (and each resource's), so the update is three-way from that template's render.
+    A template that declares the identity the project records (`_template_id`) is the same
+    template at another place: it is recorded there without `move`.
     """
     project = project.resolve()
     recorded = check_updatable(project, template, move=move)
     moves: dict[str, str] = {}
-    if move and template is not None and not same_source(template, recorded.src_path):
+    if template is not None and not same_source(template, recorded.src_path):
         before = recorded.src_path
         recorded, moves = _moved(project, recorded, copier_source(template))
         moved = f"Moved from template {before} to {recorded.src_path}, recorded at its tag"
@@ -187,7 +190,13 @@ def check_updatable(project: Path, template: str | None, *, move: bool = False) 
         )
     if recorded.version is None:
         raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
-    if template is not None and not move and not same_source(template, recorded.src_path):
+    elsewhere = template is not None and not same_source(template, recorded.src_path)
+    identity = recorded.answers.get("_template_id")
+    if (
+        elsewhere
+        and not move
+        and (identity is None or declared_identity(str(template)) != identity)
+    ):
         raise RefusedError(
             f"{project} was made from the template {recorded.src_path}, not {template}; to move"
             f" it onto {template} at the version it is on, pass --move as well."

@@ -241,6 +241,18 @@ def template_file(src: str, tag: str, path: str) -> str | None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def declared_identity(src: str) -> str | None:
+    """The identity the template at `src` declares in its newest release (copier.yml's
+    `template_id`), or None when it declares none or cannot be read."""
+    try:
+        text = template_file(src, release_tag(src, None), "copier.yml")
+        question = (yaml.safe_load(text or "") or {}).get("template_id")
+    except (UserInputError, yaml.YAMLError, AttributeError):
+        return None
+    default = question.get("default") if isinstance(question, dict) else None
+    return default if isinstance(default, str) and default else None
+
+
 def guide_sections(guide: str, after: Version, upto: Version) -> list[str]:
     """The sections (`## VERSION: title`) of an upgrading guide for versions in (after, upto],
     oldest first.

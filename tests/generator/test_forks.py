@@ -295,3 +295,40 @@ def test_a_fork_is_tried_at_an_untagged_commit_with_a_warning(
     assert read_answers(tmp_path / "try")["_commit"].startswith("1.0.0-1-g")
     checked = json.loads(run_cli(["check", str(tmp_path / "try"), "--json"]).stdout)
     assert (checked[0]["current"], checked[0]["state"]) == ("1.0.0.post1", "current")
+
+
+def _declaring(files: dict[str, str], identity: str) -> dict[str, str]:
+    """A template that declares its identity, and whose answers files record it."""
+    answers = "template/{{_copier_conf.answers_file}}.jinja"
+    return {
+        **files,
+        "copier.yml": files["copier.yml"]
+        + f"template_id:\n  type: str\n  default: {identity}\n  when: false\n",
+        answers: files[answers] + "_template_id: {{ template_id }}\n",
+    }
+
+
+def test_a_template_moved_elsewhere_is_known_by_the_identity_it_declares(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    first = make_template_repo(
+        tmp_path / "acme", {"1.0.0": _declaring(V1, "acme"), "2.0.0": _declaring(V2, "acme")}
+    )
+    project = generate(str(first), tmp_path / "client", "1.0.0")
+    assert read_answers(project)["_template_id"] == "acme"
+    moved = tmp_path / "srv" / "acme"
+    run(tmp_path, "git", "clone", "-q", str(first), str(moved))
+    run(tmp_path, "rm", "-rf", str(first))  # only the clone is left
+    other = make_template_repo(tmp_path / "other", {"1.0.0": _declaring(V1, "other")})
+
+    refused = run_cli(["update", str(project), "--template", str(other)])
+    assert refused.exit_code == 2 and "pass --move as well" in refused.stderr
+
+    updated = run_cli(["update", str(project), "--template", str(moved), "--defaults"])
+
+    assert updated.exit_code == 0, updated.output
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (str(moved), "2.0.0")
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "2.0.0 from the fork's new place")
+    assert run_cli(["check", str(project)]).exit_code == 0
