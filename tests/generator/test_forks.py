@@ -87,7 +87,9 @@ def test_a_fork_build_records_its_own_source_and_stock_never_moves_its_projects(
     assert read_answers(project)["_src_path"] == "~/.cache/acme-scaffold/template.bundle"
 
 
-def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() -> None:
+def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name(
+    tmp_path: Path,
+) -> None:
     spec = importlib.util.spec_from_file_location("hatch_build", REPO_ROOT / "hatch_build.py")
     assert spec is not None and spec.loader is not None
     hook = importlib.util.module_from_spec(spec)
@@ -96,6 +98,21 @@ def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() 
     assert hook.template_name_problem(REPO_ROOT, "mvpscaffold") is None
     problem = hook.template_name_problem(REPO_ROOT, "Acme_Scaffold")
     assert "TEMPLATE_NAME = 'mvpscaffold'; set it to 'acme-scaffold'" in problem
+    fork = tmp_path / "fork"
+    (fork / "src" / "mvpscaffold").mkdir(parents=True)
+    (fork / "src" / "mvpscaffold" / "__init__.py").write_text('TEMPLATE_NAME = "acme-scaffold"\n')
+    (fork / "copier.yml").write_text((REPO_ROOT / "copier.yml").read_text())
+    problem = hook.template_name_problem(fork, "acme-scaffold")
+    assert (
+        "copier.yml's template_id is 'mvpscaffold'; set its default to 'acme-scaffold'" in problem
+    )
+    copier_yml = (
+        (fork / "copier.yml")
+        .read_text()
+        .replace("  default: mvpscaffold\n", "  default: acme-scaffold\n")
+    )
+    (fork / "copier.yml").write_text(copier_yml)
+    assert hook.template_name_problem(fork, "acme-scaffold") is None
 
 
 def _git(repo: Path, *args: str) -> str:
