@@ -65,3 +65,33 @@ def test_a_release_is_never_cut_twice_nor_from_a_dirty_clone(tmp_path: Path) -> 
     assert "0.4.0 is already in template-versions.toml" in again.stderr
     assert "uncommitted changes" in dirty.stderr
     assert git(["rev-parse", "HEAD"], root) == head  # nothing committed
+
+
+def test_the_actions_are_pinned_to_their_newest_release_commit(tmp_path: Path) -> None:
+    server = tmp_path / "server"
+    checkout = server / "actions" / "checkout"
+    checkout.mkdir(parents=True)
+    for tag in ("v6.0.3", "v6.1.0", "v7.0.0-beta"):
+        (checkout / "file").write_text(tag)
+        commit_all(checkout, tag)
+        git(["tag", "-a", "-m", tag, tag], checkout)
+    newest = git(["rev-parse", "v6.1.0^{commit}"], checkout).strip()
+    root = tmp_path / "clone"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy(SCRIPT.with_name("bump_actions.py"), root / "scripts")
+    workflow = root / "template" / "ci.yml.jinja"
+    workflow.parent.mkdir()
+    old = "      - uses: actions/checkout@" + "a" * 40 + " # v6.0.3\n"
+    workflow.write_text(f"steps:\n{old}{old}")
+
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "bump_actions.py"), "--server", server.as_uri()],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    pinned = f"      - uses: actions/checkout@{newest} # v6.1.0\n"
+    assert workflow.read_text() == f"steps:\n{pinned}{pinned}"
+    assert done.stdout == ("template/ci.yml.jinja: actions/checkout v6.0.3 -> v6.1.0\n" * 2)
