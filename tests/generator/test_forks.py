@@ -349,3 +349,21 @@ def test_a_template_moved_elsewhere_is_known_by_the_identity_it_declares(
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "2.0.0 from the fork's new place")
     assert run_cli(["check", str(project)]).exit_code == 0
+
+
+def test_a_bare_fork_named_with_a_tilde_is_read_wherever_a_template_is_named(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1, "2.0.0": V2})
+    run(tmp_path, "git", "clone", "-q", "--bare", str(fork), str(isolated_home / "acme.git"))
+
+    made = run_cli(
+        ["new", str(tmp_path / "one"), "--template", "~/acme.git", "--ref", "1.0.0", "--defaults"]
+    )
+
+    assert made.exit_code == 0, made.output
+    assert read_answers(tmp_path / "one")["_src_path"] == str(isolated_home / "acme.git")
+    checked = run_cli(["check", str(tmp_path / "one"), "--template", "~/acme.git"])
+    assert checked.exit_code == 1 and "behind" in checked.stdout
+    updated = run_cli(["update", str(tmp_path / "one"), "--template", "~/acme.git", "--defaults"])
+    assert updated.exit_code == 0, updated.output

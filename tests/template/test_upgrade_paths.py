@@ -643,8 +643,8 @@ def test_this_version_is_newer_than_every_release() -> None:
     assert all(release is not None and release < parse_version(__version__) for release in releases)
 
 
-# 0.2.0's recipe ("Adding a feature"): a service of the owner's wired beside the notes in
-# bootstrap.py, and the test fixtures importing its table from data/tables.py.
+# The recipe of 0.1.0 and 0.2.0 ("Adding a feature"): a service of the owner's wired beside the
+# notes in bootstrap.py, and the test fixtures importing its table from data/tables.py.
 OWNER_SERVICE_OF_0_2_0 = '''"""Invoice use cases."""
 
 from .ports import UnitOfWorkFactory
@@ -662,8 +662,10 @@ CONFLICT_BLOCK = re.compile(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("old", _releases_with_tables_py())
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_a_0_2_0_project_that_followed_its_readme_updates_without_a_traceback(
+def test_a_project_that_followed_its_releases_readme_updates_without_a_traceback(
+    old: str,
     database: tuple[str, str],
     app_venv: Path,
     tmp_path: Path,
@@ -671,7 +673,7 @@ def test_a_0_2_0_project_that_followed_its_readme_updates_without_a_traceback(
 ) -> None:
     _kind, url = database
     src, _ref = source.default_template()
-    project = generate(src, tmp_path / "shop", "0.2.0", {"project_name": "Shop"})
+    project = generate(src, tmp_path / "shop", old, {"project_name": "Shop"})
     (project / "shop" / "services" / "invoices.py").write_text(OWNER_SERVICE_OF_0_2_0)
     bootstrap = project / "shop" / "bootstrap.py"
     bootstrap.write_text(
