@@ -720,6 +720,8 @@ def test_a_project_that_followed_its_releases_readme_updates_without_a_traceback
     assert any(
         note.startswith("shop/data/tables/invoices.py: InvoiceRow moved") for note in report["done"]
     )
+    crossed = [v for v in ("0.2.0", "0.3.0", "0.4.0") if parse(v) > parse(old)]
+    assert [section.split(":")[0] for section in report["guide"]] == [f"## {v}" for v in crossed]
     # The owner resolves (the template's side of each block), does what BY HAND says, and ports
     # what UPGRADING.md's 0.3.0 and 0.4.0 sections say: a generic port, a renamed table.
     bootstrap.write_text(CONFLICT_BLOCK.sub(r"\g<after>", bootstrap.read_text()))
