@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -306,7 +307,7 @@ def _run_copier(
     # Imported here: copier takes a third of a second to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
     import copier
-    from copier.errors import CopierError
+    from copier.errors import CopierError, TaskError
 
     try:
         copier.run_update(
@@ -321,6 +322,11 @@ def _run_copier(
             skip_answered=True,
             quiet=True,
         )
+    except TaskError as error:  # the step said why on stderr, in one line of its own
+        raise ToolError(
+            f"An upgrade step of the template failed ({shlex.join(map(str, error.cmd))});"
+            " nothing was half-written: the project is back at its last commit."
+        ) from error
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
 

@@ -572,3 +572,24 @@ def test_resources_update_in_the_same_run_as_a_project_conflict(
     things = yaml.safe_load((project / ".copier-answers.resource-things.yml").read_text())
     assert things["_commit"] == "2.0.0"
     assert "<<<<<<< before updating" in settings.read_text()
+
+
+def test_a_failing_upgrade_step_leaves_the_project_at_its_last_commit(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    step = "import pathlib, sys; pathlib.Path('app/half.py').write_text('x'); sys.exit(1)"
+    failing = {
+        **V2,
+        "copier.yml": V2["copier.yml"]
+        + f'_migrations:\n  - version: "2.0.0"\n    command: ["python3", "-c", "{step}"]\n',
+    }
+    repo = make_template_repo(tmp_path / "tpl", {"1.0.0": V1, "2.0.0": failing})
+    project = generate(str(repo), tmp_path / "proj", "1.0.0")
+    head = run(project, "git", "rev-parse", "HEAD")
+
+    with pytest.raises(ToolError, match="An upgrade step of the template failed") as failed:
+        update_project(project, to="2.0.0", trust=True)
+
+    assert "the project is back at its last commit" in failed.value.message
+    assert run(project, "git", "status", "--porcelain", "--untracked-files=all") == ""
+    assert run(project, "git", "rev-parse", "HEAD") == head
