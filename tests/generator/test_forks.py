@@ -367,3 +367,26 @@ def test_a_bare_fork_named_with_a_tilde_is_read_wherever_a_template_is_named(
     assert checked.exit_code == 1 and "behind" in checked.stdout
     updated = run_cli(["update", str(tmp_path / "one"), "--template", "~/acme.git", "--defaults"])
     assert updated.exit_code == 0, updated.output
+
+
+def test_a_project_of_the_bundled_template_moves_onto_a_fork_and_back(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock = bundle_of({"1.0.0": V1, "2.0.0": V2}, tmp_path / "stock.bundle")
+    monkeypatch.setattr(source, "packaged_bundle", lambda: stock)
+    src, _ = source.default_template()
+    project = generate(src, tmp_path / "client", "1.0.0")
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0+acme.1": V1, "2.0.0+acme.1": V2})
+
+    onto = run_cli(
+        ["update", str(project), "--template", str(fork), "--move", "--to", "1.0.0+acme.1"]
+    )
+    assert onto.exit_code == 0, onto.output
+    assert read_answers(project)["_commit"] == "1.0.0+acme.1"
+    run(project, "git", "commit", "-qam", "on the fork")
+
+    back = run_cli(["update", str(project), "--template", src, "--move", "--defaults"])
+
+    assert back.exit_code == 0, back.output
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (src, "2.0.0")
