@@ -381,7 +381,13 @@ def update(
         if every is not None:
             if not every.is_dir():
                 raise UserInputError(f"--all {every}: not a folder; give the folder of projects.")
-            projects += sorted(p for p in every.iterdir() if (p / ".copier-answers.yml").is_file())
+            found = sorted(p for p in every.iterdir() if (p / ".copier-answers.yml").is_file())
+            if not found:
+                raise UserInputError(
+                    f"--all {every}: none of its folders holds a .copier-answers.yml; give the"
+                    " folder that holds your projects."
+                )
+            projects += found
         if move and template is None:
             raise UserInputError("--move needs --template SRC, the template to move onto.")
         one = partial(

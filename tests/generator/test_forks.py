@@ -228,6 +228,11 @@ def test_update_many_projects_one_line_each_going_on_past_a_failure(
     assert done.exit_code == 2  # the highest of the projects' codes: b refused
     assert read_answers(clients / "a")["_commit"] == "2.0.0"
 
+    empty = run_cli(["update", "--all", str(clients / "notes")])
+    assert (
+        empty.exit_code == 2 and "none of its folders holds a .copier-answers.yml" in empty.stderr
+    )
+
 
 def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(
     isolated_home: Path, tmp_path: Path
