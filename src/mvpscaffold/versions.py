@@ -257,9 +257,10 @@ def guide_sections(guide: str, after: Version, upto: Version) -> list[str]:
     """The sections (`## VERSION: title`) of an upgrading guide for versions in (after, upto],
     oldest first.
 
-    A development or pre-release counts as the release it leads to (0.4.0.dev0 reads 0.4.0's).
+    A development or pre-release counts as the release it leads to (0.4.0.dev0 reads 0.4.0's); a
+    fork's local label counts (0.4.0+acme.2 reads 0.4.0+acme.1's).
     """
-    after, upto = Version(after.base_version), Version(upto.base_version)
+    after, upto = (Version(v.base_version) if v.is_prerelease else v for v in (after, upto))
     found = []
     for section in re.split(r"^(?=## )", guide, flags=re.MULTILINE):
         match = re.match(r"## v?([^:\s]+)", section)
