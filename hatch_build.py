@@ -20,12 +20,22 @@ PREBUILT = "src/mvpscaffold/template.bundle"
 
 
 def template_name_problem(root: Path, distribution: str) -> str | None:
-    """Why the distribution's name and its TEMPLATE_NAME disagree, or None when they agree."""
+    """Why the distribution's name, its TEMPLATE_NAME and copier.yml's template_id disagree, or
+    None when they agree."""
     text = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
     found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', text, re.MULTILINE)
     name = re.sub(r"[-_.]+", "-", distribution.lower())
-    if found and found[1] == name:
+    declared = re.search(
+        r"^template_id:\n(?:  .*\n)*?  default: (\S+)$", (root / "copier.yml").read_text(), re.M
+    )
+    if found and found[1] == name and declared and declared[1] == name:
         return None
+    if found and found[1] == name:
+        return (
+            f"the distribution is named {distribution!r} but copier.yml's template_id is"
+            f" {declared[1] if declared else None!r}; set its default to {name!r}, the identity"
+            " its projects record, so that no other template is taken for this one (docs/FORKS.md)"
+        )
     return (
         f"the distribution is named {distribution!r} but src/mvpscaffold/__init__.py sets"
         f" TEMPLATE_NAME = {found[1] if found else None!r}; set it to {name!r}, so that its"

@@ -26,6 +26,8 @@ import yaml
 from mvpscaffold.errors import UserInputError
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
+TEMPLATE_ENV = "MVPSCAFFOLD_TEMPLATE"
+TEMPLATE_KEY = "_template"  # the defaults file's default template, as --template takes it
 SECTIONS_KEY = "_templates"
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
@@ -203,6 +205,23 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
             f"Your defaults file {path} is a folder; make it a YAML file of answers."
         )
     return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
+
+
+def chosen_template(given: str | None) -> tuple[str | None, str]:
+    """The template to use and why: --template, else MVPSCAFFOLD_TEMPLATE, else the defaults
+    file's `_template`, else None (the bundled template)."""
+    if given:
+        return given, "--template"
+    if os.environ.get(TEMPLATE_ENV):
+        return os.environ[TEMPLATE_ENV], TEMPLATE_ENV
+    path, raw = read_user_defaults()
+    named = raw.get(TEMPLATE_KEY)
+    if named is not None and not (isinstance(named, str) and named.strip()):
+        raise UserInputError(
+            f"In your defaults file {path}: {TEMPLATE_KEY} must name a template as --template"
+            " takes it, such as '_template: gh:acme/template'; fix it there."
+        )
+    return (named, f"{TEMPLATE_KEY} in {path}") if named else (None, "the bundled template")
 
 
 def user_defaults_for(

@@ -58,7 +58,9 @@ def check_projects(
     """Compare each project's template version with the newest (or `ref`) of its template."""
     offers: dict[str, dict[Version, str]] = {}
     statuses = []
-    for path in paths:
+    # A project named twice (`check a ./a`, or by two shell globs) is listed once.
+    unique = {path.resolve(): path for path in reversed(paths)}
+    for path in sorted(unique.values(), key=paths.index):
         try:
             project = _check_one(path, template, ref, offers)
         except MvpScaffoldError as error:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -15,6 +16,9 @@ from mvpscaffold import __version__
 from mvpscaffold.answers import defaults_file_hint
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.tools import signals_interrupt
+
+if TYPE_CHECKING:
+    from mvpscaffold.reports import UpdateReport
 
 app = typer.Typer(
     name="mvpscaffold",
@@ -33,7 +37,21 @@ TemplateOption = Annotated[
         metavar="SRC",
         help=(
             "Template to use: a git repository with version tags, as a path, bundle or URL"
-            " (file://, git+https://, gh:, gl:) (default: the bundled template)."
+            " (file://, git+https://, gh:, gl:) (default: $MVPSCAFFOLD_TEMPLATE, else"
+            " _template in your defaults file, else the bundled template)."
+        ),
+    ),
+]
+# update and check read the template each project records unless told otherwise.
+RecordedTemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        metavar="SRC",
+        help=(
+            "Template to check against or update from, as a path, bundle or URL (default: the"
+            " one each project records in .copier-answers.yml); update takes only that same"
+            " template, named in another form."
         ),
     ),
 ]
@@ -277,24 +295,41 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report in
 @app.command(
     epilog=(
         "Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |"
-        "  mvpscaffold update my-app --to 0.2.0 --defaults --json"
+        "  mvpscaffold update my-app --to 0.2.0 --defaults --json  |  mvpscaffold update --all"
+        " clients/"
     ),
 )
 def update(
-    path: Annotated[
-        Path,
-        typer.Argument(metavar="PATH", help="The generated project (a clean git repository)."),
-    ] = Path("."),
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH...",
+            help="Generated projects, each a clean git repository (default: the current folder).",
+        ),
+    ] = None,
+    every: Annotated[
+        Path | None,
+        typer.Option(
+            "--all",
+            metavar="DIR",
+            help="Update every project in DIR's folders (those with a .copier-answers.yml).",
+        ),
+    ] = None,
     to: Annotated[
         str | None,
         typer.Option(
             "--to",
             metavar="VERSION",
-            help="Template version to update to (default: the newest; never older).",
+            help=(
+                "Template version to update to (default: the newest release of the project's"
+                " template; for the bundled template, this mvpscaffold's own version; never older)."
+            ),
         ),
     ] = None,
-    template: TemplateOption = None,
-    ref: RefOption = None,
+    template: RecordedTemplateOption = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", metavar="REF", help="The same as --to.")
+    ] = None,
     defaults: Annotated[
         bool,
         typer.Option(
@@ -307,22 +342,34 @@ def update(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow a --template's tasks and migrations.")
     ] = False,
+    move: Annotated[
+        bool,
+        typer.Option(
+            "--move",
+            help="Move the project onto --template (another template, or the same one elsewhere):"
+            " recorded at the version the project is on, then updated from there.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Bring a generated project to a newer template version, keeping your edits (3-way merge).
+    """Bring generated projects to a newer template version, keeping your edits (3-way merge).
 
     Recorded answers are reused; only questions new in the target version are asked (in a
     terminal; otherwise, or with --defaults, they take their defaults: yours from the defaults
     file first, then the template's). A file the template dropped stays if you edited it.
+    The part of the template's upgrading guide that the update crosses is printed.
 
     Lists the Alembic revisions the update brings; when they and yours leave two heads, writes a
     merge revision into your versions/ folder so `make migrate` applies everything.
 
-    Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) need resolving,
-    or the migration history needs fixing (a revision id in two files);
+    With several projects (PATH... or --all DIR), each is updated on its own, one line each, and
+    a project that fails or refuses does not stop the others.
+
+    Exit codes: 0 the merge is clean; 1 conflicts (marked inline in the files) or steps listed
+    under BY HAND need you, or the migration history needs fixing (a revision id in two files);
     2 refused (not a project, not git, uncommitted changes, unknown or older version), nothing
     changed; 3 git or copier failed, project back at its last commit; 130 interrupted, project
-    back at its last commit.
+    back at its last commit. With several projects: the highest of these.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
         from mvpscaffold.reports import render_summary
@@ -330,17 +377,74 @@ def update(
 
         if to is not None and ref is not None and to != ref:
             raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")
-        report = update_project(
-            path, to=to or ref, template=template, defaults=defaults, pretend=pretend, trust=trust
+        projects = list(paths or ())
+        if every is not None:
+            if not every.is_dir():
+                raise UserInputError(f"--all {every}: not a folder; give the folder of projects.")
+            found = sorted(p for p in every.iterdir() if (p / ".copier-answers.yml").is_file())
+            if not found:
+                raise UserInputError(
+                    f"--all {every}: none of its folders holds a .copier-answers.yml; give the"
+                    " folder that holds your projects."
+                )
+            projects += found
+        if move and template is None:
+            raise UserInputError("--move needs --template SRC, the template to move onto.")
+        one = partial(
+            update_project,
+            to=to or ref,
+            template=template,
+            defaults=defaults,
+            pretend=pretend,
+            trust=trust,
+            move=move,
         )
-        if as_json:
-            import json
+        if len(projects) <= 1 and every is None:
+            report = one(projects[0] if projects else Path("."))
+            if as_json:
+                import json
 
-            typer.echo(json.dumps(report.as_json(), indent=2))
-        else:
-            typer.echo(render_summary(report))
-    if report.needs_owner:  # with --pretend: conflicts or a broken history would need fixing
-        raise typer.Exit(1)
+                typer.echo(json.dumps(report.as_json(), indent=2))
+            else:
+                typer.echo(render_summary(report))
+            if report.needs_owner:  # with --pretend: conflicts or a broken history to fix
+                raise typer.Exit(1)
+            return
+        raise typer.Exit(_update_many(projects, one, as_json=as_json))
+
+
+def _update_many(
+    projects: list[Path], one: Callable[[Path], UpdateReport], *, as_json: bool
+) -> int:
+    """Update each project on its own, one line each, going on past a failure; the exit code."""
+    import json
+
+    from mvpscaffold.reports import render_line
+
+    worst = 0
+    reports: list[dict[str, object]] = []
+    for project in projects:
+        try:
+            report = one(project)
+        except Exception as error:  # one project's failure never stops the others
+            if not isinstance(error, MvpScaffoldError):
+                error = ToolError(f"Unexpected {type(error).__name__}: {error}; please report it.")
+            worst = max(worst, error.exit_code)
+            message = " ".join(error.message.split())
+            reports.append({"project": str(project), "error": message})
+            if not as_json:
+                typer.echo(f"{project}: not updated: {message}")
+            continue
+        worst = max(worst, 1 if report.needs_owner else 0)
+        reports.append(report.as_json())
+        if not as_json:
+            typer.echo(render_line(report))
+    failed = sum("error" in report for report in reports)
+    if as_json:
+        typer.echo(json.dumps(reports, indent=2))
+    else:
+        typer.echo(f"{len(projects)} projects: {len(projects) - failed} updated, {failed} failed")
+    return worst
 
 
 @app.command(
@@ -350,7 +454,7 @@ def check(
     paths: Annotated[
         list[Path], typer.Argument(metavar="PATH...", help="Generated projects to check.")
     ],
-    template: TemplateOption = None,
+    template: RecordedTemplateOption = None,
     ref: RefOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -22,6 +22,7 @@ import yaml
 
 from mvpscaffold.answers import (
     check_given,
+    chosen_template,
     parse_assignment,
     read_data_file,
     read_user_defaults,
@@ -31,7 +32,12 @@ from mvpscaffold.answers import (
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
 from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
-from mvpscaffold.versions import ANSWERS_FILE, template_questions
+from mvpscaffold.versions import (
+    ANSWERS_FILE,
+    parse_version,
+    template_questions,
+    untagged_warning,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class NewResult:
     notes: tuple[str, ...]
     answers: dict[str, object]  # as the answers file records them (secret ones never are)
     lock_stale: bool = False  # uv.lock may not match pyproject.toml: `make lock` comes first
+    template: str = ""  # which template and version, and why that one
 
 
 def generate(request: NewRequest) -> NewResult:
@@ -69,9 +76,8 @@ def generate(request: NewRequest) -> NewResult:
         raise UserInputError(
             "No terminal to ask the questions in; pass --defaults or --data-file FILE."
         )
-    src, ref = (
-        (copier_source(request.template), request.ref) if request.template else default_template()
-    )
+    template, origin = chosen_template(request.template)
+    src, ref = (copier_source(template), request.ref) if template else default_template()
     check_destination(request.dest, _forbidden_roots(src))
     given = read_data_file(request.data_file) if request.data_file else {}
     given.update(parse_assignment(item) for item in request.assignments)
@@ -79,6 +85,8 @@ def generate(request: NewRequest) -> NewResult:
     questions, tag = template_questions(src, request.ref or ref)
     questions = tuple(question for question in questions if question.name != "resource")
     presets, notes = user_defaults_for(questions, presets_file, raw_presets, src)
+    if parse_version(tag) is None:
+        notes = (untagged_warning(src, tag), *notes)
     data = check_given(questions, given)
     asked = {question.name for question in questions}
     identity = {"author_name": git_config("user.name"), "author_email": git_config("user.email")}
@@ -93,7 +101,8 @@ def generate(request: NewRequest) -> NewResult:
     placed = False
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
-            trusted = request.template is None or request.trust
+            # The bundled template, and one the user named as their default, are theirs to trust.
+            trusted = request.trust or origin != "--template"
             try:
                 notes += _copy(src, tag, project, trusted, data, guessed | presets, ask)
             except ValueError as error:  # copier refused an answer or a default
@@ -119,7 +128,8 @@ def generate(request: NewRequest) -> NewResult:
         if created is not None and not placed:
             shutil.rmtree(created, ignore_errors=True)
     name = str(answers.get("project_name") or dest.name)
-    return NewResult(name, dest, files, request.init_git, notes, answers, lock_stale)
+    used = f"{src} {tag} ({origin})"
+    return NewResult(name, dest, files, request.init_git, notes, answers, lock_stale, used)
 
 
 def render_files(

@@ -69,6 +69,8 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
         f" ({result.files} files{committed}{checked}).",
         markup=False,
     )
+    if result.template:
+        console.print(f"Template: {result.template}", markup=False)
     project, answers = result.destination, result.answers
     visible, hidden = top_level(project)
     tree = Tree(f"[bold]{escape(project.name)}/[/]")
@@ -144,16 +146,24 @@ class UpdateReport:
     merge_revision: str | None = None  # written (with pretend: to be written) for one head
     migration_problem: str | None = None  # why the history could not get one head
     resources: list[str] = field(default_factory=list)  # resources updated after the project
-    resources_waiting: list[str] = field(default_factory=list)  # left for after a conflict
     notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
+    done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
+    by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
+    guide: list[str] = field(default_factory=list)  # the upgrading guide's sections crossed
     # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
     # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
     lock: str | None = None
 
     @property
+    def changed(self) -> bool:
+        """Whether the update changed (or, with pretend, would change) anything."""
+        paths = self.merged + self.added + self.deleted + self.conflicted
+        return self.from_version != self.to_version or bool(self.resources or paths)
+
+    @property
     def needs_owner(self) -> bool:
         """Whether the owner must finish the update by hand (conflicts, a broken history)."""
-        return bool(self.conflicted) or self.migration_problem is not None
+        return bool(self.conflicted or self.by_hand) or self.migration_problem is not None
 
     def as_json(self) -> dict[str, object]:
         """The report in the shape of `mvpscaffold update --json`."""
@@ -166,10 +176,7 @@ class UpdateReport:
 def render_summary(report: UpdateReport) -> str:
     """A human summary of the update, ending with the steps that finish it."""
     verb = "would update" if report.pretend else "updated"
-    if report.from_version == report.to_version and not report.resources:
-        if report.resources_waiting:
-            waiting = ", ".join(report.resources_waiting)
-            return f"{report.project}: resolve the conflicts first; resources {waiting} wait."
+    if not report.changed:
         return f"{report.project} is already on template {report.to_version}; nothing to do."
     lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
     for title, paths in (
@@ -189,24 +196,46 @@ def render_summary(report: UpdateReport) -> str:
     if report.resources:
         title = "resources to update" if report.pretend else "resources updated"
         lines.append(f"  {title}: " + ", ".join(report.resources))
-    if report.resources_waiting:
-        lines.append(
-            "  resources not updated yet: "
-            + ", ".join(report.resources_waiting)
-            + " (resolve the conflicts and commit, then run `mvpscaffold update` again)"
-        )
     if report.conflicted:
         lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
         lines += [f"    {path}" for path in report.conflicted]
     lines += _migration_lines(report)
+    if report.done:
+        lines.append(f"  upgrade steps ({len(report.done)}):")
+        lines += [f"    {note}" for note in report.done]
+    if report.by_hand:
+        lines.append(f"  BY HAND ({len(report.by_hand)}):")
+        lines += [f"    {note}" for note in report.by_hand]
     if report.lock is not None:
         lines.append(f"  uv.lock: {LOCK_STATES[report.lock]}")
     lines += [f"Note: {note}" for note in report.notes]
+    if report.guide:
+        lines.append("\nWhat this update asks of you, from the template's upgrading guide:\n")
+        lines += [f"{section}\n" for section in report.guide]
     if report.pretend:
         lines.append("Nothing was written (--pretend).")
     else:
         lines += _next_steps(report)
     return "\n".join(lines)
+
+
+def render_line(report: UpdateReport) -> str:
+    """The update of one of several projects, in one line: versions, and what is left to do."""
+    if not report.changed:
+        return f"{report.project}: already on template {report.to_version}"
+    verb = "would update" if report.pretend else "updated"
+    by_hand = [note.split(": ", 1)[0] for note in report.by_hand]
+    left = [
+        f"{what} ({', '.join(paths)})"
+        for what, paths in (
+            ("conflicted", report.conflicted),
+            ("by hand", by_hand),
+            ("migration history", [report.migration_problem] if report.migration_problem else []),
+        )
+        if paths
+    ]
+    line = f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"
+    return line + (f"; left to you: {'; '.join(left)}" if left else "")
 
 
 LOCK_STATES = {
@@ -244,13 +273,22 @@ def _next_steps(report: UpdateReport) -> list[str]:
             " updating` (the template's) in the conflicted files above: keep what both sides"
             " need, delete the marker lines.",
             *relock,
+            *(
+                ["Do what BY HAND says above, once the conflicts are resolved."]
+                if report.by_hand
+                else []
+            ),
             "Run `make check` (it refuses to run while a conflict marker remains).",
             "`git add` the resolved files, then commit.",
         ]
     else:
         steps = [*relock, "Review with `git diff`, then commit."]
+        if report.by_hand:
+            steps.insert(0, "Do what BY HAND says above.")
     if report.migration_problem:
         steps.insert(0, "Fix the migration history as said above.")
+    if report.guide:
+        steps.insert(-1 if report.conflicted else 0, "Port what the upgrading guide above says.")
     if report.migrations or report.merge_revision:
         steps.append(
             "Review the migrations listed above, then run `make migrate` to apply them to"
@@ -260,5 +298,8 @@ def _next_steps(report: UpdateReport) -> list[str]:
         return steps
     lines = ["Next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, start=1))]
     if report.needs_owner:
-        lines.append("To abandon the update: `git reset --hard && git clean -fd`.")
+        lines.append(
+            "To abandon the update: `git reset --hard && git clean -fd` (back to the commit you"
+            " updated from), or `git stash --include-untracked` to keep it aside."
+        )
     return lines

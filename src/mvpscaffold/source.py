@@ -99,9 +99,10 @@ def git_dir_kind(path: Path) -> str | None:
 def copier_source(src: str) -> str:
     """The form of `src` a project records as `_src_path`: one copier reads on any later update.
 
-    A relative path becomes absolute (an update may run from another folder); `~/...` paths and
-    URLs stay as written, so they mean the same on another machine. Forms copier alone would not
-    read as git (file:// URLs, a bare repository's path, other hosts' https URLs) get `git+`.
+    A relative path becomes absolute (an update may run from another folder); `~/...` paths (but
+    `~/x.git`, which copier would not expand) and URLs stay as written, so they mean the same on
+    another machine. Forms copier alone would not read as git (file:// URLs, a bare repository's
+    path, other hosts' https URLs) get `git+`.
     """
     path = local_path(src)
     if path is None:
@@ -110,7 +111,8 @@ def copier_source(src: str) -> str:
         return src if src.startswith("git+") else f"git+{src}"
     if git_dir_kind(path) == "bare" and not src.endswith(".git"):
         return f"git+file://{path.resolve()}"
-    return src if src.startswith("~") else str(path.resolve())
+    # copier expands `~` in a path, but takes one ending in .git for a URL, which it does not.
+    return src if src.startswith("~") and not src.endswith(".git") else str(path.resolve())
 
 
 def is_default_source(src: str) -> bool:

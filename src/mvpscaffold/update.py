@@ -10,17 +10,22 @@ owner's is lost). With `pretend`, all of it runs on a throw-away clone.
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shlex
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 from mvpscaffold import migrations
-from mvpscaffold.answers import read_user_defaults, user_defaults_for
+from mvpscaffold.answers import chosen_template, read_user_defaults, user_defaults_for
 from mvpscaffold.errors import (
     Interrupted,
     MigrationHistoryError,
@@ -29,19 +34,31 @@ from mvpscaffold.errors import (
     UserInputError,
 )
 from mvpscaffold.reports import UpdateReport
-from mvpscaffold.source import is_default_source, newest_for, publish_history, same_source
+from mvpscaffold.source import (
+    cache_dir,
+    copier_source,
+    is_default_source,
+    newest_for,
+    publish_history,
+    same_source,
+)
 from mvpscaffold.tools import git, git_ok, uv_lock
 from mvpscaffold.versions import (
+    ANSWERS_FILE,
     RecordedTemplate,
     available_versions,
+    declared_identity,
+    guide_sections,
     parse_version,
     read_answers,
     require_folder,
+    template_file,
     template_questions,
     unversioned_commit,
 )
 
 RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
+GUIDE = "template/.upgrade/UPGRADING.md"  # a `## VERSION: title` section per release
 _SCRATCH = [
     "-c",
     "user.name=mvpscaffold",
@@ -61,17 +78,36 @@ def update_project(
     defaults: bool = False,
     pretend: bool = False,
     trust: bool = False,
+    move: bool = False,
 ) -> UpdateReport:
-    """Update a generated project to template version `to` (default newest); report the changes."""
+    """Update a generated project to template version `to` (default newest); report the changes.
+
+    With `move`, a `template` other than the recorded one is recorded first, at the project's
+    own version (and each resource's), so the update is three-way from that template's render.
+    A template that declares the identity the project records (`_template_id`) is the same
+    template at another place: it is recorded there without `move`.
+    """
     project = project.resolve()
-    recorded = check_updatable(project, template)
+    recorded = check_updatable(project, template, move=move)
+    moves: dict[str, str] = {}
+    if template is not None and not same_source(template, recorded.src_path):
+        before = recorded.src_path
+        recorded, moves = _moved(project, recorded, copier_source(template))
+        moved = f"Moved from template {before} to {recorded.src_path}, recorded at its tag"
+        moved += f" {recorded.commit}, the version the project was on."
     target, tag = choose_target(recorded, to)
     report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend)
+    report.notes.extend([moved] if moves else [])
     project_behind = parse_version(target) != recorded.version
-    if not project_behind and not resources_behind(project, target):
+    if project_behind:
+        report.guide = _porting_guide(recorded, tag)
+    if not project_behind and not resources_behind(project, target) and not moves:
         report.unchanged = _tracked_count(project)
         return report
+    # The bundled template, and the one the user set as their default, are theirs to trust.
+    default, _why = chosen_template(None)
     unsafe = trust or is_default_source(recorded.src_path)
+    unsafe = unsafe or (default is not None and same_source(default, recorded.src_path))
     user_defaults, notes = _user_defaults_for(recorded.src_path, tag)
     report.notes.extend(notes)
     package = recorded.answers.get("package_name")
@@ -84,18 +120,67 @@ def update_project(
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / top.name)])
             where = Path(scratch) / top.name / project.relative_to(top)
         with _rollback_on_failure(where):
-            if project_behind:
-                ask = not defaults and not pretend and sys.stdin.isatty()
-                _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
-                report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
-            _update_resources(report, where, tag, unsafe=unsafe)
+            start = git(["rev-parse", "HEAD"], cwd=where).strip()
+            if moves:
+                _record_move(where, recorded.src_path, moves)
+            with _step_notes(report, Path(scratch) / "notes.jsonl"):
+                if project_behind:
+                    ask = not defaults and not pretend and sys.stdin.isatty()
+                    _run_copier(where, tag, ask=ask, unsafe=unsafe, user_defaults=user_defaults)
+                    report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
+                _update_resources(report, where, tag, unsafe=unsafe)
+            if moves:  # the move's scratch commit undone: it is part of the update's changes
+                git(["update-ref", "HEAD", start], cwd=where)
+                if not any(code in _UNMERGED for code, _path in _status(where)):
+                    git(["reset", "--quiet"], cwd=where)
             _fill_report(report, where)
             _settle_migrations(report, where, package, known, write=not pretend)
             _refresh_lock(report, where, write=not pretend)
     return report
 
 
-def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
+def _moved(
+    project: Path, recorded: RecordedTemplate, src: str
+) -> tuple[RecordedTemplate, dict[str, str]]:
+    """The project as recorded on template `src` at its own version, and the tag of `src` for
+    each answers file (the project's and each resource's); refuse when `src` has no such tag.
+
+    The tag is the version itself, else the oldest tag of it with a local label (a fork's
+    0.3.0+acme.1 for 0.3.0, stock's 0.3.0 for 0.3.0+acme.2).
+    """
+    if is_default_source(src):
+        publish_history()
+    versions = available_versions(src)
+    moves = {}
+    for name in [ANSWERS_FILE, *(path.name for path in sorted(project.glob(RESOURCE_ANSWERS)))]:
+        version = read_answers(project, name).version
+        same = sorted(v for v in versions if version is not None and v.public == version.public)
+        exact = [v for v in same if v == version]
+        if not same:
+            known = ", ".join(tag for tag in versions.values()) or "none"
+            raise RefusedError(
+                f"Template {src} has no version {version}, the one {name} records (its versions:"
+                f" {known}); tag its commit that matches {version} as {version} (a fork: as"
+                f" {version}+yourname.0), then move again."
+            )
+        moves[name] = versions[(exact or same)[0]]
+    return RecordedTemplate(src, moves[ANSWERS_FILE], recorded.answers), moves
+
+
+def _record_move(project: Path, src: str, moves: dict[str, str]) -> None:
+    """Record `src` and its tag in each answers file, in a scratch commit (copier needs a clean
+    tree); the update's end takes the commit back, leaving the change for the owner to commit."""
+    for name, tag in moves.items():
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^_src_path:.*$", f"_src_path: {json.dumps(src)}", text)
+        text = re.sub(r"(?m)^_commit:.*$", f"_commit: {json.dumps(tag)}", text)
+        path.write_text(text, encoding="utf-8")
+    git(["add", "--", *moves], cwd=project)
+    git([*_SCRATCH, "commit", "--quiet", "--no-verify", "-m", "scratch: move"], cwd=project)
+
+
+def check_updatable(project: Path, template: str | None, *, move: bool = False) -> RecordedTemplate:
     """Refuse a project we could not update safely; return what its answers file recorded."""
     require_folder(project)
     recorded = read_answers(project)
@@ -106,10 +191,16 @@ def check_updatable(project: Path, template: str | None) -> RecordedTemplate:
         )
     if recorded.version is None:
         raise RefusedError(f"{project}: {unversioned_commit(recorded.commit)}")
-    if template is not None and not same_source(template, recorded.src_path):
+    elsewhere = template is not None and not same_source(template, recorded.src_path)
+    identity = recorded.answers.get("_template_id")
+    if (
+        elsewhere
+        and not move
+        and (identity is None or declared_identity(str(template)) != identity)
+    ):
         raise RefusedError(
-            f"{project} was made from the template {recorded.src_path}, not {template}; update"
-            " never moves a project to another template (it updates from the template it recorded)."
+            f"{project} was made from the template {recorded.src_path}, not {template}; to move"
+            f" it onto {template} at the version it is on, pass --move as well."
         )
     dirty = sorted(path for _code, path in _status(project))
     if dirty:
@@ -159,6 +250,18 @@ def resources_behind(project: Path, target: str) -> list[Path]:
     return behind
 
 
+def _porting_guide(recorded: RecordedTemplate, tag: str) -> list[str]:
+    """The sections of the target version's upgrading guide (template/.upgrade/UPGRADING.md)
+    for the releases this update crosses; none when the template has no guide."""
+    src = recorded.src_path
+    where = str(cache_dir() / "history.git") if is_default_source(src) else src
+    guide = template_file(where, tag, GUIDE)
+    upto = parse_version(tag)
+    if guide is None or upto is None or recorded.version is None:
+        return []
+    return guide_sections(guide, recorded.version, upto)
+
+
 def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str, ...]]:
     """The user's defaults file, checked against the target version, for the questions new in it.
 
@@ -168,6 +271,28 @@ def _user_defaults_for(src: str, tag: str) -> tuple[dict[str, object], tuple[str
     if not raw:
         return {}, ()
     return user_defaults_for(template_questions(src, tag)[0], path, raw, src)
+
+
+@contextmanager
+def _step_notes(report: UpdateReport, path: Path) -> Iterator[None]:
+    """Collect what the template's upgrade steps did, and what they leave to the owner.
+
+    The steps (template/.upgrade, run by copier) append one JSON line per note to the file that
+    MVPSCAFFOLD_UPGRADE_NOTES names; the update shows them in its summary.
+    """
+    previous = os.environ.get("MVPSCAFFOLD_UPGRADE_NOTES")
+    os.environ["MVPSCAFFOLD_UPGRADE_NOTES"] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["MVPSCAFFOLD_UPGRADE_NOTES"]
+        else:
+            os.environ["MVPSCAFFOLD_UPGRADE_NOTES"] = previous
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        for note in map(json.loads, lines):
+            found = report.by_hand if note["kind"] == "by hand" else report.done
+            found.append(f"{note['path']}: {note['what']}")
 
 
 def _run_copier(
@@ -182,7 +307,7 @@ def _run_copier(
     # Imported here: copier takes a third of a second to import, and an update that has nothing
     # to do or refuses (a dirty tree, an unknown version) never needs it.
     import copier
-    from copier.errors import CopierError
+    from copier.errors import CopierError, TaskError
 
     try:
         copier.run_update(
@@ -197,6 +322,11 @@ def _run_copier(
             skip_answered=True,
             quiet=True,
         )
+    except TaskError as error:  # the step said why on stderr, in one line of its own
+        raise ToolError(
+            f"An upgrade step of the template failed ({shlex.join(map(str, error.cmd))});"
+            " nothing was half-written: the project is back at its last commit."
+        ) from error
     except CopierError as error:
         raise ToolError(f"copier could not update {project}: {error}") from error
 
@@ -205,19 +335,14 @@ def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: 
     """Update each resource behind the target after the project, three-way like the project.
 
     copier updates only a clean tree, so each finished step is kept in a scratch commit that is
-    undone at the end (HEAD back where it was, the changes left in the tree, as one update).
-    After a step that leaves a conflict the rest wait for the next `update`, once it is resolved.
+    undone at the end (HEAD back where it was, the changes left in the tree, as one update). A
+    conflict of the project's is committed with its markers too, so the resources update in the
+    same run; the markers stay in the files for the owner, and the report lists them.
     """
     start = git(["rev-parse", "HEAD"], cwd=project).strip()
     try:
         for path in resources_behind(project, report.to_version):
             name = path.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
-            top = _top(project)
-            if any(
-                code in _UNMERGED or _has_conflict_markers(top / p) for code, p in _status(project)
-            ):
-                report.resources_waiting.append(name)
-                continue
             before = _recorded_resource(path)
             if before is not None:
                 _as_rendered(project, before, unsafe=unsafe)
@@ -369,7 +494,10 @@ def _settle_migrations(
         if in_folders and migrations.revision_id(full) not in {None, *known}:
             report.migrations.append(path)
     try:
-        plan = migrations.plan_merge(project, package, report.to_version)
+        # Dated at the commit the update starts from: --pretend names the file the real run writes.
+        started = int(git(["log", "-1", "--format=%ct", "HEAD"], cwd=project).strip())
+        moment = datetime.fromtimestamp(started, UTC)
+        plan = migrations.plan_merge(project, package, report.to_version, moment)
     except MigrationHistoryError as error:
         report.migration_problem = error.message
         return
@@ -408,10 +536,11 @@ def _rollback_on_failure(project: Path) -> Iterator[None]:
 
     Ctrl-C arrives as KeyboardInterrupt; the CLI turns SIGTERM into one too.
     """
+    start = git(["rev-parse", "HEAD"], cwd=project).strip()
     try:
         yield
     except BaseException as error:
-        git(["reset", "--quiet", "--hard", "HEAD"], cwd=project)
+        git(["reset", "--quiet", "--hard", start], cwd=project)
         git(["clean", "--quiet", "-fd", "--", "."], cwd=project)
         if isinstance(error, KeyboardInterrupt):
             raise Interrupted(

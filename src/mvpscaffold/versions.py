@@ -161,6 +161,8 @@ def release_tag(src: str, wanted: str | None) -> str:
     version = parse_version(wanted)
     if version in versions:
         return versions[version]
+    if versions and version is None and _names_a_commit(src, wanted):
+        return wanted  # an untagged commit or branch, to try a template before tagging it
     raise UserInputError(
         f"--ref {wanted} is not a version tag of the template {src} (its version tags:"
         f" {', '.join(versions.values()) or 'none'}); check and update follow version tags, so tag"
@@ -168,43 +170,101 @@ def release_tag(src: str, wanted: str | None) -> str:
     )
 
 
+def _names_a_commit(src: str, ref: str) -> bool:
+    """Whether `ref` names a commit or branch of the template (remote ones: a branch or a hash)."""
+    local = local_path(src)
+    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
+        return git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=local)
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref):
+        return True
+    return bool(run_git(["ls-remote", "--heads", git_url(src), ref]).stdout.strip())
+
+
+def untagged_warning(src: str, ref: str) -> str:
+    """What a project made from an untagged commit of a template should know."""
+    return (
+        f"--ref {ref} is not a version tag of {src}: the project records the commit as git"
+        " describes it (the last version tag, then the commits since), so check and update"
+        " count it as just after that version. Try the template this way, but tag a release"
+        " before you make projects to keep."
+    )
+
+
 def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ...], str]:
     """The questions of the template at `src` (any form copier takes) and the tag they are at.
 
-    The tag is `wanted`, else the newest release. A plain folder, a template without version tags
-    and a ref that is no version tag are refused: copier would record no version (or one nothing
-    can compare), and `check` and `update` could never handle the project.
+    The tag is `wanted`, else the newest release. A plain folder and a template without version
+    tags are refused: copier would record no version, and `check` and `update` could never
+    handle the project. An untagged commit or branch is taken (copier records it after the last
+    version tag); `new` warns.
     """
     local = local_path(src)
     if local is not None and not local.exists():
         raise UserInputError(
             f"Template {src!r} not found; give a folder or a git URL to --template."
         )
-    kind = git_dir_kind(local) if local is not None else None
-    if local is not None and kind is None:
+    if local is not None and git_dir_kind(local) is None:
         raise UserInputError(
             f"{src} is a plain folder, not a git repository, so a project made from it could"
             " never be updated; make it one and tag a release (git init && git add -A &&"
             " git commit -m 1.0.0 && git tag 1.0.0)."
         )
     tag = release_tag(src, wanted)
-    if local is not None and kind in ("worktree", "bare"):
-        return _questions_at(local, tag, src), tag
-    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-questions-"))
+    for name in ("copier.yml", "copier.yaml"):
+        text = template_file(src, tag, name)
+        if text is not None:
+            return parse_questions(text, name), tag
+    if parse_version(tag) is None:
+        raise UserInputError(f"--ref {tag} names no commit or branch of {src} that can be read.")
+    raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
+
+
+def template_file(src: str, tag: str, path: str) -> str | None:
+    """The text of `path` in the template at `src` (any form copier takes) at `tag`, if it has it.
+
+    A working tree or bare repository is read in place; a bundle or URL is cloned (no checkout).
+    """
+    local = local_path(src)
+    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
+        shown = run_git(["show", f"{tag}:{path}"], cwd=local)
+        return shown.stdout if shown.returncode == 0 else None
+    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-template-"))
     try:
         url = str(local.resolve()) if local is not None else git_url(src)
         if not git_ok(["clone", "--quiet", "--no-checkout", url, str(scratch / "t")]):
             raise UserInputError(
                 f"Could not read the template {src!r}; check the URL and your access."
             )
-        return _questions_at(scratch / "t", tag, src), tag
+        shown = run_git(["show", f"{tag}:{path}"], cwd=scratch / "t")
+        return shown.stdout if shown.returncode == 0 else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _questions_at(repo: Path, tag: str, src: str) -> tuple[Question, ...]:
-    for name in ("copier.yml", "copier.yaml"):
-        shown = run_git(["show", f"{tag}:{name}"], cwd=repo)
-        if shown.returncode == 0:
-            return parse_questions(shown.stdout, name)
-    raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
+def declared_identity(src: str) -> str | None:
+    """The identity the template at `src` declares in its newest release (copier.yml's
+    `template_id`), or None when it declares none or cannot be read."""
+    try:
+        text = template_file(src, release_tag(src, None), "copier.yml")
+        question = (yaml.safe_load(text or "") or {}).get("template_id")
+    except (UserInputError, yaml.YAMLError, AttributeError):
+        return None
+    default = question.get("default") if isinstance(question, dict) else None
+    return default if isinstance(default, str) and default else None
+
+
+def guide_sections(guide: str, after: Version, upto: Version) -> list[str]:
+    """The sections (`## VERSION: title`) of an upgrading guide for versions in (after, upto],
+    oldest first.
+
+    A development or pre-release counts as the release it leads to (0.4.0.dev0 reads 0.4.0's); a
+    fork's local label counts (0.4.0+acme.2 reads 0.4.0+acme.1's).
+    """
+    after, upto = (Version(v.base_version) if v.is_prerelease else v for v in (after, upto))
+    found = []
+    for section in re.split(r"^(?=## )", guide, flags=re.MULTILINE):
+        match = re.match(r"## v?([^:\s]+)", section)
+        version = parse_version(match[1]) if match else None
+        if version is not None and after < version <= upto:
+            found.append((version, section.strip()))
+    return [section for _version, section in sorted(found)]  # oldest first: the order to port

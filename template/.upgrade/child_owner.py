@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
+from owner_notes import done, run
 
 MIGRATION = '''"""Give {table} an owner of their own, the owner of their {parent_label}.
 
@@ -92,9 +93,9 @@ def main(package: str, answers: str) -> int:
         ),
         encoding="utf-8",
     )
-    print(f"{path}: gives {table} an owner_id of their own; run `make migrate`")
+    done(path, f"gives {table} an owner_id of their own, from each row's parent; run `make migrate`")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    run(lambda: main(sys.argv[1], sys.argv[2]))

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+from owner_notes import CONFLICT, by_hand, done, run
 
 
 def registration_lines(name: str, entity: str) -> list[re.Pattern[str]]:
@@ -49,9 +49,9 @@ def main() -> int:
             resources.append((str(resource["name"]), str(resource["entity"])))
     if not resources:
         return 0
-    if re.search(r"^(<<<<<<<|>>>>>>>)", text, re.MULTILINE):
-        print(f"{bootstrap}: holds conflict markers; resolve them, then remove the lines that register"
-              " each added resource's service (the app now finds services by itself).")
+    if CONFLICT.search(text):
+        by_hand(bootstrap, "holds conflict markers; resolve them, then remove the lines that register"
+                " each added resource's service (the app now finds services by itself).")
         return 0
     for name, entity in resources:
         patterns = registration_lines(name, entity)
@@ -59,12 +59,12 @@ def main() -> int:
         if not found:
             continue  # taken out already, by an earlier run or by hand
         if len(found) != len(patterns):
-            print(f"{bootstrap}: the lines that register {name} are not as `add resource` wrote them;"
-                  f" remove `{name}: {entity}Service` and its wiring by hand (services are found by module).")
+            by_hand(bootstrap, f"the lines that register {name} are not as `add resource` wrote them;"
+                    f" remove `{name}: {entity}Service` and its wiring (services are found by module).")
             continue
         for pattern in patterns:
             text = pattern.sub("", text, count=1)
-        print(f"{bootstrap}: removed the lines that registered {name} (the app finds its service by itself)")
+        done(bootstrap, f"the lines that registered {name} are gone (the app finds its service by itself)")
     bootstrap.write_text(text, encoding="utf-8")
     # copier merges from git's index: stage the change, or the update would still see the old lines.
     subprocess.run(["git", "add", "--", str(bootstrap)], check=True)  # noqa: S603, S607
@@ -72,4 +72,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)

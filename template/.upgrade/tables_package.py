@@ -7,6 +7,8 @@ The template's own tables moved to `tables/base.py`, `tables/accounts.py` and `t
 Tables the owner had added to `tables.py` would be lost with it, so each moves to a module of its
 own, `tables/<table name>.py`, and imports of them elsewhere in the project follow. The old
 `tables.py` is then removed from git's index, so the package is what Python imports.
+A file that holds conflict markers, or code Python cannot parse, is never read or rewritten: it
+is named, with where its imports must point once it is resolved (owner_notes.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from owner_notes import by_hand, done, readable, run
 
 # What 0.1.0 and 0.2.0 wrote in tables.py: the SHA-256 (first 16 hex digits) of `ast.unparse` of each
 # top-level definition, to tell the template's unchanged definitions from ones the owner edited.
@@ -110,9 +114,23 @@ def imported_module(path: Path, node: ast.ImportFrom) -> str:
 
 
 def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
-    """Point `from ...tables import X` at X's new module; True when the file changed."""
-    source = path.read_text(encoding="utf-8")
-    tree = ast.parse(source)
+    """Point `from ...tables import X` at X's new module; True when the file changed.
+
+    A file with conflict markers, or that does not parse, is left as it is: when it imports from
+    the old module, the owner is told where the names live now.
+    """
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    tree = readable(path, source)
+    if tree is None:
+        if re.search(r"\btables import\b", source):
+            moved = ", ".join(f"{name} to data/tables/{home.lstrip('.') or '__init__'}.py"
+                              for name, home in sorted(homes.items()) if home)
+            by_hand(path, "not read (conflict markers, or code Python cannot parse); once it is"
+                    f" resolved, import the tables from their new modules: {moved}.")
+        return False
     lines = source.splitlines(keepends=True)
     edits = []
     for node in ast.walk(tree):
@@ -157,13 +175,20 @@ def edited_template_definitions(tree: ast.Module) -> list[str]:
 
 
 def main(package: str) -> int:
-    """Move the owner's tables out of the old `tables.py`; print what moved."""
+    """Move the owner's tables out of the old `tables.py`; report what moved."""
     old_path = Path(package, "data", "tables.py")
     shown = git("show", f"HEAD:./{old_path.as_posix()}")
     if shown.returncode != 0 or old_path.exists() or not Path(package, "data", "tables").is_dir():
         return 0
     source = shown.stdout
-    tree = ast.parse(source)
+    tree = readable(old_path, source)
+    if tree is None:
+        Path(f"{old_path}.orig").write_text(source, encoding="utf-8")
+        by_hand(f"{old_path}.orig", f"your committed {old_path} does not parse, so its tables were"
+                " not moved; move each table class of yours to a module of data/tables/, then"
+                " delete this file.")
+        git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", old_path.as_posix())
+        return 0
     lines = source.splitlines(keepends=True)
     owners = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name not in TEMPLATE_NAMES]
     if not owners and not edited_template_definitions(tree):
@@ -178,24 +203,21 @@ def main(package: str) -> int:
         target = Path(package, "data", "tables", f"{table}.py")
         context = {"imported": imported, "homes": homes, "self": table, "table": table}
         target.write_text(module_source(node, source, lines, context), encoding="utf-8")
-        print(f"Moved {node.name} from {old_path} to {target} ({old_path} became a package in 0.3.0).")  # noqa: T201
+        done(target, f"{node.name} moved here from {old_path} ({old_path} became a package in 0.3.0)")
     if owners:
         for path in sorted([*Path(package).rglob("*.py"), *Path("tests").rglob("*.py")]):
             if rewrite_imports(path, package, homes):
-                print(f"Pointed the table imports of {path} at their new modules.")  # noqa: T201
-        print("Run `make format` to sort the moved imports, then `make check`.")  # noqa: T201
+                done(path, "its table imports point at their new modules (`make format` sorts them)")
     edited = edited_template_definitions(tree)
     if edited:
         # Changes to the template's own tables cannot move by themselves: keep the old file beside
         # the package for the owner to carry them over (Python imports the package, not this file).
         Path(f"{old_path}.orig").write_text(source, encoding="utf-8")
-        print(  # noqa: T201
-            f"You had changed {', '.join(edited)} in {old_path}: your version is kept as {old_path}.orig;"
-            " carry those changes over to data/tables/, then delete it."
-        )
+        by_hand(f"{old_path}.orig", f"you had changed {', '.join(edited)} in {old_path}: your version"
+                " is kept here; carry those changes over to data/tables/, then delete it.")
     git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", old_path.as_posix())
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1]))
+    run(lambda: main(sys.argv[1]))

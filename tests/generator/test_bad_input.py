@@ -295,9 +295,9 @@ CATALOG: list[BadInput] = [
         setup=lambda area: commit_all(make_template(area / "tpl"), "1", tag="agency-2026.1"),
     ),
     BadInput(
-        "ref-a-branch",
-        new(*TINY, "--ref", "main"),
-        "--ref main is not a version tag of the template",
+        "ref-no-commit",
+        new(*TINY, "--ref", "nosuchbranch"),
+        "--ref nosuchbranch is not a version tag of the template",
         setup=with_template(),
     ),
     BadInput("ref-unknown", new(*TINY, "--ref", "9.9.9"), "9.9.9", setup=with_git_template),
@@ -438,7 +438,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-other-template",
         ("update", PROJ, "--template", "{area}/plain"),
-        "from the template it recorded",
+        "pass --move as well",
         setup=lambda area: with_project()(area) or with_plain_folder(area),
     ),
     BadInput(

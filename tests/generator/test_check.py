@@ -105,3 +105,15 @@ def test_project_from_the_default_template_is_current(isolated_home: Path, tmp_p
     assert code == 0, output
     assert report["template"] == "~/.cache/mvpscaffold/template.bundle"
     assert report["current"] == report["newest"] == __version__
+
+
+def test_a_project_named_twice_is_listed_once(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate(str(template_repo), tmp_path / "old", "v1.0.0")
+    monkeypatch.chdir(tmp_path)
+
+    code, output = _check("old", "./old/", str(tmp_path / "old"), "--json")
+
+    assert code == 1
+    assert [status["path"] for status in json.loads(output)] == ["old"]

@@ -87,7 +87,9 @@ def test_a_fork_build_records_its_own_source_and_stock_never_moves_its_projects(
     assert read_answers(project)["_src_path"] == "~/.cache/acme-scaffold/template.bundle"
 
 
-def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() -> None:
+def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name(
+    tmp_path: Path,
+) -> None:
     spec = importlib.util.spec_from_file_location("hatch_build", REPO_ROOT / "hatch_build.py")
     assert spec is not None and spec.loader is not None
     hook = importlib.util.module_from_spec(spec)
@@ -96,6 +98,21 @@ def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name() 
     assert hook.template_name_problem(REPO_ROOT, "mvpscaffold") is None
     problem = hook.template_name_problem(REPO_ROOT, "Acme_Scaffold")
     assert "TEMPLATE_NAME = 'mvpscaffold'; set it to 'acme-scaffold'" in problem
+    fork = tmp_path / "fork"
+    (fork / "src" / "mvpscaffold").mkdir(parents=True)
+    (fork / "src" / "mvpscaffold" / "__init__.py").write_text('TEMPLATE_NAME = "acme-scaffold"\n')
+    (fork / "copier.yml").write_text((REPO_ROOT / "copier.yml").read_text())
+    problem = hook.template_name_problem(fork, "acme-scaffold")
+    assert (
+        "copier.yml's template_id is 'mvpscaffold'; set its default to 'acme-scaffold'" in problem
+    )
+    copier_yml = (
+        (fork / "copier.yml")
+        .read_text()
+        .replace("  default: mvpscaffold\n", "  default: acme-scaffold\n")
+    )
+    (fork / "copier.yml").write_text(copier_yml)
+    assert hook.template_name_problem(fork, "acme-scaffold") is None
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -166,3 +183,215 @@ def test_an_agency_forks_tags_presets_pulls_an_upstream_release_and_updates_its_
     assert "Client A's notes." in readme.read_text()  # the owner's edit survived
     assert (tmp_path / "client-a" / "app" / "health.py").is_file()  # upstream's release arrived
     assert (tmp_path / "client-b" / "HOSTING.md").read_text() == "Hosted on render.\n"
+
+
+def test_new_uses_the_default_template_the_user_set_and_says_which(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1})
+    monkeypatch.chdir(tmp_path)
+    presets = tmp_path / "defaults.yml"
+    presets.write_text("_template: ./acme\n")  # a relative path, as the user typed it
+    monkeypatch.setenv("MVPSCAFFOLD_CONFIG", str(presets))
+
+    made = run_cli(["new", str(tmp_path / "one"), "--defaults", "--no-git"])
+
+    assert made.exit_code == 0, made.output
+    assert f"Template: {fork} 1.0.0 (_template in {presets})" in made.stdout
+    assert read_answers(tmp_path / "one")["_src_path"] == str(fork)
+
+    monkeypatch.setenv("MVPSCAFFOLD_TEMPLATE", "~/../acme")  # the environment wins over the file
+    made = run_cli(["new", str(tmp_path / "two"), "--defaults", "--no-git"])
+
+    assert made.exit_code == 0, made.output
+    assert "Template: ~/../acme 1.0.0 (MVPSCAFFOLD_TEMPLATE)" in made.stdout
+    assert read_answers(tmp_path / "two")["_src_path"] == "~/../acme"
+
+
+def test_update_many_projects_one_line_each_going_on_past_a_failure(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1, "2.0.0": V2})
+    clients = tmp_path / "clients"
+    for name in ("a", "b"):
+        generate(str(fork), clients / name, "1.0.0")
+    (clients / "b" / "app" / "orders.py").write_text("uncommitted = True\n")
+    (clients / "notes").mkdir()  # not a project: left out of --all
+
+    done = run_cli(["update", "--all", str(clients), "--defaults"])
+
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{clients / 'a'}: updated template 1.0.0 -> 2.0.0"
+    assert lines[1].startswith(f"{clients / 'b'}: not updated: ")
+    assert "uncommitted changes" in lines[1]
+    assert lines[2:] == ["2 projects: 1 updated, 1 failed"]
+    assert done.exit_code == 2  # the highest of the projects' codes: b refused
+    assert read_answers(clients / "a")["_commit"] == "2.0.0"
+
+    empty = run_cli(["update", "--all", str(clients / "notes")])
+    assert (
+        empty.exit_code == 2 and "none of its folders holds a .copier-answers.yml" in empty.stderr
+    )
+
+
+def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    stock = make_template_repo(tmp_path / "stock", {"1.0.0": V1, "2.0.0": V2})
+    fork = tmp_path / "acme"
+    run(tmp_path, "git", "clone", "-q", str(stock), str(fork))
+    run(fork, "git", "checkout", "-q", "1.0.0")
+    run(fork, "git", "tag", "1.0.0+acme.1")  # the fork's tag of upstream 1.0.0
+    run(fork, "git", "checkout", "-q", "2.0.0")
+    (fork / "template" / "app" / "acme.py").write_text("AGENCY = 'acme'\n")
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme on 2.0.0")
+    run(fork, "git", "tag", "2.0.0+acme.1")
+    run(fork, "git", "tag", "-d", "1.0.0", "2.0.0")  # the fork's own tags only
+    project = generate(str(stock), tmp_path / "client", "1.0.0")
+
+    refused = run_cli(["update", str(project), "--template", str(fork)])
+    assert refused.exit_code == 2 and "pass --move as well" in refused.stderr
+
+    moved = run_cli(["update", str(project), "--template", str(fork), "--move", "--defaults"])
+
+    assert moved.exit_code == 0, moved.output
+    assert (
+        f"Moved from template {stock} to {fork}, recorded at its tag 1.0.0+acme.1" in moved.stdout
+    )
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (str(fork), "2.0.0+acme.1")
+    assert (project / "app" / "acme.py").is_file()  # the fork's own file arrived, three-way
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "on the fork")
+
+    clone = tmp_path / "moved" / "acme"  # the same fork, cloned elsewhere
+    run(tmp_path, "git", "clone", "-q", str(fork), str(clone))
+    run(clone, "git", "fetch", "-q", "--tags")
+    followed = run_cli(["update", str(project), "--template", str(clone), "--move"])
+    assert followed.exit_code == 0, followed.output
+    assert read_answers(project)["_src_path"] == str(clone)
+    assert read_answers(project)["_commit"] == "2.0.0+acme.1"
+    run(project, "git", "commit", "-qam", "the fork's new place")
+
+    back = run_cli(["update", str(project), "--template", str(stock), "--move"])
+    assert back.exit_code == 0, back.output
+    assert (read_answers(project)["_src_path"], read_answers(project)["_commit"]) == (
+        str(stock),
+        "2.0.0",
+    )
+    run(project, "git", "commit", "-qam", "back on stock")
+
+    lonely = make_template_repo(tmp_path / "lonely", {"5.0.0": V1})
+    missing = run_cli(["update", str(project), "--template", str(lonely), "--move"])
+    assert missing.exit_code == 2
+    assert "has no version 2.0.0" in missing.stderr and "tag its commit" in missing.stderr
+
+
+def test_a_fork_is_tried_at_an_untagged_commit_with_a_warning(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1})
+    write_tree(fork, V2)
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme: not tagged yet")
+    commit = run(fork, "git", "rev-parse", "HEAD").strip()
+
+    made = run_cli(
+        [
+            "new",
+            str(tmp_path / "try"),
+            "--template",
+            str(fork),
+            "--ref",
+            commit,
+            "--defaults",
+            "--set",
+            "metrics=true",
+        ]
+    )
+
+    assert made.exit_code == 0, made.output
+    assert f"--ref {commit} is not a version tag of {fork}" in made.stderr
+    assert "tag a release before you make projects to keep" in made.stderr
+    assert read_answers(tmp_path / "try")["_commit"].startswith("1.0.0-1-g")
+    checked = json.loads(run_cli(["check", str(tmp_path / "try"), "--json"]).stdout)
+    assert (checked[0]["current"], checked[0]["state"]) == ("1.0.0.post1", "current")
+
+
+def _declaring(files: dict[str, str], identity: str) -> dict[str, str]:
+    """A template that declares its identity, and whose answers files record it."""
+    answers = "template/{{_copier_conf.answers_file}}.jinja"
+    return {
+        **files,
+        "copier.yml": files["copier.yml"]
+        + f"template_id:\n  type: str\n  default: {identity}\n  when: false\n",
+        answers: files[answers] + "_template_id: {{ template_id }}\n",
+    }
+
+
+def test_a_template_moved_elsewhere_is_known_by_the_identity_it_declares(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    first = make_template_repo(
+        tmp_path / "acme", {"1.0.0": _declaring(V1, "acme"), "2.0.0": _declaring(V2, "acme")}
+    )
+    project = generate(str(first), tmp_path / "client", "1.0.0")
+    assert read_answers(project)["_template_id"] == "acme"
+    moved = tmp_path / "srv" / "acme"
+    run(tmp_path, "git", "clone", "-q", str(first), str(moved))
+    run(tmp_path, "rm", "-rf", str(first))  # only the clone is left
+    other = make_template_repo(tmp_path / "other", {"1.0.0": _declaring(V1, "other")})
+
+    refused = run_cli(["update", str(project), "--template", str(other)])
+    assert refused.exit_code == 2 and "pass --move as well" in refused.stderr
+
+    updated = run_cli(["update", str(project), "--template", str(moved), "--defaults"])
+
+    assert updated.exit_code == 0, updated.output
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (str(moved), "2.0.0")
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "2.0.0 from the fork's new place")
+    assert run_cli(["check", str(project)]).exit_code == 0
+
+
+def test_a_bare_fork_named_with_a_tilde_is_read_wherever_a_template_is_named(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1, "2.0.0": V2})
+    run(tmp_path, "git", "clone", "-q", "--bare", str(fork), str(isolated_home / "acme.git"))
+
+    made = run_cli(
+        ["new", str(tmp_path / "one"), "--template", "~/acme.git", "--ref", "1.0.0", "--defaults"]
+    )
+
+    assert made.exit_code == 0, made.output
+    assert read_answers(tmp_path / "one")["_src_path"] == str(isolated_home / "acme.git")
+    checked = run_cli(["check", str(tmp_path / "one"), "--template", "~/acme.git"])
+    assert checked.exit_code == 1 and "behind" in checked.stdout
+    updated = run_cli(["update", str(tmp_path / "one"), "--template", "~/acme.git", "--defaults"])
+    assert updated.exit_code == 0, updated.output
+
+
+def test_a_project_of_the_bundled_template_moves_onto_a_fork_and_back(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock = bundle_of({"1.0.0": V1, "2.0.0": V2}, tmp_path / "stock.bundle")
+    monkeypatch.setattr(source, "packaged_bundle", lambda: stock)
+    src, _ = source.default_template()
+    project = generate(src, tmp_path / "client", "1.0.0")
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0+acme.1": V1, "2.0.0+acme.1": V2})
+
+    onto = run_cli(
+        ["update", str(project), "--template", str(fork), "--move", "--to", "1.0.0+acme.1"]
+    )
+    assert onto.exit_code == 0, onto.output
+    assert read_answers(project)["_commit"] == "1.0.0+acme.1"
+    run(project, "git", "commit", "-qam", "on the fork")
+
+    back = run_cli(["update", str(project), "--template", src, "--move", "--defaults"])
+
+    assert back.exit_code == 0, back.output
+    answers = read_answers(project)
+    assert (answers["_src_path"], answers["_commit"]) == (src, "2.0.0")

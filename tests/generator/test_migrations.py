@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -309,6 +310,8 @@ def test_pretend_names_the_merge_revision_but_writes_nothing(old_project: Path) 
     assert report.merge_revision.startswith(f"{MIGRATIONS}/versions/")
     assert "merge revision (to be written)" in render_summary(report)
     assert snapshot(old_project) == before
+    time.sleep(1.1)  # a later second: the real run still writes the file --pretend named
+    assert update_project(old_project, to="2.0.0").merge_revision == report.merge_revision
 
 
 def test_a_duplicate_revision_id_is_reported_and_the_update_stands(old_project: Path) -> None:

@@ -284,3 +284,19 @@ def test_a_release_project_is_behind_a_development_build_and_updates_to_it(
     run(project, "git", "add", "-A")
     run(project, "git", "commit", "-qm", "update to the development build")
     assert run_cli(["check", str(project)]).exit_code == 0
+
+
+def test_the_guide_gives_the_sections_an_update_crosses_oldest_first() -> None:
+    from packaging.version import Version
+
+    from mvpscaffold.versions import guide_sections
+
+    guide = "# Guide\n\n## 0.4.0+acme.1: ours\n\nA.\n\n## 0.4.0: theirs\n\nB.\n\n## 0.3.0: old\n"
+
+    def crossed(after: str, upto: str) -> list[str]:
+        return [s.split(":")[0] for s in guide_sections(guide, Version(after), Version(upto))]
+
+    assert crossed("0.3.0", "0.4.0.dev0") == ["## 0.4.0"]  # a development build reads its release's
+    assert crossed("0.3.0", "0.4.0+acme.2") == ["## 0.4.0", "## 0.4.0+acme.1"]
+    assert crossed("0.4.0+acme.1", "0.4.0+acme.2") == []
+    assert crossed("0.2.0", "0.3.0") == ["## 0.3.0"]
