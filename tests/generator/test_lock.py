@@ -208,6 +208,7 @@ def test_update_refreshes_the_lock_when_the_dependencies_change(
     assert 'requires-python = ">=3.11"' in before and 'requires-python = ">=3.10"' in after
     assert _uv(project, "lock", "--check").returncode == 0
     assert "uv.lock: refreshed" in render_summary(report)
+    assert "Run `make install`: uv.lock pins other packages now" in render_summary(report)
     assert report.as_json()["lock"] == "refreshed"
 
 
@@ -250,7 +251,7 @@ def test_a_lock_that_cannot_be_refreshed_becomes_a_step_of_the_update(
     summary = render_summary(report)
     assert "uv.lock: NOT refreshed" in summary
     steps = summary.split("Next steps:\n")[1].splitlines()
-    assert "make lock" in steps[0] and "git diff" in steps[1], steps
+    assert "make lock" in steps[0] and "make install" in steps[1] and "git diff" in steps[2], steps
 
 
 def test_a_conflict_in_pyproject_asks_for_make_lock_before_make_check(
