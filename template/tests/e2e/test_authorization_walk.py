@@ -30,6 +30,8 @@ PUBLIC_OPERATIONS = {
     ("GET", "/readyz"),  # readiness probe
     ("POST", "/api/accounts"),  # sign-up
     ("POST", "/api/sessions"),  # log-in
+    ("POST", "/api/password-resets"),  # a forgotten password: ask for a link
+    ("POST", "/api/password-resets/use"),  # ...and use it (the link's token is the proof)
 }
 # Pages anyone may see or post to: the way in and out.
 PUBLIC_PAGES = {
@@ -39,6 +41,10 @@ PUBLIC_PAGES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    ("GET", "/forgot-password"),
+    ("POST", "/forgot-password"),
+    ("GET", "/reset-password"),
+    ("POST", "/reset-password"),
 }
 # Routes served outside the API schema, with the reason they are not walked as API operations: by path...
 HIDDEN_ROUTES = {

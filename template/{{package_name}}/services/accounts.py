@@ -1,4 +1,4 @@
-"""Account use cases: sign up, log in and out, authenticate a token, send the welcome e-mail."""
+"""Account use cases: sign up, log in and out, authenticate a token, change or reset the password, and their e-mails."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +9,8 @@ from ..domain.errors import AuthenticationFailed, ValidationFailed
 from .passwords import PasswordHasher
 from .ports import Clock, EmailMessage, EmailSender, JobQueue, SecurityLog, UnitOfWorkFactory, utc_now
 from .tokens import hash_token, new_token
+
+PASSWORD_RESET_TTL = timedelta(minutes=30)
 
 
 class AccountRepository(Protocol):
@@ -41,6 +43,15 @@ class AccountRepository(Protocol):
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
 
+    def end_access(self, account_id: int, keep_token_hash: str | None) -> None:
+        """Revoke every API token of the account but the kept one, and every reset link it was sent."""
+
+    def add_password_reset(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        """Store a new password-reset link (by its token's hash)."""
+
+    def use_password_reset(self, token_hash: str, now: datetime) -> int | None:
+        """Delete an unexpired reset link and return its account's id; None when unknown, used or expired."""
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
@@ -62,7 +73,10 @@ class AccountService:
         security_log: SecurityLog,
         token_ttl: timedelta,
         clock: Clock = utc_now,
+        *,
+        app_url: str,
     ) -> None:
+        """`app_url` is where people reach the app (`https://app.example.com`): the links in e-mails start with it."""
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._job_queue = job_queue
@@ -70,6 +84,7 @@ class AccountService:
         self._security_log = security_log
         self._token_ttl = token_ttl
         self._clock = clock
+        self._app_url = app_url.rstrip("/")
 
     def sign_up(self, email: str, password: str) -> Account:
         """Create an account and schedule its welcome e-mail; Conflict when the address is taken."""
@@ -129,6 +144,98 @@ class AccountService:
             uow.commit()
         if account_id is not None:
             self._security_log.record("logged_out", account_id=account_id)
+
+    def change_password(self, account: Account, current_token: str, current_password: str, new_password: str) -> None:
+        """Replace the password, knowing the current one; every other session and token of the account ends.
+
+        The session of `current_token` stays signed in; a "your password was changed" e-mail follows.
+        ValidationFailed when the current password is wrong or the new one breaks the rules.
+        """
+        check_password_rules(new_password)
+        if not self._hasher.verify(account.password_hash, current_password):
+            self._security_log.record("password_change_refused", account_id=account.id)
+            raise ValidationFailed("The current password is wrong.", "current_password")
+        password_hash = self._hasher.hash(new_password)
+        with self._uow_factory() as uow:
+            uow.repository.set_password_hash(account.id, password_hash)
+            uow.repository.end_access(account.id, keep_token_hash=hash_token(current_token))
+            uow.commit()
+        self._security_log.record("password_changed", account_id=account.id)
+        self._job_queue.enqueue_password_changed_notice(account.id)
+
+    def request_password_reset(self, email: str) -> None:
+        """Have a reset link sent to the address if an account has it; nothing tells the caller whether one does.
+
+        Both paths do the same work (one look-up, one job enqueued), so neither the answer nor its time differs.
+        """
+        account = self._account_by_email(email)
+        account_id = account.id if account else None
+        self._security_log.record("password_reset_requested", account_id=account_id)
+        self._job_queue.enqueue_password_reset(account_id)
+
+    def send_password_reset(self, account_id: int | None) -> bool:
+        """Mint a single-use reset link and e-mail it; False (nothing sent) with no account or one that is gone.
+
+        The token exists only in the e-mail: the database keeps its hash, and the job queue never sees it.
+        """
+        if account_id is None:
+            return False
+        token = new_token()
+        now = self._clock()
+        with self._uow_factory() as uow:
+            account = uow.repository.get(account_id)
+            if account is None:
+                return False
+            uow.repository.add_password_reset(account_id, hash_token(token), now, now + PASSWORD_RESET_TTL)
+            minutes = int(PASSWORD_RESET_TTL.total_seconds() // 60)
+            self._email_sender.send(
+                EmailMessage(
+                    to=account.email,
+                    subject="Reset your password",
+                    body=(
+                        "Someone, hopefully you, asked to reset the password of your account. Choose a new one "
+                        f"within {minutes} minutes at\n\n{self._app_url}/reset-password?token={token}\n\n"
+                        "The link works once. If you did not ask for it, ignore this e-mail: your password stays."
+                    ),
+                )
+            )
+            uow.commit()
+        return True
+
+    def reset_password(self, token: str, new_password: str) -> None:
+        """Set a new password with a reset link; the link is used up and every session and token of the account ends.
+
+        ValidationFailed when the link is unknown, used already or expired, or the password breaks the rules.
+        """
+        check_password_rules(new_password)
+        password_hash = self._hasher.hash(new_password)  # slow on purpose: outside the transaction
+        with self._uow_factory() as uow:
+            account_id = uow.repository.use_password_reset(hash_token(token), self._clock())
+            if account_id is None:
+                raise ValidationFailed("This reset link is unknown, used already or expired; ask for a new one.")
+            uow.repository.set_password_hash(account_id, password_hash)
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("password_reset", account_id=account_id)
+        self._job_queue.enqueue_password_changed_notice(account_id)
+
+    def send_password_changed_notice(self, account_id: int) -> bool:
+        """Tell the account's address that its password was changed; False when the account is gone."""
+        with self._uow_factory(read_only=True) as uow:
+            account = uow.repository.get(account_id)
+        if account is None:
+            return False
+        self._email_sender.send(
+            EmailMessage(
+                to=account.email,
+                subject="Your password was changed",
+                body=(
+                    "The password of your account was just changed, and every other session signed out. "
+                    f"If it was not you, reset it now at {self._app_url}/forgot-password."
+                ),
+            )
+        )
+        return True
 
     def send_welcome_email(self, account_id: int) -> bool:
         """Send the welcome e-mail once; False (and nothing sent) when the account is gone or already welcomed."""

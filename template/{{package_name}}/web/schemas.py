@@ -91,6 +91,26 @@ class SessionPublic(BaseModel):
     )
 
 
+class PasswordChange(BaseModel):
+    """Change of password: the current one proves it is the owner, not someone at an unlocked screen."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: NewPassword
+
+
+class PasswordResetCreate(BaseModel):
+    """A request for a password-reset link."""
+
+    email: Email
+
+
+class PasswordResetUse(BaseModel):
+    """A new password, with the token of the reset link that was e-mailed."""
+
+    token: str = Field(max_length=64, description="The `token` of the link in the e-mail")
+    new_password: NewPassword
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list; pass `next_cursor` back as `cursor` for the next page (null on the last)."""
 

@@ -1,4 +1,4 @@
-"""Accounts and API tokens in SQL."""
+"""Accounts, API tokens and password-reset links in SQL."""
 
 from datetime import datetime
 from typing import final
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...domain.accounts import Account
 from ...domain.errors import Conflict
 from ...services.accounts import AccountRepository
-from ..tables.accounts import AccountRow, ApiTokenRow
+from ..tables.accounts import AccountRow, ApiTokenRow, PasswordResetRow
 
 
 def to_account(row: AccountRow) -> Account:
@@ -26,7 +26,7 @@ def to_account(row: AccountRow) -> Account:
 
 @final
 class SqlAccountRepository(AccountRepository):
-    """Accounts in the `accounts` table, and their API tokens in `api_tokens`."""
+    """Accounts in the `accounts` table, their API tokens in `api_tokens`, reset links in `password_resets`."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -94,4 +94,27 @@ class SqlAccountRepository(AccountRepository):
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
         statement = delete(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash).returning(ApiTokenRow.account_id)
+        return self._session.scalars(statement).first()
+
+    def end_access(self, account_id: int, keep_token_hash: str | None) -> None:
+        """Revoke every API token of the account but the kept one, and every reset link it was sent."""
+        tokens = delete(ApiTokenRow).where(ApiTokenRow.account_id == account_id)
+        if keep_token_hash is not None:
+            tokens = tokens.where(ApiTokenRow.token_hash != keep_token_hash)
+        self._session.execute(tokens)
+        self._session.execute(delete(PasswordResetRow).where(PasswordResetRow.account_id == account_id))
+
+    def add_password_reset(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        """Store a new password-reset link."""
+        self._session.add(
+            PasswordResetRow(account_id=account_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at)
+        )
+
+    def use_password_reset(self, token_hash: str, now: datetime) -> int | None:
+        """Delete an unexpired reset link and return its account's id, in one statement: two uses, one winner."""
+        statement = (
+            delete(PasswordResetRow)
+            .where(PasswordResetRow.token_hash == token_hash, PasswordResetRow.expires_at > now)
+            .returning(PasswordResetRow.account_id)
+        )
         return self._session.scalars(statement).first()

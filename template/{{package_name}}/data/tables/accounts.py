@@ -1,4 +1,4 @@
-"""The `accounts` and `api_tokens` tables."""
+"""The `accounts` table, and the `api_tokens` and `password_resets` that open an account."""
 
 from datetime import datetime
 
@@ -34,3 +34,15 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired tokens
+
+
+class PasswordResetRow(Base):
+    """A row of `password_resets`: the SHA-256 of a reset link's token, until it is used or expires."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired links
