@@ -9,6 +9,9 @@ accounts created more than 10 minutes ago (longer than the whole retry chain, so
 chain still in progress) and less than a day ago (so an address that always bounces stops costing
 work), whose `welcome_email_sent_at` is still empty. See jobs.queue for the delivery guarantee.
 
+Every hour, `purge_expired_access` deletes the API tokens that expired or went idle
+(TOKEN_IDLE_MINUTES) and the password-reset links that expired: they open nothing any more.
+
 A password-reset link gets 2 retries after 10 s and 20 s, and the "password changed" notice the same
 retries as the welcome e-mail. Neither is reconciled: nothing in the database owes them, and a reset
 link is only worth sending while its reader waits for it (they ask again); a notice whose enqueue
@@ -39,6 +42,7 @@ RECONCILE_GRACE = timedelta(minutes=10)
 RECONCILE_WINDOW = timedelta(days=1)
 RECONCILE_BATCH_SIZE = 500
 ACTIVITY_REPORT_HOUR = 6
+PURGE_MINUTE = 17  # of every hour: away from the top of the hour, when other periodic work piles up
 
 logger = get_logger(__name__)
 
@@ -52,6 +56,7 @@ class JobTasks:
     report_activity: Any
     send_password_reset: Any
     send_password_changed_notice: Any
+    purge_expired_access: Any
 
 
 def run_welcome_email_job(container: Container, account_id: int) -> bool:
@@ -86,6 +91,12 @@ def report_activity(container: Container, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     for activity in activity_since(container.engine, now - timedelta(days=1)):
         logger.info("activity.report", resource=activity.resource, records=activity.records, accounts=activity.accounts)
+
+
+def purge_expired_access(container: Container) -> None:
+    """Delete the tokens and reset links that open nothing any more, and log how many."""
+    tokens, links = container.accounts.purge_expired_access()
+    logger.info("access.purged", tokens=tokens, reset_links=links)
 
 
 def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
@@ -139,10 +150,17 @@ def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
     report_task = huey.periodic_task(crontab(hour=str(ACTIVITY_REPORT_HOUR), minute="0"), name="report_activity")(
         daily_activity_report
     )
+
+    def hourly_purge() -> None:
+        """Periodic job: expired and idle tokens, expired reset links."""
+        purge_expired_access(container())
+
+    purge_task = huey.periodic_task(crontab(minute=str(PURGE_MINUTE)), name="purge_expired_access")(hourly_purge)
     return JobTasks(
         send_welcome_email=welcome_task,
         enqueue_missed_welcome_emails=reconcile_task,
         report_activity=report_task,
         send_password_reset=reset_task,
         send_password_changed_notice=notice_task,
+        purge_expired_access=purge_task,
     )

@@ -1,16 +1,23 @@
-"""Account use cases: sign up, log in and out, authenticate a token, change or reset the password, and their e-mails."""
+"""Account use cases: sign up, log in and out, authenticate a token, change or reset the password, and their e-mails.
+
+A token ends when it expires (`token_ttl`), or when it was not used for `idle_timeout`. Its last use is
+written at most every LAST_USED_RESOLUTION, not on every request: a request costs no write, and the idle
+timeout is kept to within that much.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ..domain.accounts import Account, check_password_rules, normalize_email
-from ..domain.errors import AuthenticationFailed, ValidationFailed
+from ..domain.accounts import Account, AccountSession, check_password_rules, normalize_email
+from ..domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from .passwords import PasswordHasher
 from .ports import Clock, EmailMessage, EmailSender, JobQueue, SecurityLog, UnitOfWorkFactory, utc_now
 from .tokens import hash_token, new_token
 
 PASSWORD_RESET_TTL = timedelta(minutes=30)
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+MAX_CLIENT_LENGTH = 200
 
 
 class AccountRepository(Protocol):
@@ -34,11 +41,25 @@ class AccountRepository(Protocol):
     def mark_welcome_email_sent(self, account_id: int, sent_at: datetime) -> None:
         """Record that the welcome e-mail went out."""
 
-    def add_token(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
-        """Store a new API token."""
+    def add_token(
+        self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime, client: str | None
+    ) -> None:
+        """Store a new API token, last used when it was created."""
 
-    def find_by_token(self, token_hash: str, now: datetime) -> Account | None:
-        """Return the holder of an unexpired token, in one query."""
+    def find_by_token(self, token_hash: str, now: datetime, used_since: datetime) -> tuple[Account, datetime] | None:
+        """The holder of a token unexpired at `now` and used since `used_since`, and its last use; in one query."""
+
+    def mark_token_used(self, token_hash: str, now: datetime, unless_since: datetime) -> None:
+        """Write the token's last use, unless it was written since `unless_since` already."""
+
+    def list_sessions(self, account_id: int, current_token_hash: str) -> list[AccountSession]:
+        """The account's tokens, last used first."""
+
+    def delete_session(self, account_id: int, session_id: int) -> bool:
+        """Revoke one of the account's tokens; False when it has none with this id."""
+
+    def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
+        """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
 
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
@@ -74,6 +95,7 @@ class AccountService:
         token_ttl: timedelta,
         clock: Clock = utc_now,
         *,
+        idle_timeout: timedelta,
         app_url: str,
     ) -> None:
         """`app_url` is where people reach the app (`https://app.example.com`): the links in e-mails start with it."""
@@ -83,6 +105,7 @@ class AccountService:
         self._email_sender = email_sender
         self._security_log = security_log
         self._token_ttl = token_ttl
+        self._idle_timeout = idle_timeout
         self._clock = clock
         self._app_url = app_url.rstrip("/")
 
@@ -99,8 +122,11 @@ class AccountService:
         self._job_queue.enqueue_welcome_email(account.id)
         return account
 
-    def log_in(self, email: str, password: str) -> IssuedToken:
-        """Check the credentials and issue a new token; AuthenticationFailed otherwise."""
+    def log_in(self, email: str, password: str, client: str | None = None) -> IssuedToken:
+        """Check the credentials and issue a new token; AuthenticationFailed otherwise.
+
+        `client` names the device or program (its User-Agent) in the owner's list of sessions.
+        """
         account = self._account_by_email(email)
         if not self._hasher.verify(account.password_hash if account else None, password):
             self._security_log.record("log_in_failed", account_id=account.id if account else None)
@@ -113,7 +139,9 @@ class AccountService:
         # the transaction: it is slow on purpose).
         new_hash = self._hasher.hash(password) if self._hasher.needs_rehash(account.password_hash) else None
         with self._uow_factory() as uow:
-            uow.repository.add_token(account.id, hash_token(token), now, expires_at)
+            uow.repository.add_token(
+                account.id, hash_token(token), now, expires_at, client[:MAX_CLIENT_LENGTH] if client else None
+            )
             if new_hash is not None:
                 uow.repository.set_password_hash(account.id, new_hash)
             uow.commit()
@@ -130,12 +158,47 @@ class AccountService:
             return uow.repository.get_by_email(normalized)
 
     def authenticate(self, token: str) -> Account:
-        """Return the holder of a valid token; AuthenticationFailed when unknown or expired."""
+        """Return the holder of a valid token; AuthenticationFailed when unknown, expired or idle too long."""
+        now = self._clock()
+        token_hash = hash_token(token)
         with self._uow_factory(read_only=True) as uow:
-            account = uow.repository.find_by_token(hash_token(token), self._clock())
-        if account is None:
+            found = uow.repository.find_by_token(token_hash, now, used_since=now - self._idle_timeout)
+        if found is None:
             raise AuthenticationFailed("The token is missing, unknown or expired.")
+        account, last_used_at = found
+        if last_used_at <= now - LAST_USED_RESOLUTION:
+            with self._uow_factory() as uow:
+                uow.repository.mark_token_used(token_hash, now, unless_since=now - LAST_USED_RESOLUTION)
+                uow.commit()
         return account
+
+    def sessions(self, account_id: int, current_token: str) -> list[AccountSession]:
+        """The account's sessions and API tokens, last used first; the one of `current_token` is marked current."""
+        with self._uow_factory(read_only=True) as uow:
+            return uow.repository.list_sessions(account_id, hash_token(current_token))
+
+    def end_session(self, account_id: int, session_id: int) -> None:
+        """End one of the account's sessions; NotFound when it has none with this id (or it ended already)."""
+        with self._uow_factory() as uow:
+            if not uow.repository.delete_session(account_id, session_id):
+                raise NotFound("There is no such session.")
+            uow.commit()
+        self._security_log.record("session_ended", account_id=account_id, session_id=session_id)
+
+    def end_other_sessions(self, account_id: int, current_token: str) -> None:
+        """End every session and token of the account but the current one (and the reset links it was sent)."""
+        with self._uow_factory() as uow:
+            uow.repository.end_access(account_id, keep_token_hash=hash_token(current_token))
+            uow.commit()
+        self._security_log.record("other_sessions_ended", account_id=account_id)
+
+    def purge_expired_access(self) -> tuple[int, int]:
+        """Delete the tokens expired or idle too long, and the reset links expired; how many of each."""
+        now = self._clock()
+        with self._uow_factory() as uow:
+            counts = uow.repository.delete_expired(now, used_before=now - self._idle_timeout)
+            uow.commit()
+        return counts
 
     def log_out(self, token: str) -> None:
         """Revoke the token; later requests with it get AuthenticationFailed."""

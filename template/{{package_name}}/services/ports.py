@@ -61,6 +61,8 @@ SecurityEvent = Literal[
     "password_change_refused",
     "password_reset_requested",
     "password_reset",
+    "session_ended",
+    "other_sessions_ended",
 ]
 """What happened to an account's access; a new kind of event is a new name here."""
 

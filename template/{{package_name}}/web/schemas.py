@@ -91,6 +91,19 @@ class SessionPublic(BaseModel):
     )
 
 
+class ActiveSessionPublic(BaseModel):
+    """One of the account's sessions or API tokens (never the token itself)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime = Field(description="To within a few minutes")
+    expires_at: datetime
+    client: str | None = Field(description="The User-Agent it logged in with")
+    current: bool = Field(description="Whether this request was made with it")
+
+
 class PasswordChange(BaseModel):
     """Change of password: the current one proves it is the owner, not someone at an unlocked screen."""
 

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...domain.accounts import Account
+from ...domain.accounts import Account, AccountSession
 from ...domain.errors import Conflict
 from ...services.accounts import AccountRepository
 from ..tables.accounts import AccountRow, ApiTokenRow, PasswordResetRow
@@ -75,21 +75,82 @@ class SqlAccountRepository(AccountRepository):
             update(AccountRow).where(AccountRow.id == account_id).values(welcome_email_sent_at=sent_at)
         )
 
-    def add_token(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
-        """Store a new API token."""
+    def add_token(
+        self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime, client: str | None
+    ) -> None:
+        """Store a new API token, last used when it was created."""
         self._session.add(
-            ApiTokenRow(account_id=account_id, token_hash=token_hash, created_at=created_at, expires_at=expires_at)
+            ApiTokenRow(
+                account_id=account_id,
+                token_hash=token_hash,
+                created_at=created_at,
+                expires_at=expires_at,
+                last_used_at=created_at,
+                client=client,
+            )
         )
 
-    def find_by_token(self, token_hash: str, now: datetime) -> Account | None:
-        """Return the holder of an unexpired token, in one query."""
+    def find_by_token(self, token_hash: str, now: datetime, used_since: datetime) -> tuple[Account, datetime] | None:
+        """The holder of a token unexpired at `now` and used since `used_since`, and its last use; in one query."""
         query = (
-            select(AccountRow)
+            select(AccountRow, ApiTokenRow.last_used_at)
             .join(ApiTokenRow, ApiTokenRow.account_id == AccountRow.id)
-            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.expires_at > now)
+            .where(
+                ApiTokenRow.token_hash == token_hash,
+                ApiTokenRow.expires_at > now,
+                ApiTokenRow.last_used_at > used_since,
+            )
         )
-        row = self._session.scalars(query).first()
-        return to_account(row) if row else None
+        found = self._session.execute(query).first()
+        if found is None:
+            return None
+        row, last_used_at = found
+        return to_account(row), last_used_at or row.created_at
+
+    def mark_token_used(self, token_hash: str, now: datetime, unless_since: datetime) -> None:
+        """Write the token's last use, unless it was written since `unless_since` already (by a concurrent request)."""
+        self._session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.last_used_at <= unless_since)
+            .values(last_used_at=now)
+        )
+
+    def list_sessions(self, account_id: int, current_token_hash: str) -> list[AccountSession]:
+        """The account's tokens, last used first."""
+        query = (
+            select(ApiTokenRow)
+            .where(ApiTokenRow.account_id == account_id)
+            .order_by(ApiTokenRow.last_used_at.desc(), ApiTokenRow.id.desc())
+        )
+        return [
+            AccountSession(
+                id=row.id,
+                created_at=row.created_at,
+                last_used_at=row.last_used_at or row.created_at,
+                expires_at=row.expires_at,
+                client=row.client,
+                current=row.token_hash == current_token_hash,
+            )
+            for row in self._session.scalars(query)
+        ]
+
+    def delete_session(self, account_id: int, session_id: int) -> bool:
+        """Revoke one of the account's tokens; False when it has none with this id."""
+        statement = (
+            delete(ApiTokenRow)
+            .where(ApiTokenRow.account_id == account_id, ApiTokenRow.id == session_id)
+            .returning(ApiTokenRow.id)
+        )
+        return self._session.execute(statement).first() is not None
+
+    def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
+        """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
+        connection = self._session.connection()  # its results carry the counts of deleted rows
+        tokens = connection.execute(
+            delete(ApiTokenRow).where(or_(ApiTokenRow.expires_at <= now, ApiTokenRow.last_used_at <= used_before))
+        )
+        links = connection.execute(delete(PasswordResetRow).where(PasswordResetRow.expires_at <= now))
+        return tokens.rowcount, links.rowcount
 
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""

@@ -34,6 +34,9 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired tokens
+    # Set from the start; empty only in rows from before it existed, until the upgrade fills it in.
+    last_used_at: Mapped[datetime | None] = mapped_column(index=True)  # for purging idle tokens
+    client: Mapped[str | None] = mapped_column(String(200))  # the User-Agent it logged in with
 
 
 class PasswordResetRow(Base):

@@ -1,13 +1,13 @@
-"""The signed-in account's own page: change the password."""
+"""The signed-in account's own page: change the password, see the sessions and end them."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from ...domain.accounts import check_password_rules
+from ...domain.accounts import Account, check_password_rules
 from ...domain.errors import ValidationFailed
-from ..dependencies import ContainerDep
+from ..dependencies import ContainerDep, RecordId
 from .browser_session import CsrfChecked, SignedInAccount, attempts_limited, session_token
 from .rendering import field_errors, redirect, render
 
@@ -15,14 +15,24 @@ router = APIRouter(include_in_schema=False)
 
 NOTICES = {
     "password": "Your password is changed. Every other session is signed out; this one stays.",
+    "session": "That session is signed out.",
+    "others": "Every other session is signed out.",
 }
 
 
 @router.get("/account")
-def account_page(request: Request, account: SignedInAccount) -> Response:
+def account_page(request: Request, account: SignedInAccount, container: ContainerDep) -> Response:
     """The account's page, with a notice of what was just done."""
     notice = NOTICES.get(request.query_params.get("done", ""), "")
-    return render(request, "account.html", account=account, errors={}, notice=notice)
+    return _render(request, container, account, notice=notice)
+
+
+def _render(
+    request: Request, container: ContainerDep, account: Account, status_code: int = 200, **context: object
+) -> Response:
+    sessions = container.accounts.sessions(account.id, session_token(request) or "")
+    context = {"errors": {}, "notice": "", **context}
+    return render(request, "account.html", account=account, status_code=status_code, sessions=sessions, **context)
 
 
 @router.post("/account/password", dependencies=[CsrfChecked, Depends(attempts_limited("password-change"))])
@@ -41,5 +51,19 @@ def change_password(
         except ValidationFailed as error:
             errors = {error.field or "form": error.message}
     if errors:
-        return render(request, "account.html", account=account, status_code=422, errors=errors, notice="")
+        return _render(request, container, account, status_code=422, errors=errors)
     return redirect("/account?done=password")
+
+
+@router.post("/account/sessions/others/end", dependencies=[CsrfChecked])
+def end_other_sessions(request: Request, account: SignedInAccount, container: ContainerDep) -> Response:
+    """Sign out every other browser and API token of the account; this browser stays."""
+    container.accounts.end_other_sessions(account.id, session_token(request) or "")
+    return redirect("/account?done=others")
+
+
+@router.post("/account/sessions/{session_id:int}/end", dependencies=[CsrfChecked])
+def end_session(session_id: RecordId, account: SignedInAccount, container: ContainerDep) -> Response:
+    """Sign out one session of the account (a 404 page for any other id)."""
+    container.accounts.end_session(account.id, session_id)
+    return redirect("/account?done=session")

@@ -70,7 +70,8 @@ def sign_up(
     if errors:
         return render(request, "signup.html", status_code=status_code, email=email, errors=errors)
     response = redirect(HOME_OF_SIGNED_IN)
-    start_session(response, container, container.accounts.log_in(email, password), email)
+    issued = container.accounts.log_in(email, password, request.headers.get("user-agent"))
+    start_session(response, container, issued, email)
     return response
 
 
@@ -95,7 +96,7 @@ def log_in(
     if retry_after is not None:
         raise TooManyAttempts(retry_after, TOO_MANY_FOR_THE_ACCOUNT)
     try:
-        issued = container.accounts.log_in(email, password)
+        issued = container.accounts.log_in(email, password, request.headers.get("user-agent"))
     except AuthenticationFailed as error:
         # Not 401: that status promises a WWW-Authenticate challenge, which a form is not.
         return render(request, "login.html", status_code=400, email=email, errors={"form": error.message})

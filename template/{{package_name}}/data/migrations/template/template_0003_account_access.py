@@ -1,4 +1,4 @@
-"""Account access: password-reset links.
+"""Account access: password-reset links, and when and from what each API token was last used.
 
 Revision ID: template_0003
 Revises: template_0002
@@ -17,7 +17,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the password_resets table."""
+    """Create the password_resets table; give api_tokens their last use (their creation, for those issued before)."""
+    op.add_column("api_tokens", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("api_tokens", sa.Column("client", sa.String(length=200), nullable=True))
+    op.execute("UPDATE api_tokens SET last_used_at = created_at")
+
     op.create_table(
         "password_resets",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -36,8 +40,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_password_resets_account_id"), "password_resets", ["account_id"])
     op.create_index(op.f("ix_password_resets_expires_at"), "password_resets", ["expires_at"])
+    # api_tokens has rows: built without blocking its writes, outside the migration's transaction.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            op.f("ix_api_tokens_last_used_at"), "api_tokens", ["last_used_at"], postgresql_concurrently=True
+        )
 
 
 def downgrade() -> None:
-    """Drop the password_resets table."""
+    """Drop the password_resets table and the tokens' last use."""
     op.drop_table("password_resets")
+    op.drop_index(op.f("ix_api_tokens_last_used_at"), table_name="api_tokens")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("client")
+        batch.drop_column("last_used_at")
