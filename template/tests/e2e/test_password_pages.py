@@ -57,3 +57,18 @@ def test_a_forgotten_password_is_reset_with_the_link_from_the_outbox(
     assert again.status_code == 422
     assert "used already or expired" in again.text
     assert post_form(visitor, "/login", "/login", email="ada@example.com", password=NEW_PASSWORD).status_code == 303
+
+
+def test_the_account_page_downloads_the_data_and_deletes_the_account(client: TestClient) -> None:
+    sign_up(client)
+    wrong = post_form(client, "/account", "/account/export", export_password="not it")
+    assert wrong.status_code == 422
+    download = post_form(client, "/account", "/account/export", export_password=PASSWORD)
+    assert download.headers["content-disposition"] == 'attachment; filename="my-data.json"'
+    assert download.json()["account"]["email"] == "ada@example.com"
+
+    assert post_form(client, "/account", "/account/delete", delete_password="not it").status_code == 422
+    deleted = post_form(client, "/account", "/account/delete", delete_password=PASSWORD)
+    assert deleted.headers["location"] == "/?deleted=1"
+    assert "everything it held are deleted" in client.get("/?deleted=1").text
+    assert post_form(client, "/login", "/login", email="ada@example.com", password=PASSWORD).status_code == 400

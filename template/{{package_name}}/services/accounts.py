@@ -58,6 +58,12 @@ class AccountRepository(Protocol):
     def delete_session(self, account_id: int, session_id: int) -> bool:
         """Revoke one of the account's tokens; False when it has none with this id."""
 
+    def owned_records(self, account_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every record the account owns, by table name, oldest first; values as JSON has them (times in ISO 8601)."""
+
+    def delete(self, account_id: int) -> None:
+        """Delete the account, and with it (the database's cascade) everything it owns and every token it has."""
+
     def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
         """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
 
@@ -215,9 +221,7 @@ class AccountService:
         ValidationFailed when the current password is wrong or the new one breaks the rules.
         """
         check_password_rules(new_password)
-        if not self._hasher.verify(account.password_hash, current_password):
-            self._security_log.record("password_change_refused", account_id=account.id)
-            raise ValidationFailed("The current password is wrong.", "current_password")
+        self._check_current_password(account, current_password, "change_password")
         password_hash = self._hasher.hash(new_password)
         with self._uow_factory() as uow:
             uow.repository.set_password_hash(account.id, password_hash)
@@ -225,6 +229,36 @@ class AccountService:
             uow.commit()
         self._security_log.record("password_changed", account_id=account.id)
         self._job_queue.enqueue_password_changed_notice(account.id)
+
+    def export_data(self, account: Account, current_password: str) -> dict[str, object]:
+        """Everything the account holds, as JSON data: its address, and each owned table's records.
+
+        `{"account": {"id", "email", "created_at"}, "records": {"<table>": [{"<column>": value, ...}, ...]}}`
+        ValidationFailed when the current password is wrong.
+        """
+        self._check_current_password(account, current_password, "export_data")
+        with self._uow_factory(read_only=True) as uow:
+            records = uow.repository.owned_records(account.id)
+        self._security_log.record("data_exported", account_id=account.id)
+        profile = {"id": account.id, "email": account.email, "created_at": account.created_at.isoformat()}
+        return {"account": profile, "records": records}
+
+    def delete_account(self, account: Account, current_password: str) -> None:
+        """Delete the account and every record it owns in every owned table; its sessions end with it.
+
+        ValidationFailed when the current password is wrong.
+        """
+        self._check_current_password(account, current_password, "delete_account")
+        with self._uow_factory() as uow:
+            uow.repository.delete(account.id)
+            uow.commit()
+        self._security_log.record("account_deleted", account_id=account.id)
+
+    def _check_current_password(self, account: Account, password: str, action: str) -> None:
+        """ValidationFailed on `current_password` (and a security event) when it is not the account's password."""
+        if not self._hasher.verify(account.password_hash, password):
+            self._security_log.record("current_password_refused", account_id=account.id, action=action)
+            raise ValidationFailed("The current password is wrong.", "current_password")
 
     def request_password_reset(self, email: str) -> None:
         """Have a reset link sent to the address if an account has it; nothing tells the caller whether one does.

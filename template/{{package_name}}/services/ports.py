@@ -58,11 +58,13 @@ SecurityEvent = Literal[
     "log_in_failed",
     "logged_out",
     "password_changed",
-    "password_change_refused",
     "password_reset_requested",
     "password_reset",
     "session_ended",
     "other_sessions_ended",
+    "current_password_refused",
+    "data_exported",
+    "account_deleted",
 ]
 """What happened to an account's access; a new kind of event is a new name here."""
 

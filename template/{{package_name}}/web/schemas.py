@@ -111,6 +111,12 @@ class PasswordChange(BaseModel):
     new_password: NewPassword
 
 
+class CurrentPassword(BaseModel):
+    """The current password, which an export or a deletion asks for again."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
 class PasswordResetCreate(BaseModel):
     """A request for a password-reset link."""
 

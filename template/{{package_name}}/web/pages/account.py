@@ -1,5 +1,6 @@
-"""The signed-in account's own page: change the password, see the sessions and end them."""
+"""The signed-in account's own page: change the password, see the sessions and end them, export or delete it all."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -8,7 +9,7 @@ from starlette.responses import Response
 from ...domain.accounts import Account, check_password_rules
 from ...domain.errors import ValidationFailed
 from ..dependencies import ContainerDep, RecordId
-from .browser_session import CsrfChecked, SignedInAccount, attempts_limited, session_token
+from .browser_session import CsrfChecked, SignedInAccount, attempts_limited, end_session, session_token
 from .rendering import field_errors, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,7 @@ def _render(
     return render(request, "account.html", account=account, status_code=status_code, sessions=sessions, **context)
 
 
-@router.post("/account/password", dependencies=[CsrfChecked, Depends(attempts_limited("password-change"))])
+@router.post("/account/password", dependencies=[CsrfChecked, Depends(attempts_limited("current-password"))])
 def change_password(
     request: Request,
     account: SignedInAccount,
@@ -63,7 +64,43 @@ def end_other_sessions(request: Request, account: SignedInAccount, container: Co
 
 
 @router.post("/account/sessions/{session_id:int}/end", dependencies=[CsrfChecked])
-def end_session(session_id: RecordId, account: SignedInAccount, container: ContainerDep) -> Response:
+def end_one_session(session_id: RecordId, account: SignedInAccount, container: ContainerDep) -> Response:
     """Sign out one session of the account (a 404 page for any other id)."""
     container.accounts.end_session(account.id, session_id)
     return redirect("/account?done=session")
+
+
+@router.post("/account/export", dependencies=[CsrfChecked, Depends(attempts_limited("current-password"))])
+def export_data(
+    request: Request,
+    account: SignedInAccount,
+    container: ContainerDep,
+    export_password: Annotated[str, Form()] = "",
+) -> Response:
+    """Download everything the account holds as one JSON file (the API's export)."""
+    try:
+        data = container.accounts.export_data(account, export_password)
+    except ValidationFailed as error:
+        return _render(request, container, account, status_code=422, errors={"export_password": error.message})
+    return Response(
+        json.dumps(data, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+    )
+
+
+@router.post("/account/delete", dependencies=[CsrfChecked, Depends(attempts_limited("current-password"))])
+def delete_account(
+    request: Request,
+    account: SignedInAccount,
+    container: ContainerDep,
+    delete_password: Annotated[str, Form()] = "",
+) -> Response:
+    """Delete the account and everything it owns, then forget the session."""
+    try:
+        container.accounts.delete_account(account, delete_password)
+    except ValidationFailed as error:
+        return _render(request, container, account, status_code=422, errors={"delete_password": error.message})
+    response = redirect("/?deleted=1")
+    end_session(response, container)
+    return response

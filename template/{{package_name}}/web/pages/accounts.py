@@ -39,7 +39,8 @@ def home(request: Request, visitor: PageVisitor) -> Response:
     """The front door: what the app is, and the ways in; signed-in visitors go straight to their notes."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)
-    return render(request, "home.html", description=request.app.description)
+    notice = "Your account and everything it held are deleted." if request.query_params.get("deleted") else ""
+    return render(request, "home.html", description=request.app.description, notice=notice)
 
 
 @router.get("/signup")
