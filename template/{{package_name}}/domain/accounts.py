@@ -23,6 +23,7 @@ class Account:
     password_hash: str
     created_at: datetime
     welcome_email_sent_at: datetime | None = None
+    disabled_at: datetime | None = None  # set by an operator: no log-in, no session, no reset link
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,12 @@ class AccountRepository(Protocol):
     def list_awaiting_welcome_email(self, created_after: datetime, created_before: datetime, limit: int) -> list[int]:
         """Return ids of accounts created in the window whose welcome e-mail is not stamped."""
 
+    def list_accounts(self, limit: int) -> list[Account]:
+        """The newest accounts, newest first."""
+
+    def set_disabled(self, account_id: int, disabled_at: datetime | None) -> None:
+        """Disable the account from `disabled_at`, or enable it again with None."""
+
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         """Replace the stored password hash (after a cost upgrade)."""
 
@@ -138,6 +144,9 @@ class AccountService:
             self._security_log.record("log_in_failed", account_id=account.id if account else None)
             raise AuthenticationFailed("The e-mail address or the password is wrong.")
         assert account is not None  # noqa: S101 - verify() says no without an account
+        if account.disabled_at is not None:
+            self._security_log.record("log_in_failed", account_id=account.id, reason="disabled")
+            raise AuthenticationFailed("This account is disabled.")
         token = new_token()
         now = self._clock()
         expires_at = now + self._token_ttl
@@ -281,7 +290,7 @@ class AccountService:
         now = self._clock()
         with self._uow_factory() as uow:
             account = uow.repository.get(account_id)
-            if account is None:
+            if account is None or account.disabled_at is not None:
                 return False
             uow.repository.add_password_reset(account_id, hash_token(token), now, now + PASSWORD_RESET_TTL)
             minutes = int(PASSWORD_RESET_TTL.total_seconds() // 60)
@@ -333,6 +342,46 @@ class AccountService:
             )
         )
         return True
+
+    def find_account(self, email: str) -> Account | None:
+        """The account with this e-mail address, if any (for operators)."""
+        return self._account_by_email(email)
+
+    def list_accounts(self, limit: int) -> list[Account]:
+        """The newest accounts, newest first (an operator's look, written to the security log)."""
+        with self._uow_factory(read_only=True) as uow:
+            accounts = uow.repository.list_accounts(limit)
+        self._security_log.record("accounts_listed", by="operator", count=len(accounts))
+        return accounts
+
+    def disable(self, account_id: int) -> None:
+        """An operator's stop: the account can no longer log in, and its sessions and reset links end."""
+        with self._uow_factory() as uow:
+            uow.repository.set_disabled(account_id, self._clock())
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("account_disabled", account_id=account_id, by="operator")
+
+    def enable(self, account_id: int) -> None:
+        """An operator lets a disabled account log in again."""
+        with self._uow_factory() as uow:
+            uow.repository.set_disabled(account_id, None)
+            uow.commit()
+        self._security_log.record("account_enabled", account_id=account_id, by="operator")
+
+    def end_all_sessions(self, account_id: int) -> None:
+        """An operator signs the account out everywhere: every session and token, every reset link."""
+        with self._uow_factory() as uow:
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("all_sessions_ended", account_id=account_id, by="operator")
+
+    def send_reset_link(self, account_id: int) -> bool:
+        """An operator e-mails the account a reset link now; False when it is gone or disabled."""
+        sent = self.send_password_reset(account_id)
+        if sent:
+            self._security_log.record("reset_link_sent", account_id=account_id, by="operator")
+        return sent
 
     def send_welcome_email(self, account_id: int) -> bool:
         """Send the welcome e-mail once; False (and nothing sent) when the account is gone or already welcomed."""

@@ -65,6 +65,11 @@ SecurityEvent = Literal[
     "current_password_refused",
     "data_exported",
     "account_deleted",
+    "accounts_listed",
+    "account_disabled",
+    "account_enabled",
+    "all_sessions_ended",
+    "reset_link_sent",
 ]
 """What happened to an account's access; a new kind of event is a new name here."""
 

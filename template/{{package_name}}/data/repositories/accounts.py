@@ -32,6 +32,7 @@ def to_account(row: AccountRow) -> Account:
         password_hash=row.password_hash,
         created_at=row.created_at,
         welcome_email_sent_at=row.welcome_email_sent_at,
+        disabled_at=row.disabled_at,
     )
 
 
@@ -76,6 +77,15 @@ class SqlAccountRepository(AccountRepository):
         )
         return list(self._session.scalars(query))
 
+    def list_accounts(self, limit: int) -> list[Account]:
+        """The newest accounts, newest first."""
+        query = select(AccountRow).order_by(AccountRow.id.desc()).limit(limit)
+        return [to_account(row) for row in self._session.scalars(query)]
+
+    def set_disabled(self, account_id: int, disabled_at: datetime | None) -> None:
+        """Disable the account from `disabled_at`, or enable it again with None."""
+        self._session.execute(update(AccountRow).where(AccountRow.id == account_id).values(disabled_at=disabled_at))
+
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         """Replace the stored password hash."""
         self._session.execute(update(AccountRow).where(AccountRow.id == account_id).values(password_hash=password_hash))
@@ -109,6 +119,7 @@ class SqlAccountRepository(AccountRepository):
             .where(
                 ApiTokenRow.token_hash == token_hash,
                 ApiTokenRow.expires_at > now,
+                AccountRow.disabled_at.is_(None),
                 ApiTokenRow.last_used_at > used_since,
             )
         )

@@ -22,6 +22,7 @@ class AccountRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     welcome_email_sent_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
 
 
 class ApiTokenRow(Base):

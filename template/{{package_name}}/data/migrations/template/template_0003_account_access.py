@@ -1,4 +1,4 @@
-"""Account access: password-reset links, and when and from what each API token was last used.
+"""Account access: password-reset links, when and from what each API token was last used, disabled accounts.
 
 Revision ID: template_0003
 Revises: template_0002
@@ -17,7 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the password_resets table; give api_tokens their last use (their creation, for those issued before)."""
+    """Create password_resets; give api_tokens their last use (their creation, for older ones), accounts disabled_at."""
+    op.add_column("accounts", sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("api_tokens", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("api_tokens", sa.Column("client", sa.String(length=200), nullable=True))
     op.execute("UPDATE api_tokens SET last_used_at = created_at")
@@ -48,9 +49,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the password_resets table and the tokens' last use."""
+    """Drop the password_resets table, the tokens' last use and the accounts' disabling."""
     op.drop_table("password_resets")
     op.drop_index(op.f("ix_api_tokens_last_used_at"), table_name="api_tokens")
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_column("client")
         batch.drop_column("last_used_at")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("disabled_at")
