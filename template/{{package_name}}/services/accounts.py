@@ -95,7 +95,10 @@ class IssuedToken:
 
 
 class AccountService:
-    """Sign-up, log-in, token checks and the welcome e-mail; each method opens and closes its own unit of work."""
+    """An account's whole life: sign-up, log-in, sessions, passwords, export and deletion, the operator's actions.
+
+    Each method opens and closes its own unit of work.
+    """
 
     def __init__(
         self,
