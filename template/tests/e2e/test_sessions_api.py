@@ -63,3 +63,14 @@ def test_the_account_page_lists_the_sessions_and_signs_out_the_others(app: FastA
     assert ended.headers["location"] == "/account?done=others"
     assert other.get("/account", follow_redirects=False).headers["location"] == "/login"
     assert "Another browser" not in client.get("/account").text
+
+
+def test_the_account_page_signs_out_one_session(app: FastAPI, client: TestClient) -> None:
+    sign_up(client)
+    other = TestClient(app, headers={"User-Agent": "Another browser"})
+    post_form(other, "/login", "/login", **CREDENTIALS)
+    other_id = next(s.id for s in app.state.container.accounts.sessions(1, "") if s.client == "Another browser")
+    ended = post_form(client, "/account", f"/account/sessions/{other_id}/end")
+    assert ended.headers["location"] == "/account?done=session"
+    assert "That session is signed out." in client.get("/account?done=session").text
+    assert other.get("/account", follow_redirects=False).headers["location"] == "/login"

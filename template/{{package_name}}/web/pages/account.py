@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
+from ...bootstrap import Container
 from ...domain.accounts import Account, check_password_rules
 from ...domain.errors import ValidationFailed
 from ..dependencies import ContainerDep, RecordId
@@ -29,8 +30,9 @@ def account_page(request: Request, account: SignedInAccount, container: Containe
 
 
 def _render(
-    request: Request, container: ContainerDep, account: Account, status_code: int = 200, **context: object
+    request: Request, container: Container, account: Account, status_code: int = 200, **context: object
 ) -> Response:
+    """The account's page, with its sessions, and the notice or the errors of a form in `context`."""
     sessions = container.accounts.sessions(account.id, session_token(request) or "")
     context = {"errors": {}, "notice": "", **context}
     return render(request, "account.html", account=account, status_code=status_code, sessions=sessions, **context)
