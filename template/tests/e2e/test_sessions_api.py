@@ -69,7 +69,9 @@ def test_the_account_page_signs_out_one_session(app: FastAPI, client: TestClient
     sign_up(client)
     other = TestClient(app, headers={"User-Agent": "Another browser"})
     post_form(other, "/login", "/login", **CREDENTIALS)
-    other_id = next(s.id for s in app.state.container.accounts.sessions(1, "") if s.client == "Another browser")
+    accounts = app.state.container.accounts
+    ada = accounts.find_account("ada@example.com")
+    other_id = next(s.id for s in accounts.sessions(ada.id, "") if s.client == "Another browser")
     ended = post_form(client, "/account", f"/account/sessions/{other_id}/end")
     assert ended.headers["location"] == "/account?done=session"
     assert "That session is signed out." in client.get("/account?done=session").text
