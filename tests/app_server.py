@@ -88,10 +88,15 @@ def admin_sql(app_venv: Path, admin_url: str, statement: str) -> None:
 
 
 @contextlib.contextmanager
-def serve(project: Path, package: str, app_venv: Path, env: dict[str, str]) -> Iterator[str]:
-    """Start `uvicorn <package>.web.app:create_app --factory`, yield its base URL, then stop it."""
+def serve(
+    project: Path, package: str, app_venv: Path, env: dict[str, str], output: Path | None = None
+) -> Iterator[str]:
+    """Start `uvicorn <package>.web.app:create_app --factory`, yield its base URL, then stop it.
+
+    The app's output (its log, the e-mails the console adapter prints) goes to `output` when given.
+    """
     port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    log = output.open("w+b") if output else tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     command = [str(app_venv / "bin" / "uvicorn"), f"{package}.web.app:create_app", "--factory"]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],

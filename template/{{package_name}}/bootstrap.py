@@ -106,6 +106,8 @@ def build_container(settings: Settings, job_queue: JobQueue, email_sender: Email
             email_sender,
             StructlogSecurityLog(),
             token_ttl,
+            idle_timeout=timedelta(minutes=settings.token_idle_minutes),
+            app_url=settings.app_url,
         ),
         resources={
             service: service(SqlUnitOfWorkFactory(engine, partial(SqlRecords, record=service.record)))

@@ -1,4 +1,5 @@
-"""A real browser drives a generated project's pages: sign up, write, page through, delete, log out.
+"""A real browser drives a generated project's pages: sign up, write, page through, delete, log out;
+change the password, reset a forgotten one from the e-mailed link, delete the account.
 
 Headless Chromium is Debian's `chromium` package driven through Playwright (`.ci/run` installs it;
 Playwright's own browser download is never used). Set MVPSCAFFOLD_SCREENSHOTS=1 to refresh
@@ -8,7 +9,9 @@ docs/screenshot-notes.png, the picture in our README.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,7 +79,8 @@ def running_app(copie: Any, app_venv: Path, tmp_path: Path) -> Iterator[str]:
         JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3"),
     )
     run_in_app_venv(project, app_venv, env, "alembic", "upgrade", "head")
-    with serve(project, "notebook", app_venv, env) as base_url:
+    # The app prints its e-mails there (EMAIL_BACKEND=console): the test follows their links.
+    with serve(project, "notebook", app_venv, env, output=tmp_path / "app-output.txt") as base_url:
         yield base_url
 
 
@@ -89,6 +93,7 @@ def test_pages_work_in_a_real_browser(running_app: str, tmp_path: Path) -> None:
             console: list[str] = []
             page.on("console", lambda message: console.append(message.text))
             _walk_through_the_pages(page, running_app, tmp_path)
+            _look_after_the_account(page, running_app, tmp_path / "app-output.txt")
             blocked = [line for line in console if "Content Security Policy" in line]
             assert blocked == [], f"the Content-Security-Policy blocked part of a page: {blocked}"
         finally:
@@ -153,3 +158,64 @@ def _walk_through_the_pages(page: Any, base_url: str, tmp_path: Path) -> None:
     page.wait_for_url(base_url + "/login")
     page.goto(base_url + "/notes")
     assert page.url == base_url + "/login"
+
+
+def _look_after_the_account(page: Any, base_url: str, app_output: Path) -> None:
+    password, new_password, reset_password = "correct horse battery", "new passphrase", "reset one"
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base_url + "/notes")
+
+    page.get_by_role("link", name="ada@example.com").click()
+    page.wait_for_url(base_url + "/account")
+    page.get_by_label("Current password").fill("not the password")
+    page.get_by_label("New password").fill(new_password)
+    page.get_by_role("button", name="Change the password").click()
+    assert page.get_by_text("The current password is wrong.").first.is_visible()
+    page.get_by_label("Current password").fill(password)
+    page.get_by_label("New password").fill(new_password)
+    page.get_by_role("button", name="Change the password").click()
+    page.wait_for_url(base_url + "/account?done=password")
+    assert page.get_by_role("status").inner_text().startswith("Your password is changed.")
+    assert page.get_by_text("(this browser)").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(base_url + "/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url(base_url + "/forgot-password?sent=1")
+    link = _last_reset_link(app_output)
+    page.goto(base_url + link)
+    page.get_by_label("New password").fill(reset_password)
+    page.get_by_role("button", name="Set the password").click()
+    page.wait_for_url(base_url + "/login?reset=done")
+    page.goto(base_url + link)  # a second use of the link sets nothing
+    page.get_by_label("New password").fill("one more passphrase")
+    page.get_by_role("button", name="Set the password").click()
+    assert page.get_by_text("used already or expired").first.is_visible()
+
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill(reset_password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base_url + "/notes")
+    page.get_by_role("link", name="ada@example.com").click()
+    page.get_by_label("Your password, to delete the account").fill(reset_password)
+    page.get_by_role("button", name="Delete my account").click()
+    page.wait_for_url(base_url + "/?deleted=1")
+    notice = page.get_by_role("status").inner_text()
+    assert notice == "Your account and everything it held are deleted."
+
+
+def _last_reset_link(app_output: Path) -> str:
+    """The path of the last reset link the app e-mailed (printed by the console e-mail adapter)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        links = re.findall(r"/reset-password\?token=[\w-]+", app_output.read_text(errors="replace"))
+        if links:
+            return str(links[-1])
+        time.sleep(0.2)
+    raise AssertionError(f"no reset link in the app's output:\n{app_output.read_text()[-3000:]}")

@@ -7,6 +7,7 @@ Optional: it runs when Playwright and a Chromium are installed, and is skipped (
 """
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from tests.fakes import FakeEmailSender, FakeJobQueue
 from tests.live_server import serve
 
 CHROMIUM_ARGS = [
@@ -87,3 +89,40 @@ def test_sign_up_write_delete_and_log_out_in_a_browser(page: Any, live_url: str)
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_url}/login")
     assert [line for line in console if "Content Security Policy" in line] == []
+
+
+def test_change_a_password_then_reset_it_from_the_e_mailed_link_in_a_browser(
+    page: Any, live_url: str, app: FastAPI, job_queue: FakeJobQueue, outbox: FakeEmailSender
+) -> None:
+    page.goto(f"{live_url}/signup")
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{live_url}/notes")
+
+    page.get_by_role("link", name="ada@example.com").click()
+    page.wait_for_url(f"{live_url}/account")
+    page.get_by_label("Current password").fill("correct horse battery")
+    page.get_by_label("New password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change the password").click()
+    page.wait_for_url(f"{live_url}/account?done=password")
+    assert page.get_by_role("status").inner_text().startswith("Your password is changed.")
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_url}/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url(f"{live_url}/forgot-password?sent=1")
+
+    app.state.container.accounts.send_password_reset(job_queue.password_resets[-1])  # what the worker does
+    link = re.search(r"/reset-password\?token=\S+", outbox.sent[-1].body)
+    assert link is not None
+    page.goto(live_url + link.group(0))
+    page.get_by_label("New password").fill("the passphrase after")
+    page.get_by_role("button", name="Set the password").click()
+    page.wait_for_url(f"{live_url}/login?reset=done")
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill("the passphrase after")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_url}/notes")

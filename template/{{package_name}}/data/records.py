@@ -27,6 +27,11 @@ def owned_by(table: Table, owner_id: int) -> ColumnElement[bool]:
     return table.c.owner_id == owner_id
 
 
+def owned_tables() -> list[Table]:
+    """Every table whose rows belong to an account, by its `owner_id`: each resource's, and each `Owned` one."""
+    return [table for table in Base.metadata.sorted_tables if "owner_id" in table.c]
+
+
 def across_owners(statement: Executable, reason: str) -> Executable:
     """Mark a read that spans every account on purpose (a job's reminders, a report), saying why.
 

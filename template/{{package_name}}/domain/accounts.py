@@ -23,6 +23,19 @@ class Account:
     password_hash: str
     created_at: datetime
     welcome_email_sent_at: datetime | None = None
+    disabled_at: datetime | None = None  # set by an operator: no log-in, no session, no reset link
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSession:
+    """A signed-in device or API client: one token of the account, as its owner sees it (never the token)."""
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime  # to within a few minutes: it is written at most every few minutes
+    expires_at: datetime
+    client: str | None  # the User-Agent it logged in with
+    current: bool  # the one the request was made with
 
 
 def normalize_email(email: str) -> str:

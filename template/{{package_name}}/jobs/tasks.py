@@ -9,6 +9,14 @@ accounts created more than 10 minutes ago (longer than the whole retry chain, so
 chain still in progress) and less than a day ago (so an address that always bounces stops costing
 work), whose `welcome_email_sent_at` is still empty. See jobs.queue for the delivery guarantee.
 
+Every hour, `purge_expired_access` deletes the API tokens that expired or went idle
+(TOKEN_IDLE_MINUTES) and the password-reset links that expired: they open nothing any more.
+
+A password-reset link gets 2 retries after 10 s and 20 s, and the "password changed" notice the same
+retries as the welcome e-mail. Neither is reconciled: nothing in the database owes them, and a reset
+link is only worth sending while its reader waits for it (they ask again); a notice whose enqueue
+failed is not sent.
+
 Adding a job: a method on services.ports.JobQueue, a function registered in `register_tasks` (and a
 field on JobTasks), and the HueyJobQueue method that calls it. The task name is part of the messages
 already waiting in the queue: rename a task only once its queue is empty.
@@ -28,11 +36,13 @@ from ..observability.logging import get_logger
 WELCOME_EMAIL_RETRIES = 4
 WELCOME_EMAIL_RETRY_DELAY_SECONDS = 10
 WELCOME_EMAIL_RETRY_BACKOFF = 2.0
+PASSWORD_RESET_RETRIES = 2
 RECONCILE_EVERY_MINUTES = 5
 RECONCILE_GRACE = timedelta(minutes=10)
 RECONCILE_WINDOW = timedelta(days=1)
 RECONCILE_BATCH_SIZE = 500
 ACTIVITY_REPORT_HOUR = 6
+PURGE_MINUTE = 17  # of every hour: away from the top of the hour, when other periodic work piles up
 
 logger = get_logger(__name__)
 
@@ -44,6 +54,9 @@ class JobTasks:
     send_welcome_email: Any
     enqueue_missed_welcome_emails: Any
     report_activity: Any
+    send_password_reset: Any
+    send_password_changed_notice: Any
+    purge_expired_access: Any
 
 
 def run_welcome_email_job(container: Container, account_id: int) -> bool:
@@ -80,6 +93,12 @@ def report_activity(container: Container, now: datetime | None = None) -> None:
         logger.info("activity.report", resource=activity.resource, records=activity.records, accounts=activity.accounts)
 
 
+def purge_expired_access(container: Container) -> None:
+    """Delete the tokens and reset links that open nothing any more, and log how many."""
+    tokens, links = container.accounts.purge_expired_access()
+    logger.info("access.purged", tokens=tokens, reset_links=links)
+
+
 def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
     """Register this application's tasks on `huey`; `container` is looked up when a task runs."""
 
@@ -106,9 +125,42 @@ def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
         """Periodic job: the day's new records per resource, in the log."""
         report_activity(container())
 
+    def send_password_reset(account_id: int | None) -> None:
+        """Background job: a reset link for one account (None: an address with no account, nothing to send)."""
+        container().accounts.send_password_reset(account_id)
+
+    reset_task = huey.task(
+        retries=PASSWORD_RESET_RETRIES,
+        retry_delay=WELCOME_EMAIL_RETRY_DELAY_SECONDS,
+        retry_backoff=WELCOME_EMAIL_RETRY_BACKOFF,
+        name="send_password_reset",
+    )(send_password_reset)
+
+    def send_password_changed_notice(account_id: int) -> None:
+        """Background job: tell an account's address that its password changed."""
+        container().accounts.send_password_changed_notice(account_id)
+
+    notice_task = huey.task(
+        retries=WELCOME_EMAIL_RETRIES,
+        retry_delay=WELCOME_EMAIL_RETRY_DELAY_SECONDS,
+        retry_backoff=WELCOME_EMAIL_RETRY_BACKOFF,
+        name="send_password_changed_notice",
+    )(send_password_changed_notice)
+
     report_task = huey.periodic_task(crontab(hour=str(ACTIVITY_REPORT_HOUR), minute="0"), name="report_activity")(
         daily_activity_report
     )
+
+    def hourly_purge() -> None:
+        """Periodic job: expired and idle tokens, expired reset links."""
+        purge_expired_access(container())
+
+    purge_task = huey.periodic_task(crontab(minute=str(PURGE_MINUTE)), name="purge_expired_access")(hourly_purge)
     return JobTasks(
-        send_welcome_email=welcome_task, enqueue_missed_welcome_emails=reconcile_task, report_activity=report_task
+        send_welcome_email=welcome_task,
+        enqueue_missed_welcome_emails=reconcile_task,
+        report_activity=report_task,
+        send_password_reset=reset_task,
+        send_password_changed_notice=notice_task,
+        purge_expired_access=purge_task,
     )

@@ -1,14 +1,23 @@
-"""Account use cases: sign up, log in and out, authenticate a token, send the welcome e-mail."""
+"""Account use cases: sign up, log in and out, authenticate a token, change or reset the password, and their e-mails.
+
+A token ends when it expires (`token_ttl`), or when it was not used for `idle_timeout`. Its last use is
+written at most every LAST_USED_RESOLUTION, not on every request: a request costs no write, and the idle
+timeout is kept to within that much.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ..domain.accounts import Account, check_password_rules, normalize_email
-from ..domain.errors import AuthenticationFailed, ValidationFailed
+from ..domain.accounts import Account, AccountSession, check_password_rules, normalize_email
+from ..domain.errors import AuthenticationFailed, NotFound, ValidationFailed
 from .passwords import PasswordHasher
 from .ports import Clock, EmailMessage, EmailSender, JobQueue, SecurityLog, UnitOfWorkFactory, utc_now
 from .tokens import hash_token, new_token
+
+PASSWORD_RESET_TTL = timedelta(minutes=30)
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+MAX_CLIENT_LENGTH = 200
 
 
 class AccountRepository(Protocol):
@@ -26,20 +35,55 @@ class AccountRepository(Protocol):
     def list_awaiting_welcome_email(self, created_after: datetime, created_before: datetime, limit: int) -> list[int]:
         """Return ids of accounts created in the window whose welcome e-mail is not stamped."""
 
+    def list_accounts(self, limit: int) -> list[Account]:
+        """The newest accounts, newest first."""
+
+    def set_disabled(self, account_id: int, disabled_at: datetime | None) -> None:
+        """Disable the account from `disabled_at`, or enable it again with None."""
+
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         """Replace the stored password hash (after a cost upgrade)."""
 
     def mark_welcome_email_sent(self, account_id: int, sent_at: datetime) -> None:
         """Record that the welcome e-mail went out."""
 
-    def add_token(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
-        """Store a new API token."""
+    def add_token(
+        self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime, client: str | None
+    ) -> None:
+        """Store a new API token, last used when it was created."""
 
-    def find_by_token(self, token_hash: str, now: datetime) -> Account | None:
-        """Return the holder of an unexpired token, in one query."""
+    def find_by_token(self, token_hash: str, now: datetime, used_since: datetime) -> tuple[Account, datetime] | None:
+        """The holder of a token unexpired at `now` and used since `used_since`, and its last use; in one query."""
+
+    def mark_token_used(self, token_hash: str, now: datetime, unless_since: datetime) -> None:
+        """Write the token's last use, unless it was written since `unless_since` already."""
+
+    def list_sessions(self, account_id: int, current_token_hash: str) -> list[AccountSession]:
+        """The account's tokens, last used first."""
+
+    def delete_session(self, account_id: int, session_id: int) -> bool:
+        """Revoke one of the account's tokens; False when it has none with this id."""
+
+    def owned_records(self, account_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every record the account owns, by table name, oldest first; values as JSON has them (times in ISO 8601)."""
+
+    def delete(self, account_id: int) -> None:
+        """Delete the account, and with it (the database's cascade) everything it owns and every token it has."""
+
+    def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
+        """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
 
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
+
+    def end_access(self, account_id: int, keep_token_hash: str | None) -> None:
+        """Revoke every API token of the account but the kept one, and every reset link it was sent."""
+
+    def add_password_reset(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        """Store a new password-reset link (by its token's hash)."""
+
+    def use_password_reset(self, token_hash: str, now: datetime) -> int | None:
+        """Delete an unexpired reset link and return its account's id; None when unknown, used or expired."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +95,10 @@ class IssuedToken:
 
 
 class AccountService:
-    """Sign-up, log-in, token checks and the welcome e-mail; each method opens and closes its own unit of work."""
+    """An account's whole life: sign-up, log-in, sessions, passwords, export and deletion, the operator's actions.
+
+    Each method opens and closes its own unit of work.
+    """
 
     def __init__(
         self,
@@ -62,14 +109,20 @@ class AccountService:
         security_log: SecurityLog,
         token_ttl: timedelta,
         clock: Clock = utc_now,
+        *,
+        idle_timeout: timedelta,
+        app_url: str,
     ) -> None:
+        """`app_url` is where people reach the app (`https://app.example.com`): the links in e-mails start with it."""
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._job_queue = job_queue
         self._email_sender = email_sender
         self._security_log = security_log
         self._token_ttl = token_ttl
+        self._idle_timeout = idle_timeout
         self._clock = clock
+        self._app_url = app_url.rstrip("/")
 
     def sign_up(self, email: str, password: str) -> Account:
         """Create an account and schedule its welcome e-mail; Conflict when the address is taken."""
@@ -84,13 +137,19 @@ class AccountService:
         self._job_queue.enqueue_welcome_email(account.id)
         return account
 
-    def log_in(self, email: str, password: str) -> IssuedToken:
-        """Check the credentials and issue a new token; AuthenticationFailed otherwise."""
+    def log_in(self, email: str, password: str, client: str | None = None) -> IssuedToken:
+        """Check the credentials and issue a new token; AuthenticationFailed otherwise.
+
+        `client` names the device or program (its User-Agent) in the owner's list of sessions.
+        """
         account = self._account_by_email(email)
         if not self._hasher.verify(account.password_hash if account else None, password):
             self._security_log.record("log_in_failed", account_id=account.id if account else None)
             raise AuthenticationFailed("The e-mail address or the password is wrong.")
         assert account is not None  # noqa: S101 - verify() says no without an account
+        if account.disabled_at is not None:
+            self._security_log.record("log_in_failed", account_id=account.id, reason="disabled")
+            raise AuthenticationFailed("This account is disabled.")
         token = new_token()
         now = self._clock()
         expires_at = now + self._token_ttl
@@ -98,7 +157,9 @@ class AccountService:
         # the transaction: it is slow on purpose).
         new_hash = self._hasher.hash(password) if self._hasher.needs_rehash(account.password_hash) else None
         with self._uow_factory() as uow:
-            uow.repository.add_token(account.id, hash_token(token), now, expires_at)
+            uow.repository.add_token(
+                account.id, hash_token(token), now, expires_at, client[:MAX_CLIENT_LENGTH] if client else None
+            )
             if new_hash is not None:
                 uow.repository.set_password_hash(account.id, new_hash)
             uow.commit()
@@ -115,12 +176,47 @@ class AccountService:
             return uow.repository.get_by_email(normalized)
 
     def authenticate(self, token: str) -> Account:
-        """Return the holder of a valid token; AuthenticationFailed when unknown or expired."""
+        """Return the holder of a valid token; AuthenticationFailed when unknown, expired or idle too long."""
+        now = self._clock()
+        token_hash = hash_token(token)
         with self._uow_factory(read_only=True) as uow:
-            account = uow.repository.find_by_token(hash_token(token), self._clock())
-        if account is None:
+            found = uow.repository.find_by_token(token_hash, now, used_since=now - self._idle_timeout)
+        if found is None:
             raise AuthenticationFailed("The token is missing, unknown or expired.")
+        account, last_used_at = found
+        if last_used_at <= now - LAST_USED_RESOLUTION:
+            with self._uow_factory() as uow:
+                uow.repository.mark_token_used(token_hash, now, unless_since=now - LAST_USED_RESOLUTION)
+                uow.commit()
         return account
+
+    def sessions(self, account_id: int, current_token: str) -> list[AccountSession]:
+        """The account's sessions and API tokens, last used first; the one of `current_token` is marked current."""
+        with self._uow_factory(read_only=True) as uow:
+            return uow.repository.list_sessions(account_id, hash_token(current_token))
+
+    def end_session(self, account_id: int, session_id: int) -> None:
+        """End one of the account's sessions; NotFound when it has none with this id (or it ended already)."""
+        with self._uow_factory() as uow:
+            if not uow.repository.delete_session(account_id, session_id):
+                raise NotFound("There is no such session.")
+            uow.commit()
+        self._security_log.record("session_ended", account_id=account_id, session_id=session_id)
+
+    def end_other_sessions(self, account_id: int, current_token: str) -> None:
+        """End every session and token of the account but the current one (and the reset links it was sent)."""
+        with self._uow_factory() as uow:
+            uow.repository.end_access(account_id, keep_token_hash=hash_token(current_token))
+            uow.commit()
+        self._security_log.record("other_sessions_ended", account_id=account_id)
+
+    def purge_expired_access(self) -> tuple[int, int]:
+        """Delete the tokens expired or idle too long, and the reset links expired; how many of each."""
+        now = self._clock()
+        with self._uow_factory() as uow:
+            counts = uow.repository.delete_expired(now, used_before=now - self._idle_timeout)
+            uow.commit()
+        return counts
 
     def log_out(self, token: str) -> None:
         """Revoke the token; later requests with it get AuthenticationFailed."""
@@ -129,6 +225,166 @@ class AccountService:
             uow.commit()
         if account_id is not None:
             self._security_log.record("logged_out", account_id=account_id)
+
+    def change_password(self, account: Account, current_token: str, current_password: str, new_password: str) -> None:
+        """Replace the password, knowing the current one; every other session and token of the account ends.
+
+        The session of `current_token` stays signed in; a "your password was changed" e-mail follows.
+        ValidationFailed when the current password is wrong or the new one breaks the rules.
+        """
+        check_password_rules(new_password)
+        self._check_current_password(account, current_password, "change_password")
+        password_hash = self._hasher.hash(new_password)
+        with self._uow_factory() as uow:
+            uow.repository.set_password_hash(account.id, password_hash)
+            uow.repository.end_access(account.id, keep_token_hash=hash_token(current_token))
+            uow.commit()
+        self._security_log.record("password_changed", account_id=account.id)
+        self._job_queue.enqueue_password_changed_notice(account.id)
+
+    def export_data(self, account: Account, current_password: str) -> dict[str, object]:
+        """Everything the account holds, as JSON data: its address, and each owned table's records.
+
+        `{"account": {"id", "email", "created_at"}, "records": {"<table>": [{"<column>": value, ...}, ...]}}`
+        ValidationFailed when the current password is wrong.
+        """
+        self._check_current_password(account, current_password, "export_data")
+        with self._uow_factory(read_only=True) as uow:
+            records = uow.repository.owned_records(account.id)
+        self._security_log.record("data_exported", account_id=account.id)
+        profile = {"id": account.id, "email": account.email, "created_at": account.created_at.isoformat()}
+        return {"account": profile, "records": records}
+
+    def delete_account(self, account: Account, current_password: str) -> None:
+        """Delete the account and every record it owns in every owned table; its sessions end with it.
+
+        ValidationFailed when the current password is wrong.
+        """
+        self._check_current_password(account, current_password, "delete_account")
+        with self._uow_factory() as uow:
+            uow.repository.delete(account.id)
+            uow.commit()
+        self._security_log.record("account_deleted", account_id=account.id)
+
+    def _check_current_password(self, account: Account, password: str, action: str) -> None:
+        """ValidationFailed on `current_password` (and a security event) when it is not the account's password."""
+        if not self._hasher.verify(account.password_hash, password):
+            self._security_log.record("current_password_refused", account_id=account.id, action=action)
+            raise ValidationFailed("The current password is wrong.", "current_password")
+
+    def request_password_reset(self, email: str) -> None:
+        """Have a reset link sent to the address if an account has it; nothing tells the caller whether one does.
+
+        Both paths do the same work (one look-up, one job enqueued), so neither the answer nor its time differs.
+        """
+        account = self._account_by_email(email)
+        account_id = account.id if account else None
+        self._security_log.record("password_reset_requested", account_id=account_id)
+        self._job_queue.enqueue_password_reset(account_id)
+
+    def send_password_reset(self, account_id: int | None) -> bool:
+        """Mint a single-use reset link and e-mail it; False (nothing sent) with no account or one that is gone.
+
+        The token exists only in the e-mail: the database keeps its hash, and the job queue never sees it.
+        """
+        if account_id is None:
+            return False
+        token = new_token()
+        now = self._clock()
+        with self._uow_factory() as uow:
+            account = uow.repository.get(account_id)
+            if account is None or account.disabled_at is not None:
+                return False
+            uow.repository.add_password_reset(account_id, hash_token(token), now, now + PASSWORD_RESET_TTL)
+            minutes = int(PASSWORD_RESET_TTL.total_seconds() // 60)
+            self._email_sender.send(
+                EmailMessage(
+                    to=account.email,
+                    subject="Reset your password",
+                    body=(
+                        "Someone, hopefully you, asked to reset the password of your account. Choose a new one "
+                        f"within {minutes} minutes at\n\n{self._app_url}/reset-password?token={token}\n\n"
+                        "The link works once. If you did not ask for it, ignore this e-mail: your password stays."
+                    ),
+                )
+            )
+            uow.commit()
+        return True
+
+    def reset_password(self, token: str, new_password: str) -> None:
+        """Set a new password with a reset link; the link is used up and every session and token of the account ends.
+
+        ValidationFailed when the link is unknown, used already or expired, or the password breaks the rules.
+        """
+        check_password_rules(new_password)
+        password_hash = self._hasher.hash(new_password)  # slow on purpose: outside the transaction
+        with self._uow_factory() as uow:
+            account_id = uow.repository.use_password_reset(hash_token(token), self._clock())
+            if account_id is None:
+                raise ValidationFailed("This reset link is unknown, used already or expired; ask for a new one.")
+            uow.repository.set_password_hash(account_id, password_hash)
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("password_reset", account_id=account_id)
+        self._job_queue.enqueue_password_changed_notice(account_id)
+
+    def send_password_changed_notice(self, account_id: int) -> bool:
+        """Tell the account's address that its password was changed; False when the account is gone."""
+        with self._uow_factory(read_only=True) as uow:
+            account = uow.repository.get(account_id)
+        if account is None:
+            return False
+        self._email_sender.send(
+            EmailMessage(
+                to=account.email,
+                subject="Your password was changed",
+                body=(
+                    "The password of your account was just changed, and every other session signed out. "
+                    f"If it was not you, reset it now at {self._app_url}/forgot-password."
+                ),
+            )
+        )
+        return True
+
+    def find_account(self, email: str) -> Account | None:
+        """The account with this e-mail address, if any (for operators)."""
+        return self._account_by_email(email)
+
+    def list_accounts(self, limit: int) -> list[Account]:
+        """The newest accounts, newest first (an operator's look, written to the security log)."""
+        with self._uow_factory(read_only=True) as uow:
+            accounts = uow.repository.list_accounts(limit)
+        self._security_log.record("accounts_listed", by="operator", count=len(accounts))
+        return accounts
+
+    def disable(self, account_id: int) -> None:
+        """An operator's stop: the account can no longer log in, and its sessions and reset links end."""
+        with self._uow_factory() as uow:
+            uow.repository.set_disabled(account_id, self._clock())
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("account_disabled", account_id=account_id, by="operator")
+
+    def enable(self, account_id: int) -> None:
+        """An operator lets a disabled account log in again."""
+        with self._uow_factory() as uow:
+            uow.repository.set_disabled(account_id, None)
+            uow.commit()
+        self._security_log.record("account_enabled", account_id=account_id, by="operator")
+
+    def end_all_sessions(self, account_id: int) -> None:
+        """An operator signs the account out everywhere: every session and token, every reset link."""
+        with self._uow_factory() as uow:
+            uow.repository.end_access(account_id, keep_token_hash=None)
+            uow.commit()
+        self._security_log.record("all_sessions_ended", account_id=account_id, by="operator")
+
+    def send_reset_link(self, account_id: int) -> bool:
+        """An operator e-mails the account a reset link now; False when it is gone or disabled."""
+        sent = self.send_password_reset(account_id)
+        if sent:
+            self._security_log.record("reset_link_sent", account_id=account_id, by="operator")
+        return sent
 
     def send_welcome_email(self, account_id: int) -> bool:
         """Send the welcome e-mail once; False (and nothing sent) when the account is gone or already welcomed."""

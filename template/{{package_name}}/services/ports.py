@@ -41,8 +41,36 @@ class JobQueue(Protocol):
     def enqueue_welcome_email(self, account_id: int) -> None:
         """Schedule the welcome e-mail of a new account."""
 
+    def enqueue_password_reset(self, account_id: int | None) -> None:
+        """Schedule a password-reset link; None for an address with no account, which the job then skips.
 
-SecurityEvent = Literal["signed_up", "logged_in", "log_in_failed", "logged_out"]
+        Enqueued for every address alike, so asking for a link does the same work, and takes the same time,
+        whether or not the address has an account.
+        """
+
+    def enqueue_password_changed_notice(self, account_id: int) -> None:
+        """Schedule the "your password was changed" e-mail."""
+
+
+SecurityEvent = Literal[
+    "signed_up",
+    "logged_in",
+    "log_in_failed",
+    "logged_out",
+    "password_changed",
+    "password_reset_requested",
+    "password_reset",
+    "session_ended",
+    "other_sessions_ended",
+    "current_password_refused",
+    "data_exported",
+    "account_deleted",
+    "accounts_listed",
+    "account_disabled",
+    "account_enabled",
+    "all_sessions_ended",
+    "reset_link_sent",
+]
 """What happened to an account's access; a new kind of event is a new name here."""
 
 

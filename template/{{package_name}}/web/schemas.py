@@ -91,6 +91,45 @@ class SessionPublic(BaseModel):
     )
 
 
+class ActiveSessionPublic(BaseModel):
+    """One of the account's sessions or API tokens (never the token itself)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime = Field(description="To within a few minutes")
+    expires_at: datetime
+    client: str | None = Field(description="The User-Agent it logged in with")
+    current: bool = Field(description="Whether this request was made with it")
+
+
+class PasswordChange(BaseModel):
+    """Change of password: the current one proves it is the owner, not someone at an unlocked screen."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: NewPassword
+
+
+class CurrentPassword(BaseModel):
+    """The current password, which an export or a deletion asks for again."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class PasswordResetCreate(BaseModel):
+    """A request for a password-reset link."""
+
+    email: Email
+
+
+class PasswordResetUse(BaseModel):
+    """A new password, with the token of the reset link that was e-mailed."""
+
+    token: str = Field(max_length=64, description="The `token` of the link in the e-mail")
+    new_password: NewPassword
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list; pass `next_cursor` back as `cursor` for the next page (null on the last)."""
 

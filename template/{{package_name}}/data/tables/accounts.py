@@ -1,4 +1,4 @@
-"""The `accounts` and `api_tokens` tables."""
+"""The `accounts` table, and the `api_tokens` and `password_resets` that open an account."""
 
 from datetime import datetime
 
@@ -22,6 +22,7 @@ class AccountRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     welcome_email_sent_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
 
 
 class ApiTokenRow(Base):
@@ -34,3 +35,18 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired tokens
+    # Set from the start; empty only in rows from before it existed, until the upgrade fills it in.
+    last_used_at: Mapped[datetime | None] = mapped_column(index=True)  # for purging idle tokens
+    client: Mapped[str | None] = mapped_column(String(200))  # the User-Agent it logged in with
+
+
+class PasswordResetRow(Base):
+    """A row of `password_resets`: the SHA-256 of a reset link's token, until it is used or expires."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired links

@@ -1,4 +1,4 @@
-"""Pages for visitors: the home page, sign-up, log-in and log-out."""
+"""Pages for visitors: the home page, sign-up, log-in and log-out, and the way back in with a forgotten password."""
 
 from typing import Annotated
 
@@ -8,7 +8,13 @@ from starlette.responses import Response
 from ...domain.accounts import check_password_rules, normalize_email
 from ...domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from ..dependencies import ContainerDep
-from ..log_in_limits import TOO_MANY_FOR_THE_ACCOUNT, record_account_attempt
+from ..log_in_limits import (
+    TOO_MANY_FOR_THE_ACCOUNT,
+    TOO_MANY_FOR_THE_ADDRESS,
+    record_account_attempt,
+    record_reset_request,
+)
+from ..routes.password_resets import RESET_REQUESTED
 from .browser_session import (
     DEVICE_COOKIE,
     CsrfChecked,
@@ -25,6 +31,7 @@ from .rendering import field_errors, redirect, render
 router = APIRouter(include_in_schema=False)
 
 HOME_OF_SIGNED_IN = "/notes"
+RESET_DONE_NOTICE = "Your password is changed, and every session signed out. Log in with the new one."
 
 
 @router.get("/")
@@ -32,7 +39,8 @@ def home(request: Request, visitor: PageVisitor) -> Response:
     """The front door: what the app is, and the ways in; signed-in visitors go straight to their notes."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)
-    return render(request, "home.html", description=request.app.description)
+    notice = "Your account and everything it held are deleted." if request.query_params.get("deleted") else ""
+    return render(request, "home.html", description=request.app.description, notice=notice)
 
 
 @router.get("/signup")
@@ -63,7 +71,8 @@ def sign_up(
     if errors:
         return render(request, "signup.html", status_code=status_code, email=email, errors=errors)
     response = redirect(HOME_OF_SIGNED_IN)
-    start_session(response, container, container.accounts.log_in(email, password), email)
+    issued = container.accounts.log_in(email, password, request.headers.get("user-agent"))
+    start_session(response, container, issued, email)
     return response
 
 
@@ -72,7 +81,8 @@ def log_in_form(request: Request, visitor: PageVisitor) -> Response:
     """The log-in form."""
     if visitor is not None:
         return redirect(HOME_OF_SIGNED_IN)
-    return render(request, "login.html", email="", errors={})
+    notice = RESET_DONE_NOTICE if request.query_params.get("reset") == "done" else ""
+    return render(request, "login.html", email="", errors={}, notice=notice)
 
 
 @router.post("/login", dependencies=[CsrfChecked, Depends(attempts_limited("log-in"))])
@@ -87,7 +97,7 @@ def log_in(
     if retry_after is not None:
         raise TooManyAttempts(retry_after, TOO_MANY_FOR_THE_ACCOUNT)
     try:
-        issued = container.accounts.log_in(email, password)
+        issued = container.accounts.log_in(email, password, request.headers.get("user-agent"))
     except AuthenticationFailed as error:
         # Not 401: that status promises a WWW-Authenticate challenge, which a form is not.
         return render(request, "login.html", status_code=400, email=email, errors={"form": error.message})
@@ -103,5 +113,52 @@ def log_out(request: Request, container: ContainerDep) -> Response:
     if token is not None:
         container.accounts.log_out(token)
     response = redirect("/login")
+    end_session(response, container)
+    return response
+
+
+@router.get("/forgot-password")
+def forgot_password_form(request: Request) -> Response:
+    """The form that asks for a reset link; after a request, the same notice for every address."""
+    notice = RESET_REQUESTED if request.query_params.get("sent") == "1" else ""
+    return render(request, "forgot_password.html", email="", errors={}, notice=notice)
+
+
+@router.post("/forgot-password", dependencies=[CsrfChecked, Depends(attempts_limited("password-reset"))])
+def forgot_password(request: Request, container: ContainerDep, email: Annotated[str, Form()] = "") -> Response:
+    """E-mail a reset link if an account has the address; the answer does not say whether one does."""
+    errors = field_errors(email=(normalize_email, email))
+    if errors:
+        return render(request, "forgot_password.html", status_code=422, email=email, errors=errors, notice="")
+    retry_after = record_reset_request(request, normalize_email(email))
+    if retry_after is not None:
+        raise TooManyAttempts(retry_after, TOO_MANY_FOR_THE_ADDRESS)
+    container.accounts.request_password_reset(email)
+    return redirect("/forgot-password?sent=1")
+
+
+@router.get("/reset-password")
+def reset_password_form(request: Request, token: str = "") -> Response:
+    """The form for a new password, reached from the link in the e-mail."""
+    return render(request, "reset_password.html", token=token[:64], errors={})
+
+
+@router.post("/reset-password", dependencies=[CsrfChecked, Depends(attempts_limited("password-reset"))])
+def reset_password(
+    request: Request,
+    container: ContainerDep,
+    token: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Set the new password and end every session of the account; the form again for a bad link or password."""
+    errors = field_errors(password=(check_password_rules, password))
+    if not errors:
+        try:
+            container.accounts.reset_password(token, password)
+        except ValidationFailed as error:
+            errors = {"form": error.message}
+    if errors:
+        return render(request, "reset_password.html", status_code=422, token=token, errors=errors)
+    response = redirect("/login?reset=done")
     end_session(response, container)
     return response
