@@ -268,7 +268,9 @@ def _next_steps(report: UpdateReport) -> list[str]:
     if report.lock == "stale":
         relock.append("Run `make lock` to refresh uv.lock for the new pyproject.toml.")
     if report.lock in {"stale", "refreshed"}:
-        relock.append("Run `make install`: uv.lock pins other packages now, and `make check` needs them.")
+        relock.append(
+            "Run `make install`: uv.lock pins other packages now, and `make check` needs them."
+        )
     if report.conflicted:
         steps = [
             "Resolve each block from `<<<<<<< before updating` (your version) to `>>>>>>> after"
