@@ -421,7 +421,7 @@ def _update_many(
 
     from mvpscaffold.reports import render_line
 
-    worst = 0
+    worst, current = 0, 0
     reports: list[dict[str, object]] = []
     for project in projects:
         try:
@@ -436,6 +436,7 @@ def _update_many(
                 typer.echo(f"{project}: not updated: {message}")
             continue
         worst = max(worst, 1 if report.needs_owner else 0)
+        current += not report.changed
         reports.append(report.as_json())
         if not as_json:
             typer.echo(render_line(report))
@@ -443,7 +444,9 @@ def _update_many(
     if as_json:
         typer.echo(json.dumps(reports, indent=2))
     else:
-        typer.echo(f"{len(projects)} projects: {len(projects) - failed} updated, {failed} failed")
+        counts = [f"{len(projects) - failed - current} updated"]
+        counts += [f"{current} already current"] if current else []
+        typer.echo(f"{len(projects)} projects: {', '.join(counts)}, {failed} failed")
     return worst
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import read_answers, run_cli
+from helpers import commit_all, read_answers, run_cli
 from template_repos import (
     V1,
     V2,
@@ -227,6 +227,10 @@ def test_update_many_projects_one_line_each_going_on_past_a_failure(
     assert lines[2:] == ["2 projects: 1 updated, 1 failed"]
     assert done.exit_code == 2  # the highest of the projects' codes: b refused
     assert read_answers(clients / "a")["_commit"] == "2.0.0"
+
+    commit_all(clients / "a", "Update to 2.0.0")
+    again = run_cli(["update", "--all", str(clients), "--defaults"])
+    assert again.stdout.splitlines()[-1] == "2 projects: 0 updated, 1 already current, 1 failed"
 
     empty = run_cli(["update", "--all", str(clients / "notes")])
     assert (
