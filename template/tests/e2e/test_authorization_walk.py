@@ -32,6 +32,7 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/sessions"),  # log-in
     ("POST", "/api/password-resets"),  # a forgotten password: ask for a link
     ("POST", "/api/password-resets/use"),  # ...and use it (the link's token is the proof)
+    ("POST", "/api/accounts/email-verification"),  # a verification link, opened anywhere (its token is the proof)
 }
 # Pages anyone may see or post to: the way in and out.
 PUBLIC_PAGES = {
@@ -45,6 +46,7 @@ PUBLIC_PAGES = {
     ("POST", "/forgot-password"),
     ("GET", "/reset-password"),
     ("POST", "/reset-password"),
+    ("GET", "/verify-email"),
 }
 # Routes on one of the account's own sessions, not on an owned record: no POST makes a session with an `id`
 # and no GET reads one back, so the record walks below cannot; tests/e2e/test_sessions_api.py proves that

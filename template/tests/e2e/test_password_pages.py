@@ -5,6 +5,7 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.e2e.test_email_verification import deliver_welcome_link
 from tests.e2e.test_pages import PASSWORD, post_form, sign_up
 from tests.fakes import FakeEmailSender, FakeJobQueue
 
@@ -59,8 +60,11 @@ def test_a_forgotten_password_is_reset_with_the_link_from_the_outbox(
     assert post_form(visitor, "/login", "/login", email="ada@example.com", password=NEW_PASSWORD).status_code == 303
 
 
-def test_the_account_page_downloads_the_data_and_deletes_the_account(client: TestClient) -> None:
+def test_the_account_page_downloads_the_data_and_deletes_the_account(
+    app: FastAPI, client: TestClient, job_queue: FakeJobQueue, outbox: FakeEmailSender
+) -> None:
     sign_up(client)
+    assert client.get(deliver_welcome_link(app, job_queue, outbox)).status_code == 200
     wrong = post_form(client, "/account", "/account/export", export_password="not it")
     assert wrong.status_code == 422
     download = post_form(client, "/account", "/account/export", export_password=PASSWORD)

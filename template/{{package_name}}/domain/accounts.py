@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from .errors import ValidationFailed
+from .errors import PermissionDenied, ValidationFailed
 
 MAX_EMAIL_LENGTH = 320  # the longest address SMTP allows (64 before the @, 255 after), and the column's size
 MIN_PASSWORD_LENGTH = 8
@@ -24,6 +24,12 @@ class Account:
     created_at: datetime
     welcome_email_sent_at: datetime | None = None
     disabled_at: datetime | None = None  # set by an operator: no log-in, no session, no reset link
+    email_verified_at: datetime | None = None  # when a link e-mailed to the address was followed
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the owner showed they read this address (followed a link e-mailed to it)."""
+        return self.email_verified_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,13 @@ class AccountSession:
     expires_at: datetime
     client: str | None  # the User-Agent it logged in with
     current: bool  # the one the request was made with
+
+
+def require_verified_email(account: Account) -> Account:
+    """The account, if its address is verified; PermissionDenied otherwise."""
+    if not account.email_verified:
+        raise PermissionDenied("Verify your e-mail address first: follow the link e-mailed to it (ask for a new one).")
+    return account
 
 
 def normalize_email(email: str) -> str:

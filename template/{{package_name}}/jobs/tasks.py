@@ -10,12 +10,12 @@ chain still in progress) and less than a day ago (so an address that always boun
 work), whose `welcome_email_sent_at` is still empty. See jobs.queue for the delivery guarantee.
 
 Every hour, `purge_expired_access` deletes the API tokens that expired or went idle
-(TOKEN_IDLE_MINUTES) and the password-reset links that expired: they open nothing any more.
+(TOKEN_IDLE_MINUTES) and the password-reset and verification links that expired: they open nothing any more.
 
-A password-reset link gets 2 retries after 10 s and 20 s, and the "password changed" notice the same
-retries as the welcome e-mail. Neither is reconciled: nothing in the database owes them, and a reset
-link is only worth sending while its reader waits for it (they ask again); a notice whose enqueue
-failed is not sent.
+A password-reset or e-mail verification link gets 2 retries after 10 s and 20 s, and the "password
+changed" and "address changed" notices the same retries as the welcome e-mail. None is reconciled:
+nothing in the database owes them, and a link is only worth sending while its reader waits for it (they
+ask again); a notice whose enqueue failed is not sent.
 
 Adding a job: a method on services.ports.JobQueue, a function registered in `register_tasks` (and a
 field on JobTasks), and the HueyJobQueue method that calls it. The task name is part of the messages
@@ -57,6 +57,8 @@ class JobTasks:
     send_password_reset: Any
     send_password_changed_notice: Any
     purge_expired_access: Any
+    send_email_verification: Any
+    send_email_changed_notice: Any
 
 
 def run_welcome_email_job(container: Container, account_id: int) -> bool:
@@ -94,9 +96,9 @@ def report_activity(container: Container, now: datetime | None = None) -> None:
 
 
 def purge_expired_access(container: Container) -> None:
-    """Delete the tokens and reset links that open nothing any more, and log how many."""
+    """Delete the tokens and links that open nothing any more, and log how many."""
     tokens, links = container.accounts.purge_expired_access()
-    logger.info("access.purged", tokens=tokens, reset_links=links)
+    logger.info("access.purged", tokens=tokens, links=links)
 
 
 def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
@@ -147,6 +149,28 @@ def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
         name="send_password_changed_notice",
     )(send_password_changed_notice)
 
+    def send_email_verification(account_id: int, email: str) -> None:
+        """Background job: a link that verifies `email` for one account."""
+        container().accounts.send_email_verification(account_id, email)
+
+    verification_task = huey.task(
+        retries=PASSWORD_RESET_RETRIES,
+        retry_delay=WELCOME_EMAIL_RETRY_DELAY_SECONDS,
+        retry_backoff=WELCOME_EMAIL_RETRY_BACKOFF,
+        name="send_email_verification",
+    )(send_email_verification)
+
+    def send_email_changed_notice(account_id: int, old_email: str) -> None:
+        """Background job: tell an account's former address that it moved."""
+        container().accounts.send_email_changed_notice(account_id, old_email)
+
+    email_notice_task = huey.task(
+        retries=WELCOME_EMAIL_RETRIES,
+        retry_delay=WELCOME_EMAIL_RETRY_DELAY_SECONDS,
+        retry_backoff=WELCOME_EMAIL_RETRY_BACKOFF,
+        name="send_email_changed_notice",
+    )(send_email_changed_notice)
+
     report_task = huey.periodic_task(crontab(hour=str(ACTIVITY_REPORT_HOUR), minute="0"), name="report_activity")(
         daily_activity_report
     )
@@ -163,4 +187,6 @@ def register_tasks(huey: Huey, container: Callable[[], Container]) -> JobTasks:
         send_password_reset=reset_task,
         send_password_changed_notice=notice_task,
         purge_expired_access=purge_task,
+        send_email_verification=verification_task,
+        send_email_changed_notice=email_notice_task,
     )

@@ -1,21 +1,22 @@
-"""Account use cases: sign up, log in and out, authenticate a token, change or reset the password, and their e-mails.
+"""Account use cases: sign up, log in and out, authenticate a token, passwords and addresses, and their e-mails.
 
 A token ends when it expires (`token_ttl`), or when it was not used for `idle_timeout`. Its last use is
 written at most every LAST_USED_RESOLUTION, not on every request: a request costs no write, and the idle
 timeout is kept to within that much.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from ..domain.accounts import Account, AccountSession, check_password_rules, normalize_email
-from ..domain.errors import AuthenticationFailed, NotFound, ValidationFailed
+from ..domain.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from .passwords import PasswordHasher
 from .ports import Clock, EmailMessage, EmailSender, JobQueue, SecurityLog, UnitOfWorkFactory, utc_now
 from .tokens import hash_token, new_token
 
 PASSWORD_RESET_TTL = timedelta(minutes=30)
+EMAIL_VERIFICATION_TTL = timedelta(days=2)
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 MAX_CLIENT_LENGTH = 200
 
@@ -71,19 +72,33 @@ class AccountRepository(Protocol):
         """Delete the account, and with it (the database's cascade) everything it owns and every token it has."""
 
     def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
-        """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
+        """Delete the tokens expired or not used since `used_before`, and the links expired; both counts."""
 
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
 
     def end_access(self, account_id: int, keep_token_hash: str | None) -> None:
-        """Revoke every API token of the account but the kept one, and every reset link it was sent."""
+        """Revoke every API token of the account but the kept one, and every reset or verification link it was sent."""
 
     def add_password_reset(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
         """Store a new password-reset link (by its token's hash)."""
 
     def use_password_reset(self, token_hash: str, now: datetime) -> int | None:
         """Delete an unexpired reset link and return its account's id; None when unknown, used or expired."""
+
+    def add_email_verification(
+        self, account_id: int, email: str, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> None:
+        """Store a new link that verifies `email` for the account (by its token's hash)."""
+
+    def use_email_verification(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
+        """Delete an unexpired verification link; its account's id and address, None when unknown, used or expired."""
+
+    def set_verified_email(self, account_id: int, email: str, verified_at: datetime) -> None:
+        """Make `email` the account's address, verified at `verified_at`; Conflict when another account has it.
+
+        The links still out to its former address open nothing any more.
+        """
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +140,7 @@ class AccountService:
         self._app_url = app_url.rstrip("/")
 
     def sign_up(self, email: str, password: str) -> Account:
-        """Create an account and schedule its welcome e-mail; Conflict when the address is taken."""
+        """Create an account and schedule its welcome e-mail (with a verification link); Conflict when taken."""
         email = normalize_email(email)
         check_password_rules(password)
         password_hash = self._hasher.hash(password)  # slow on purpose: outside the transaction
@@ -346,6 +361,109 @@ class AccountService:
         )
         return True
 
+    def request_email_verification(self, account: Account) -> None:
+        """Have a link that verifies the account's address e-mailed to it; Conflict when it is verified already."""
+        if account.email_verified:
+            raise Conflict("This e-mail address is verified already.")
+        self._security_log.record("email_verification_requested", account_id=account.id)
+        self._job_queue.enqueue_email_verification(account.id, account.email)
+
+    def change_email(self, account: Account, current_password: str, new_email: str) -> None:
+        """Move the account to a new address, knowing the password: a link goes to the new address to confirm it.
+
+        The address stays until the link is followed. ValidationFailed when the password is wrong or the address
+        malformed or unchanged; Conflict when another account has it.
+        """
+        try:
+            new_email = normalize_email(new_email)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, "new_email") from error
+        self._check_current_password(account, current_password, "change_email")
+        if new_email == account.email:
+            raise ValidationFailed("This is the account's address already.", "new_email")
+        with self._uow_factory(read_only=True) as uow:
+            taken = uow.repository.get_by_email(new_email) is not None
+        if taken:
+            raise Conflict("Another account has this e-mail address.")
+        self._security_log.record("email_change_requested", account_id=account.id)
+        self._job_queue.enqueue_email_verification(account.id, new_email)
+
+    def send_email_verification(self, account_id: int, email: str) -> bool:
+        """Mint a single-use link that verifies `email` for the account, and e-mail it to `email`.
+
+        `email` is the account's address, or the one it asked to move to. False (nothing sent) when the account
+        is gone or disabled, or its address is `email` and verified already. The token exists only in the e-mail.
+        """
+        token = new_token()
+        now = self._clock()
+        with self._uow_factory() as uow:
+            account = uow.repository.get(account_id)
+            if account is None or account.disabled_at is not None:
+                return False
+            if email == account.email and account.email_verified:
+                return False
+            uow.repository.add_email_verification(
+                account_id, email, hash_token(token), now, now + EMAIL_VERIFICATION_TTL
+            )
+            if email == account.email:
+                subject = "Verify your e-mail address"
+                body = self._verification_text(token)
+            else:
+                subject = "Confirm your new e-mail address"
+                body = (
+                    f"Someone, hopefully you, asked to move the account of {account.email} to this address. "
+                    f"{self._verification_text(token)} If you did not ask for it, ignore this e-mail: nothing changes."
+                )
+            self._email_sender.send(EmailMessage(to=email, subject=subject, body=body))
+            uow.commit()
+        return True
+
+    def _verification_text(self, token: str) -> str:
+        """The sentences of an e-mail that carry its verification link."""
+        days = EMAIL_VERIFICATION_TTL.days
+        link = f"{self._app_url}/verify-email?token={token}"
+        return f"Confirm that this address is yours within {days} days at\n\n{link}\n\nThe link works once."
+
+    def verify_email(self, token: str) -> Account:
+        """Follow a verification link: its address becomes the account's, verified; the link is used up.
+
+        On a change of address the old address is told by e-mail. ValidationFailed when the link is unknown,
+        used already or expired; Conflict when another account took the new address in the meantime.
+        """
+        now = self._clock()
+        with self._uow_factory() as uow:
+            found = uow.repository.use_email_verification(hash_token(token), now)
+            account = uow.repository.get(found[0]) if found else None
+            if found is None or account is None:
+                raise ValidationFailed("This link is unknown, used already or expired; ask for a new one.")
+            email = found[1]
+            uow.repository.set_verified_email(account.id, email, now)
+            uow.commit()
+        if email == account.email:
+            self._security_log.record("email_verified", account_id=account.id)
+        else:
+            self._security_log.record("email_changed", account_id=account.id)
+            self._job_queue.enqueue_email_changed_notice(account.id, account.email)
+        return replace(account, email=email, email_verified_at=now)
+
+    def send_email_changed_notice(self, account_id: int, old_email: str) -> bool:
+        """Tell the account's former address that the account moved; False when the account is gone."""
+        with self._uow_factory(read_only=True) as uow:
+            account = uow.repository.get(account_id)
+        if account is None:
+            return False
+        self._email_sender.send(
+            EmailMessage(
+                to=old_email,
+                subject="Your e-mail address was changed",
+                body=(
+                    f"Your account's e-mail address is now {account.email}; this one no longer signs in. "
+                    "If you did not change it, contact us right away: whoever did knows your password."
+                ),
+            )
+        )
+        return True
+
     def find_account(self, email: str) -> Account | None:
         """The account with this e-mail address, if any (for operators)."""
         return self._account_by_email(email)
@@ -387,19 +505,24 @@ class AccountService:
         return sent
 
     def send_welcome_email(self, account_id: int) -> bool:
-        """Send the welcome e-mail once; False (and nothing sent) when the account is gone or already welcomed."""
+        """Send the welcome e-mail once, with a link that verifies the address (unless it is verified already).
+
+        False (and nothing sent) when the account is gone or already welcomed.
+        """
+        token = new_token()
+        now = self._clock()
         with self._uow_factory() as uow:
             account = uow.repository.get(account_id)
             if account is None or account.welcome_email_sent_at is not None:
                 return False
-            self._email_sender.send(
-                EmailMessage(
-                    to=account.email,
-                    subject="Welcome!",
-                    body="Your account is ready. Sign in any time with this e-mail address.",
+            body = "Your account is ready. Sign in any time with this e-mail address."
+            if not account.email_verified:
+                uow.repository.add_email_verification(
+                    account_id, account.email, hash_token(token), now, now + EMAIL_VERIFICATION_TTL
                 )
-            )
-            uow.repository.mark_welcome_email_sent(account_id, self._clock())
+                body += f"\n\n{self._verification_text(token)}"
+            self._email_sender.send(EmailMessage(to=account.email, subject="Welcome!", body=body))
+            uow.repository.mark_welcome_email_sent(account_id, now)
             uow.commit()
         return True
 

@@ -51,6 +51,12 @@ class JobQueue(Protocol):
     def enqueue_password_changed_notice(self, account_id: int) -> None:
         """Schedule the "your password was changed" e-mail."""
 
+    def enqueue_email_verification(self, account_id: int, email: str) -> None:
+        """Schedule a link that verifies `email` for the account: its address, or the one it moves to."""
+
+    def enqueue_email_changed_notice(self, account_id: int, old_email: str) -> None:
+        """Schedule the "your address was changed" e-mail to the account's former address."""
+
 
 SecurityEvent = Literal[
     "signed_up",
@@ -70,6 +76,10 @@ SecurityEvent = Literal[
     "account_enabled",
     "all_sessions_ended",
     "reset_link_sent",
+    "email_verification_requested",
+    "email_verified",
+    "email_change_requested",
+    "email_changed",
 ]
 """What happened to an account's access; a new kind of event is a new name here."""
 

@@ -10,7 +10,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..bootstrap import Container
-from ..domain.accounts import Account
+from ..domain.accounts import Account, require_verified_email
 from ..domain.errors import AuthenticationFailed
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/sessions")
@@ -45,6 +45,18 @@ def get_current_account(container: ContainerDep, token: BearerToken) -> Account:
 
 
 CurrentAccount = Annotated[Account, Depends(get_current_account)]
+
+
+async def get_verified_account(account: CurrentAccount) -> Account:
+    """The current account, if its e-mail address is verified; PermissionDenied (403) otherwise.
+
+    Take `account: VerifiedAccount` instead of `CurrentAccount` on a route that needs a verified address;
+    every other route lets an unverified account in. The pages have `VerifiedSignedInAccount`.
+    """
+    return require_verified_email(account)
+
+
+VerifiedAccount = Annotated[Account, Depends(get_verified_account)]
 
 # Ids are the database's integer primary keys (32-bit in PostgreSQL): a larger number in a URL is a 422,
 # not an overflow error deep in the driver.

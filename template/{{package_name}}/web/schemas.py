@@ -67,6 +67,7 @@ class AccountPublic(BaseModel):
     id: int
     email: str
     created_at: datetime
+    email_verified_at: datetime | None = Field(description="When the address was verified; null: not yet")
 
 
 class SessionCreate(BaseModel):
@@ -115,6 +116,19 @@ class CurrentPassword(BaseModel):
     """The current password, which an export or a deletion asks for again."""
 
     current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class EmailChange(BaseModel):
+    """A move to a new address: the current password, and the address a confirming link goes to."""
+
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_email: Email
+
+
+class EmailVerificationUse(BaseModel):
+    """The token of a verification link that was e-mailed."""
+
+    token: str = Field(max_length=64, description="The `token` of the link in the e-mail")
 
 
 class PasswordResetCreate(BaseModel):

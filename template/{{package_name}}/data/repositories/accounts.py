@@ -1,4 +1,4 @@
-"""Accounts, API tokens and password-reset links in SQL."""
+"""Accounts, API tokens, password-reset and e-mail verification links in SQL."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from ...domain.accounts import Account, AccountSession
 from ...domain.errors import Conflict
 from ...services.accounts import AccountRepository
 from ..records import owned_by, owned_tables
-from ..tables.accounts import AccountRow, ApiTokenRow, PasswordResetRow
+from ..tables.accounts import AccountRow, ApiTokenRow, EmailVerificationRow, PasswordResetRow
 
 
 def _plain(value: object) -> object:
@@ -33,12 +33,13 @@ def to_account(row: AccountRow) -> Account:
         created_at=row.created_at,
         welcome_email_sent_at=row.welcome_email_sent_at,
         disabled_at=row.disabled_at,
+        email_verified_at=row.email_verified_at,
     )
 
 
 @final
 class SqlAccountRepository(AccountRepository):
-    """Accounts in the `accounts` table, their API tokens in `api_tokens`, reset links in `password_resets`."""
+    """Accounts in `accounts`, API tokens in `api_tokens`, links in `password_resets` and `email_verifications`."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -181,13 +182,14 @@ class SqlAccountRepository(AccountRepository):
         self._session.execute(delete(AccountRow).where(AccountRow.id == account_id))
 
     def delete_expired(self, now: datetime, used_before: datetime) -> tuple[int, int]:
-        """Delete the tokens expired or not used since `used_before`, and the reset links expired; both counts."""
+        """Delete the tokens expired or not used since `used_before`, and the links expired; both counts."""
         connection = self._session.connection()  # its results carry the counts of deleted rows
         tokens = connection.execute(
             delete(ApiTokenRow).where(or_(ApiTokenRow.expires_at <= now, ApiTokenRow.last_used_at <= used_before))
         )
-        links = connection.execute(delete(PasswordResetRow).where(PasswordResetRow.expires_at <= now))
-        return tokens.rowcount, links.rowcount
+        resets = connection.execute(delete(PasswordResetRow).where(PasswordResetRow.expires_at <= now))
+        verifications = connection.execute(delete(EmailVerificationRow).where(EmailVerificationRow.expires_at <= now))
+        return tokens.rowcount, resets.rowcount + verifications.rowcount
 
     def delete_token(self, token_hash: str) -> int | None:
         """Revoke a token; the id of the account it was for, None when it was already gone."""
@@ -195,12 +197,13 @@ class SqlAccountRepository(AccountRepository):
         return self._session.scalars(statement).first()
 
     def end_access(self, account_id: int, keep_token_hash: str | None) -> None:
-        """Revoke every API token of the account but the kept one, and every reset link it was sent."""
+        """Revoke every API token of the account but the kept one, and every reset or verification link it was sent."""
         tokens = delete(ApiTokenRow).where(ApiTokenRow.account_id == account_id)
         if keep_token_hash is not None:
             tokens = tokens.where(ApiTokenRow.token_hash != keep_token_hash)
         self._session.execute(tokens)
         self._session.execute(delete(PasswordResetRow).where(PasswordResetRow.account_id == account_id))
+        self._session.execute(delete(EmailVerificationRow).where(EmailVerificationRow.account_id == account_id))
 
     def add_password_reset(self, account_id: int, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
         """Store a new password-reset link."""
@@ -216,3 +219,42 @@ class SqlAccountRepository(AccountRepository):
             .returning(PasswordResetRow.account_id)
         )
         return self._session.scalars(statement).first()
+
+    def add_email_verification(
+        self, account_id: int, email: str, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> None:
+        """Store a new link that verifies `email` for the account (by its token's hash)."""
+        self._session.add(
+            EmailVerificationRow(
+                account_id=account_id, email=email, token_hash=token_hash, created_at=created_at, expires_at=expires_at
+            )
+        )
+
+    def use_email_verification(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
+        """Delete an unexpired verification link and return its account's id and address, in one statement."""
+        statement = (
+            delete(EmailVerificationRow)
+            .where(EmailVerificationRow.token_hash == token_hash, EmailVerificationRow.expires_at > now)
+            .returning(EmailVerificationRow.account_id, EmailVerificationRow.email)
+        )
+        found = self._session.execute(statement).first()
+        return (found.account_id, found.email) if found else None
+
+    def set_verified_email(self, account_id: int, email: str, verified_at: datetime) -> None:
+        """Make `email` the account's address, verified at `verified_at`; Conflict when another account has it.
+
+        The links still out to its former address open nothing any more.
+        """
+        former = select(AccountRow.email).where(AccountRow.id == account_id).scalar_subquery()
+        self._session.execute(
+            delete(EmailVerificationRow).where(
+                EmailVerificationRow.account_id == account_id, EmailVerificationRow.email == former
+            )
+        )
+        statement = (
+            update(AccountRow).where(AccountRow.id == account_id).values(email=email, email_verified_at=verified_at)
+        )
+        try:
+            self._session.execute(statement)  # the unique index decides, even against a sign-up at the same time
+        except IntegrityError as error:
+            raise Conflict("Another account has this e-mail address now.") from error

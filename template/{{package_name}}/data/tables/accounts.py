@@ -1,4 +1,4 @@
-"""The `accounts` table, and the `api_tokens` and `password_resets` that open an account."""
+"""The `accounts` table, the `api_tokens` and `password_resets` that open an account, and `email_verifications`."""
 
 from datetime import datetime
 
@@ -23,6 +23,7 @@ class AccountRow(Base):
     created_at: Mapped[datetime]
     welcome_email_sent_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
 
 
 class ApiTokenRow(Base):
@@ -47,6 +48,22 @@ class PasswordResetRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired links
+
+
+class EmailVerificationRow(Base):
+    """A row of `email_verifications`: a link that proves the account reads `email`, until used or expired.
+
+    `email` is the account's address (a verification) or the one it moves to (a change of address).
+    """
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)  # for purging expired links

@@ -1,4 +1,4 @@
-"""The signed-in account's own page: change the password, see the sessions and end them, export or delete it all."""
+"""The signed-in account's own page: its address and password, its sessions, export or delete it all."""
 
 import json
 from typing import Annotated
@@ -7,10 +7,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from ...bootstrap import Container
-from ...domain.accounts import Account, check_password_rules
-from ...domain.errors import ValidationFailed
+from ...domain.accounts import Account, check_password_rules, normalize_email
+from ...domain.errors import Conflict, ValidationFailed
 from ..dependencies import ContainerDep, RecordId
-from .browser_session import CsrfChecked, SignedInAccount, attempts_limited, end_session, session_token
+from .browser_session import (
+    CsrfChecked,
+    SignedInAccount,
+    VerifiedSignedInAccount,
+    attempts_limited,
+    end_session,
+    session_token,
+)
 from .rendering import field_errors, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -19,6 +26,8 @@ NOTICES = {
     "password": "Your password is changed. Every other session is signed out; this one stays.",
     "session": "That session is signed out.",
     "others": "Every other session is signed out.",
+    "verification": "A link to verify your address is on its way to it.",
+    "email": "A link to confirm your new address is on its way to it: the address changes when you follow it.",
 }
 
 
@@ -58,6 +67,36 @@ def change_password(
     return redirect("/account?done=password")
 
 
+@router.post("/account/verification", dependencies=[CsrfChecked, Depends(attempts_limited("email-verification"))])
+def request_verification(account: SignedInAccount, container: ContainerDep) -> Response:
+    """E-mail the address a link that verifies it (a 409 page when it is verified already)."""
+    container.accounts.request_email_verification(account)
+    return redirect("/account?done=verification")
+
+
+@router.post("/account/email", dependencies=[CsrfChecked, Depends(attempts_limited("current-password"))])
+def change_email(
+    request: Request,
+    account: SignedInAccount,
+    container: ContainerDep,
+    new_email: Annotated[str, Form()] = "",
+    email_password: Annotated[str, Form()] = "",
+) -> Response:
+    """Send a link to the new address; following it moves the account there."""
+    errors = field_errors(new_email=(normalize_email, new_email))
+    if not errors:
+        try:
+            container.accounts.change_email(account, email_password, new_email)
+        except ValidationFailed as error:
+            field = "email_password" if error.field == "current_password" else error.field
+            errors = {field or "form": error.message}
+        except Conflict as error:
+            errors = {"new_email": error.message}
+    if errors:
+        return _render(request, container, account, status_code=422, errors=errors, new_email=new_email)
+    return redirect("/account?done=email")
+
+
 @router.post("/account/sessions/others/end", dependencies=[CsrfChecked])
 def end_other_sessions(request: Request, account: SignedInAccount, container: ContainerDep) -> Response:
     """Sign out every other browser and API token of the account; this browser stays."""
@@ -75,11 +114,11 @@ def end_one_session(session_id: RecordId, account: SignedInAccount, container: C
 @router.post("/account/export", dependencies=[CsrfChecked, Depends(attempts_limited("current-password"))])
 def export_data(
     request: Request,
-    account: SignedInAccount,
+    account: VerifiedSignedInAccount,
     container: ContainerDep,
     export_password: Annotated[str, Form()] = "",
 ) -> Response:
-    """Download everything the account holds as one JSON file (the API's export)."""
+    """Download everything the account holds as one JSON file (the API's export); a verified address only."""
     try:
         data = container.accounts.export_data(account, export_password)
     except ValidationFailed as error:

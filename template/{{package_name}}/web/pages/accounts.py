@@ -1,4 +1,4 @@
-"""Pages for visitors: the home page, sign-up, log-in and log-out, and the way back in with a forgotten password."""
+"""Pages for visitors: home, sign-up, log-in and log-out, a forgotten password, the link that verifies an address."""
 
 from typing import Annotated
 
@@ -162,3 +162,14 @@ def reset_password(
     response = redirect("/login?reset=done")
     end_session(response, container)
     return response
+
+
+@router.get("/verify-email")
+def verify_email(request: Request, container: ContainerDep, token: str = "") -> Response:
+    """Follow the link e-mailed to an address: it becomes the account's, verified (no sign-in needed)."""
+    try:
+        account = container.accounts.verify_email(token[:64])
+    except (ValidationFailed, Conflict) as error:
+        status = 409 if isinstance(error, Conflict) else 422
+        return render(request, "verify_email.html", status_code=status, error=error.message, email="")
+    return render(request, "verify_email.html", error="", email=account.email)

@@ -21,7 +21,7 @@ from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
 from ...bootstrap import Container
-from ...domain.accounts import Account, normalize_email
+from ...domain.accounts import Account, normalize_email, require_verified_email
 from ...domain.errors import AuthenticationFailed
 from ...services.accounts import IssuedToken
 from ..dependencies import ContainerDep
@@ -173,3 +173,11 @@ async def require_signed_in(visitor: PageVisitor) -> Account:
 
 
 SignedInAccount = Annotated[Account, Depends(require_signed_in)]
+
+
+async def require_verified_email_page(account: SignedInAccount) -> Account:
+    """The signed-in account, if its e-mail address is verified; PermissionDenied (a 403 page) otherwise."""
+    return require_verified_email(account)
+
+
+VerifiedSignedInAccount = Annotated[Account, Depends(require_verified_email_page)]
