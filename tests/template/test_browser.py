@@ -1,5 +1,6 @@
 """A real browser drives a generated project's pages: sign up, write, page through, delete, log out;
-change the password, reset a forgotten one from the e-mailed link, delete the account.
+change the password, reset a forgotten one from the e-mailed link, verify the address from the
+welcome e-mail's link, delete the account.
 
 Headless Chromium is Debian's `chromium` package driven through Playwright (`.ci/run` installs it;
 Playwright's own browser download is never used). Set MVPSCAFFOLD_SCREENSHOTS=1 to refresh
@@ -168,8 +169,13 @@ def _look_after_the_account(page: Any, base_url: str, app_output: Path) -> None:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(base_url + "/notes")
 
-    page.get_by_role("link", name="ada@example.com").click()
+    # The welcome e-mail's link verifies the address (before a password change ends every link).
+    page.goto(base_url + _last_link(app_output, "/verify-email"))
+    verified = page.get_by_role("status").inner_text()
+    assert verified == "Your e-mail address ada@example.com is verified."
+    page.get_by_role("link", name="Go to your account").click()
     page.wait_for_url(base_url + "/account")
+    assert page.get_by_text("(verified)").is_visible()
     page.get_by_label("Current password").fill("not the password")
     page.get_by_label("New password").fill(new_password)
     page.get_by_role("button", name="Change the password").click()
@@ -187,7 +193,7 @@ def _look_after_the_account(page: Any, base_url: str, app_output: Path) -> None:
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_role("button", name="Send the link").click()
     page.wait_for_url(base_url + "/forgot-password?sent=1")
-    link = _last_reset_link(app_output)
+    link = _last_link(app_output, "/reset-password")
     page.goto(base_url + link)
     page.get_by_label("New password").fill(reset_password)
     page.get_by_role("button", name="Set the password").click()
@@ -210,12 +216,13 @@ def _look_after_the_account(page: Any, base_url: str, app_output: Path) -> None:
     assert notice == "Your account and everything it held are deleted."
 
 
-def _last_reset_link(app_output: Path) -> str:
-    """The path of the last reset link the app e-mailed (printed by the console e-mail adapter)."""
+def _last_link(app_output: Path, path: str) -> str:
+    """The last link to `path` the app e-mailed (printed by the console e-mail adapter)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        links = re.findall(r"/reset-password\?token=[\w-]+", app_output.read_text(errors="replace"))
+        printed = app_output.read_text(errors="replace")
+        links = re.findall(re.escape(path) + r"\?token=[\w-]+", printed)
         if links:
             return str(links[-1])
         time.sleep(0.2)
-    raise AssertionError(f"no reset link in the app's output:\n{app_output.read_text()[-3000:]}")
+    raise AssertionError(f"no {path} link in the app's output:\n{app_output.read_text()[-3000:]}")
