@@ -1,6 +1,7 @@
 """Verifying an e-mail address and moving to a new one, over the API and the pages, with links from the outbox."""
 
 import re
+from dataclasses import replace
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -141,3 +142,27 @@ def test_the_pages_verify_and_change_the_address(
     assert client.get(deliver_verification_link(app, job_queue, outbox)).status_code == 200
     assert "ada@new.example.com" in client.get("/account").text
     assert len(job_queue.email_changed_notices) == 1
+
+
+def test_with_verified_email_required_an_unverified_account_reaches_no_resource(
+    app: FastAPI, client: TestClient, job_queue: FakeJobQueue, outbox: FakeEmailSender
+) -> None:
+    container = app.state.container
+    strict = container.settings.model_copy(update={"verified_email_required": True})
+    app.state.container = replace(container, settings=strict)
+    session = signed_up_and_logged_in(client)
+    note = {"title": "Call Bob", "body": "About the invoice"}
+
+    refused = client.post("/api/notes", json=note, headers=session)
+    assert refused.status_code == 403
+    assert "Verify your e-mail address first" in refused.json()["detail"]
+    assert client.get("/api/notes", headers=session).status_code == 403
+    assert client.get("/api/accounts/me", headers=session).status_code == 200  # the account stays its own
+    token = deliver_welcome_link(app, job_queue, outbox).partition("token=")[2]
+    assert client.post("/api/accounts/email-verification", json={"token": token}).status_code == 204
+    assert client.post("/api/notes", json=note, headers=session).status_code == 201
+
+    pages = TestClient(app)
+    sign_up(pages, "grace@example.com")
+    assert pages.get("/notes").status_code == 403
+    assert pages.get("/account").status_code == 200

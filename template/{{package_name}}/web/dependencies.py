@@ -58,6 +58,13 @@ async def get_verified_account(account: CurrentAccount) -> Account:
 
 VerifiedAccount = Annotated[Account, Depends(get_verified_account)]
 
+
+async def check_verified_if_required(account: CurrentAccount, container: ContainerDep) -> None:
+    """Every resource's API checks this: with VERIFIED_EMAIL_REQUIRED on, an unverified account gets a 403."""
+    if container.settings.verified_email_required:
+        require_verified_email(account)
+
+
 # Ids are the database's integer primary keys (32-bit in PostgreSQL): a larger number in a URL is a 422,
 # not an overflow error deep in the driver.
 MAX_RECORD_ID = 2**31 - 1

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..data.tables import TABLES
@@ -27,8 +27,8 @@ from ..domain.pagination import MAX_PAGE_SIZE, Cursor, PageRequest
 from ..domain.records import MAX_INTEGER, MIN_INTEGER, Number, Record, Reference, Text, fields, label_of
 from ..domain.records import Field as RecordField
 from ..services.records import OwnedService
-from .dependencies import ContainerDep, CurrentAccount
-from .pages.browser_session import CsrfChecked, SignedInAccount
+from .dependencies import ContainerDep, CurrentAccount, check_verified_if_required
+from .pages.browser_session import CsrfChecked, SignedInAccount, check_verified_page_if_required
 from .pages.rendering import redirect, render
 from .schemas import Page, PageQuery
 
@@ -82,7 +82,11 @@ def owned_api(service: Service, prefix: str) -> APIRouter:
     fixed = tuple(PARAMETER.findall(prefix))
     create, change, public, listed = schemas(record, fixed)
     record_id = f"{_snake(record)}_id"
-    router = APIRouter(prefix=PARAMETER.sub(r"{\1:int}", prefix), tags=[label_of(record)])
+    router = APIRouter(
+        prefix=PARAMETER.sub(r"{\1:int}", prefix),
+        tags=[label_of(record)],
+        dependencies=[Depends(check_verified_if_required)],
+    )
     given = {"account": CurrentAccount, "container": ContainerDep, **dict.fromkeys(fixed, ID)}
     one = {**given, record_id: ID}
 
@@ -137,7 +141,11 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
     create = schemas(record, fixed)[0]
     given = [field for field in fields(record) if field.name not in fixed]
     record_id = f"{_snake(record)}_id"
-    router = APIRouter(prefix=PARAMETER.sub(r"{\1:int}", prefix), include_in_schema=False)
+    router = APIRouter(
+        prefix=PARAMETER.sub(r"{\1:int}", prefix),
+        include_in_schema=False,
+        dependencies=[Depends(check_verified_page_if_required)],
+    )
     common = {"request": Request, "account": SignedInAccount, "container": ContainerDep, **dict.fromkeys(fixed, ID)}
     posted = {field.name: (Annotated[str, Form()], "") for field in given}
     table = TABLES[record].name

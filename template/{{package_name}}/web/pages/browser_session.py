@@ -181,3 +181,9 @@ async def require_verified_email_page(account: SignedInAccount) -> Account:
 
 
 VerifiedSignedInAccount = Annotated[Account, Depends(require_verified_email_page)]
+
+
+async def check_verified_page_if_required(account: SignedInAccount, container: ContainerDep) -> None:
+    """Every resource's pages check this: with VERIFIED_EMAIL_REQUIRED on, an unverified account gets a 403 page."""
+    if container.settings.verified_email_required:
+        require_verified_email(account)
