@@ -123,9 +123,7 @@ def available_versions(src: str) -> dict[Version, str]:
             f"Cannot list the versions of template {src} ({reason.removeprefix('fatal: ')});"
             " make it reachable again or correct _src_path in the project's .copier-answers.yml."
         )
-    tags = (
-        line.split("\t", 1)[-1].removeprefix("refs/tags/") for line in listed.stdout.splitlines()
-    )
+    tags = [line.split("\trefs/tags/", 1)[-1] for line in listed.stdout.splitlines()]
     versions = {parse_version(tag): tag for tag in tags}
     return {version: versions[version] for version in sorted(v for v in versions if v is not None)}
 
@@ -148,22 +146,30 @@ def untagged_warning(src: str, ref: str) -> str:
 
 def release_tag(src: str, wanted: str | None) -> str:
     """The tag of `src` to render: `wanted` (a tag, its version, or an untagged commit or branch
-    to try a template before tagging it), else the newest release."""
+    to try a template before tagging it), else the newest release.
+
+    A plain folder and a template without version tags are refused: copier would record no
+    version, and `check` and `update` could never handle the project.
+    """
     try:
         versions = available_versions(src)
     except ToolError:
         local = local_path(src)
-        if local is not None and local.exists():  # but git reads no repository there
+        if local is None:
             raise UserInputError(
-                f"{src} is a plain folder, not a git repository, so a project made from it could"
-                " never be updated; make it one and tag a release (git init && git add -A &&"
-                " git commit -m 1.0.0 && git tag 1.0.0)."
+                f"Could not read the template {src!r}; check the URL and your access."
             ) from None
-        raise UserInputError(
-            f"Could not read the template {src!r}; check the URL and your access."
+        if not local.exists():
+            raise UserInputError(
+                f"Template {src!r} not found; give a folder or a git URL to --template."
+            ) from None
+        raise UserInputError(  # it is there, but git reads no repository in it
+            f"{src} is a plain folder, not a git repository, so a project made from it could"
+            " never be updated; make it one and tag a release (git init && git add -A &&"
+            " git commit -m 1.0.0 && git tag 1.0.0)."
         ) from None
-    newest = newest_version(versions)
     if wanted is None:
+        newest = newest_version(versions)
         if newest is None:
             raise UserInputError(
                 f"The template {src} has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a"
@@ -184,16 +190,7 @@ def release_tag(src: str, wanted: str | None) -> str:
 
 
 def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ...], str]:
-    """The questions of the template at `src` (any form copier takes) and the tag they are at.
-
-    A plain folder and a template without version tags are refused: copier would record no
-    version, and `check` and `update` could never handle the project.
-    """
-    local = local_path(src)
-    if local is not None and not local.exists():
-        raise UserInputError(
-            f"Template {src!r} not found; give a folder or a git URL to --template."
-        )
+    """The questions of the template at `src` (any form copier takes) and the tag they are at."""
     tag = release_tag(src, wanted)
     for name in ("copier.yml", "copier.yaml"):
         text = template_file(src, tag, name)
