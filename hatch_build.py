@@ -22,25 +22,20 @@ PREBUILT = "src/mvpscaffold/template.bundle"
 def template_name_problem(root: Path, distribution: str) -> str | None:
     """Why the distribution's name, its TEMPLATE_NAME and copier.yml's template_id disagree, or
     None when they agree."""
-    text = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
-    found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', text, re.MULTILINE)
     name = re.sub(r"[-_.]+", "-", distribution.lower())
-    declared = re.search(
-        r"^template_id:\n(?:  .*\n)*?  default: (\S+)$", (root / "copier.yml").read_text(), re.M
-    )
-    if found and found[1] == name and declared and declared[1] == name:
+    init = (root / "src" / "mvpscaffold" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^TEMPLATE_NAME = "([^"]+)"', init, re.M)
+    copier_yml = (root / "copier.yml").read_text(encoding="utf-8")
+    declared = re.search(r"^template_id:\n(?:  .*\n)*?  default: (\S+)$", copier_yml, re.M)
+    now = (found and found[1], declared and declared[1])
+    if now == (name, name):
         return None
-    if found and found[1] == name:
-        return (
-            f"the distribution is named {distribution!r} but copier.yml's template_id is"
-            f" {declared[1] if declared else None!r}; set its default to {name!r}, the identity"
-            " its projects record, so that no other template is taken for this one (docs/FORKS.md)"
-        )
     return (
-        f"the distribution is named {distribution!r} but src/mvpscaffold/__init__.py sets"
-        f" TEMPLATE_NAME = {found[1] if found else None!r}; set it to {name!r}, so that its"
-        f" projects record ~/.cache/{name}/template.bundle and no other build of the template"
-        " takes them for its own (docs/FORKS.md)"
+        f"the distribution is named {distribution!r}, so TEMPLATE_NAME in"
+        f" src/mvpscaffold/__init__.py (now {now[0]!r}) and the default of copier.yml's"
+        f" template_id (now {now[1]!r}) must both be {name!r}: its projects record"
+        f" ~/.cache/{name}/template.bundle and that identity, so that no other build of the"
+        " template takes them for its own (docs/FORKS.md)"
     )
 
 

@@ -15,35 +15,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"uses: (?P<repo>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40}) # (?P<tag>v[\w.]+)")
 
 
 def newest(server: str, repo: str) -> tuple[str, str]:
-    """(commit, tag) of the newest release tag of `repo`, peeled to its commit."""
+    """(commit, tag) of the newest release tag (vX.Y.Z) of `repo`, peeled to its commit."""
     listed = subprocess.run(
         ["git", "ls-remote", "--tags", f"{server.rstrip('/')}/{repo}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    commits: dict[str, str] = {}
-    for line in listed.splitlines():  # an annotated tag's "^{}" line names its commit
+    commits = {}
+    for line in listed.splitlines():  # an annotated tag's "^{}" line, after it, names its commit
         sha, ref = line.split("\t")
-        tag = ref.removeprefix("refs/tags/").removesuffix("^{}")
-        if ref.endswith("^{}") or tag not in commits:
-            commits[tag] = sha
-    releases = {}
-    for tag in commits:
-        try:
-            version = Version(tag)
-        except InvalidVersion:
-            continue
-        if tag.startswith("v") and not version.is_prerelease:
-            releases[version] = tag
-    tag = releases[max(releases)]
+        commits[ref.removeprefix("refs/tags/").removesuffix("^{}")] = sha
+    releases = [tag for tag in commits if re.fullmatch(r"v\d+(\.\d+)*", tag)]
+    tag = max(releases, key=Version)
     return commits[tag], tag
 
 
@@ -55,19 +46,13 @@ def main() -> int:
     found: dict[str, tuple[str, str]] = {}
     for path in sorted((ROOT / "template").rglob("*.yml*")):
         text = path.read_text(encoding="utf-8")
-
-        def pinned(match: re.Match[str]) -> str:
+        for match in PIN.finditer(text):
             repo = match["repo"]
-            if repo not in found:
-                found[repo] = newest(server, repo)
-            sha, tag = found[repo]
+            sha, tag = found[repo] = found.get(repo) or newest(server, repo)
             if (sha, tag) != (match["sha"], match["tag"]):
-                print(f"{path.relative_to(ROOT)}: {repo} {match['tag']} -> {tag}")  # noqa: B023
-            return f"uses: {repo}@{sha} # {tag}"
-
-        new = PIN.sub(pinned, text)
-        if new != text:
-            path.write_text(new, encoding="utf-8")
+                print(f"{path.relative_to(ROOT)}: {repo} {match['tag']} -> {tag}")
+                text = text.replace(match[0], f"uses: {repo}@{sha} # {tag}")
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -1,14 +1,12 @@
-"""Write template/uv.lock.jinja: the uv.lock of this template release, one for every answer set.
+"""Write template/uv.lock.jinja: uv's own lock of this template release, for any answer set.
 
 The template's pyproject.toml declares every optional feature as an extra, so one `uv lock` covers
-every answer set and a new project starts from the versions the template's tests ran against. Run
-this after changing the dependencies in template/pyproject.toml.jinja
-(tests/template/test_release_lock.py fails until you do), and with --upgrade before a release to
-move every pin to its newest version:
+every answer set and a new project starts from the versions the template's tests ran against (the
+project's name becomes a template variable). Run it after changing the dependencies in
+template/pyproject.toml.jinja (test_release_lock.py fails until you do), and with --upgrade before
+a release to move every pin to its newest version:
 
     .venv/bin/python scripts/lock_template.py [--upgrade]
-
-The lock is uv's own, byte for byte, with the project's name as a template variable.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
-"""Cut release X, as docs/RELEASING.md says, from a clean clone with the development environment:
+"""Cut release X, as docs/RELEASING.md's steps 2 to 4 say, from a clean clone:
 
     .venv/bin/python scripts/release.py 0.4.0 0.5.0.dev0 [--no-build]
 
-1. sets `__version__ = "X"` and commits: that commit, C, is release X;
-2. builds the sdist and the wheel of C into dist/ with this Python's `build` (not with
-   --no-build, for a build made elsewhere from C);
-3. maps X to C's full hash in template-versions.toml, sets `__version__` to the next development
-   version and commits.
-
-Publishing dist/ is left to you. Nothing is committed when a check fails.
+It commits `__version__ = "X"` (that commit, C, is release X), builds dist/ from C with this
+Python's `build` (not with --no-build), maps X to C in template-versions.toml and commits the next
+development version. Nothing is committed when a check fails; publishing dist/ is left to you.
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
 """Where templates come from: every form of source copier takes, and the default template's history.
 
-The default template travels as a git bundle, one commit and one tag per release of copier.yml,
-template/ and resource/: the release map (template-versions.toml) names each release's commit of
-this repository, and the working tree is the current version. The commits are made with fixed
-authors and dates derived from the version, so every build of a release has the same hash, and
-bundles of different releases share their history. The wheel ships the bundle (hatch_build.py); a
-source checkout builds it, cached by content. Its tags are fetched into ~/.cache/mvpscaffold/
-history.git, so that the versions of several installations add up, and exported as
-~/.cache/mvpscaffold/template.bundle: the literal, machine-independent `_src_path` every project
-records, which plain `copier update` reads as well.
+The default template travels as a git bundle with one commit and tag per release of copier.yml,
+template/ and resource/, made with fixed authors and dates so every build of a release has the
+same hash. template-versions.toml maps each release to its commit of this repository; the working
+tree is the current version. The wheel ships the bundle (hatch_build.py), a source checkout builds
+it. Its tags are fetched into ~/.cache/mvpscaffold/history.git, so the versions of several
+installations add up, and exported as ~/.cache/mvpscaffold/template.bundle: the literal,
+machine-independent `_src_path` every project records, which plain `copier update` reads too.
 
 Standard library, packaging and tools only: the build hook imports this module.
 """
@@ -21,8 +19,7 @@ import os
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,14 +31,7 @@ from mvpscaffold.tools import git, run_git
 
 SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 # Sources copier itself reads as git URLs; any other URL needs "git+" in front for copier.
-COPIER_GIT_PREFIXES = (
-    "git@",
-    "git://",
-    "git+",
-    "https://github.com/",
-    "https://gitlab.com/",
-    *SHORTCUTS,
-)
+COPIER_GIT_PREFIXES = ("git@", "git://", "git+", *SHORTCUTS.values(), *SHORTCUTS)
 # Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.
 CACHE_LITERAL = f"~/.cache/{TEMPLATE_NAME}"
 BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
@@ -63,12 +53,7 @@ def git_url(src: str) -> str:
             return base + (path if path.endswith(".git") else f"{path}.git")
     if src.startswith("git+"):
         return src[len("git+") :]
-    return src if is_url(src) else os.path.expanduser(src)
-
-
-def is_url(src: str) -> bool:
-    """Whether a source names a remote (or file://) location rather than a path."""
-    return "://" in src or src.startswith(("git@", *SHORTCUTS))
+    return src if "://" in src or src.startswith("git@") else os.path.expanduser(src)
 
 
 def local_path(src: str) -> Path | None:
@@ -76,24 +61,7 @@ def local_path(src: str) -> Path | None:
     url = git_url(src)
     if url.startswith("file://"):
         return Path(unquote(urlsplit(url).path))
-    return None if is_url(url) else Path(url)
-
-
-def git_dir_kind(path: Path) -> str | None:
-    """ "worktree" (the root of a working tree), "bare", "bundle", or None for anything else."""
-    if path.is_file():
-        listed = run_git(["bundle", "list-heads", str(path.resolve())], cwd=path.parent)
-        return "bundle" if listed.returncode == 0 else None
-    if not path.is_dir():
-        return None
-    found = run_git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], cwd=path)
-    lines = found.stdout.splitlines()
-    if found.returncode != 0 or len(lines) < 2:
-        return None
-    if lines[0] == "true":
-        return "bare" if Path(lines[1]).resolve() == path.resolve() else None
-    top = run_git(["rev-parse", "--show-toplevel"], cwd=path).stdout.strip()
-    return "worktree" if top and Path(top).resolve() == path.resolve() else None
+    return None if "://" in url or url.startswith("git@") else Path(url)
 
 
 def copier_source(src: str) -> str:
@@ -105,12 +73,12 @@ def copier_source(src: str) -> str:
     path, other hosts' https URLs) get `git+`.
     """
     path = local_path(src)
-    if path is None:
+    if path is None or src.startswith("git+"):
         return src if src.startswith(COPIER_GIT_PREFIXES) or src.endswith(".git") else f"git+{src}"
-    if src.startswith(("file://", "git+")):
-        return src if src.startswith("git+") else f"git+{src}"
-    if git_dir_kind(path) == "bare" and not src.endswith(".git"):
-        return f"git+file://{path.resolve()}"
+    if src.startswith("file://"):
+        return f"git+{src}"
+    if (path / "HEAD").is_file() and (path / "objects").is_dir() and not src.endswith(".git"):
+        return f"git+file://{path.resolve()}"  # a bare repository, which copier reads as git
     # copier expands `~` in a path, but takes one ending in .git for a URL, which it does not.
     return src if src.startswith("~") and not src.endswith(".git") else str(path.resolve())
 
@@ -141,13 +109,10 @@ def same_source(one: str, other: str) -> bool:
 
 def release_key(version: str) -> Version:
     """A release's version as PEP 440 orders it; only its normal form names a release (1.0.0rc1)."""
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        parsed = None
-    if parsed is None or str(parsed) != version:
-        raise ValueError(f"{version!r} is not a version number in PEP 440's normal form")
-    return parsed
+    with suppress(InvalidVersion):
+        if str(parsed := Version(version)) == version:
+            return parsed
+    raise ValueError(f"{version!r} is not a version number in PEP 440's normal form")
 
 
 def commit_timestamp(version: str) -> int:
@@ -179,8 +144,7 @@ def build_bundle(root: Path, version: str, folder: Path, *, worktree_wins: bool 
     __version__ first); a development run (`worktree_wins`) ships the working tree instead.
     """
     releases = read_release_map(root)
-    development = [v for v in releases if release_key(v).is_devrelease]
-    if development:
+    if development := [v for v in releases if release_key(v).is_devrelease]:
         raise RuntimeError(
             f"{RELEASE_MAP_FILE} maps development version {development[0]}; only releases"
             " belong there (docs/RELEASING.md)"
@@ -191,32 +155,27 @@ def build_bundle(root: Path, version: str, folder: Path, *, worktree_wins: bool 
         repo = Path(scratch) / "history.git"
         git(["init", "--quiet", "--bare", "--initial-branch=main", str(repo)])
         # The repository's objects are read in place; only the new trees and commits are written.
-        common = Path(
-            git(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=root).strip()
-        )
-        (repo / "objects" / "info" / "alternates").write_text(f"{common / 'objects'}\n")
+        common = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=root).strip()
+        (repo / "objects" / "info" / "alternates").write_text(f"{common}/objects\n")
         trees = {v: _release_tree(repo, commit) for v, commit in releases.items()}
-        worktree = _worktree_tree(repo, root)
+        # The template's paths as the working tree has them (what the next commit holds).
+        env = {"GIT_INDEX_FILE": str(repo / "worktree.index"), "GIT_WORK_TREE": str(root)}
+        paths = [path for path in TEMPLATE_PATHS if (root / path).exists()]
+        git(["--git-dir", str(repo), "add", "--all", "--", *paths], cwd=root, env=env)
+        worktree = git(["--git-dir", str(repo), "write-tree"], cwd=root, env=env).strip()
         if version in trees and trees[version] != worktree and not worktree_wins:
             raise RuntimeError(
                 f"copier.yml or template/ changed since release {version}"
                 f" ({releases[version][:12]}); bump __version__ (docs/RELEASING.md)"
             )
         trees[version] = worktree
-        key = hashlib.sha256(
-            repr(sorted(trees.items(), key=lambda kv: release_key(kv[0]))).encode()
-        )
-        bundle = folder / f"{key.hexdigest()[:24]}.bundle"
+        # The map is oldest first and `version` is no older than its newest: trees are in order.
+        key = hashlib.sha256(repr(list(trees.items())).encode()).hexdigest()[:24]
+        bundle = folder / f"{key}.bundle"
         if not bundle.is_file():
             _commit_releases(repo, trees)
             folder.mkdir(parents=True, exist_ok=True)
-            partial = bundle.with_suffix(f".{os.getpid()}.partial")  # builds may race: same bytes
-            # One packing thread: the same commits give the same bundle bytes.
-            git(
-                ["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"],
-                cwd=repo,
-            )
-            partial.replace(bundle)
+            _write_bundle(repo, bundle)
     return bundle
 
 
@@ -228,29 +187,17 @@ def _release_tree(repo: Path, commit: str) -> str:
     return git(["mktree"], cwd=repo, data=entries).strip()
 
 
-def _worktree_tree(repo: Path, root: Path) -> str:
-    """A tree of the template's paths as the working tree has them (what the next commit holds)."""
-    env = {"GIT_INDEX_FILE": str(repo / "worktree.index"), "GIT_WORK_TREE": str(root)}
-    paths = [path for path in TEMPLATE_PATHS if (root / path).exists()]
-    git(["--git-dir", str(repo), "add", "--all", "--", *paths], cwd=root, env=env)
-    return git(["--git-dir", str(repo), "write-tree"], cwd=root, env=env).strip()
-
-
 def _commit_releases(repo: Path, trees: dict[str, str]) -> None:
-    """One commit per release, oldest first, each on the one before: the tags and branch main."""
+    """One commit per release (oldest first), each on the one before: the tags and branch main."""
     parent: list[str] = []
-    for version in sorted(trees, key=release_key):
-        stamp = f"{commit_timestamp(version)} +0000"
+    for version, tree in trees.items():
         env = {
             f"GIT_{who}_{what}": value
             for who in ("AUTHOR", "COMMITTER")
-            for what, value in AUTHOR.items()
+            for what, value in {**AUTHOR, "DATE": f"{commit_timestamp(version)} +0000"}.items()
         }
-        env |= {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
         message = f"mvpscaffold template {version}"
-        commit = git(
-            ["commit-tree", trees[version], *parent, "-m", message], cwd=repo, env=env
-        ).strip()
+        commit = git(["commit-tree", tree, *parent, "-m", message], cwd=repo, env=env).strip()
         git(["update-ref", f"refs/tags/{version}", commit], cwd=repo)
         parent = ["-p", commit]
     git(["update-ref", "refs/heads/main", parent[-1]], cwd=repo)
@@ -276,16 +223,6 @@ def default_template() -> tuple[str, str]:
     return BUNDLE_LITERAL, __version__
 
 
-@contextmanager
-def _cache_lock() -> Iterator[Path]:
-    root = cache_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
-        # Two mvpscaffold processes publishing at once must not interleave their git writes.
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield root
-
-
 def packaged_bundle() -> Path:
     """This installation's release bundle: the wheel's, or a source checkout's (built, cached)."""
     checkout = source_checkout_root()
@@ -308,7 +245,11 @@ def packaged_bundle() -> Path:
 
 def publish_history() -> Path:
     """Fetch this installation's releases into the cache and export the shared bundle."""
-    with _cache_lock() as root:
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        # Two mvpscaffold processes publishing at once must not interleave their git writes.
+        fcntl.flock(lock, fcntl.LOCK_EX)
         bundle = packaged_bundle()
         exported, last = root / "template.bundle", root / "template.source"
         identity = f"{bundle} {bundle.stat().st_size} {bundle.stat().st_mtime_ns}"
@@ -320,20 +261,20 @@ def publish_history() -> Path:
             git(["init", "--quiet", "--bare", "--initial-branch=main", str(union)])
         _refuse_rewritten_releases(union, bundle)
         # --force: a development version is tagged again each time its content changes.
-        git(
-            ["fetch", "--quiet", "--force", "--no-tags", str(bundle), "+refs/tags/*:refs/tags/*"],
-            cwd=union,
-        )
+        git(["fetch", "--quiet", "--force", str(bundle), "+refs/tags/*:refs/tags/*"], cwd=union)
         tags = {Version(t): t for t in git(["tag", "--list"], cwd=union).split()}
         git(["update-ref", "refs/heads/main", f"refs/tags/{tags[max(tags)]}^{{commit}}"], cwd=union)
-        partial = root / "template.bundle.partial"
-        git(
-            ["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"],
-            cwd=union,
-        )
-        partial.replace(exported)
+        _write_bundle(union, exported)
         last.write_text(identity)
         return exported
+
+
+def _write_bundle(repo: Path, bundle: Path) -> None:
+    """Write every ref of `repo` into `bundle`, whole or not at all (builds may race)."""
+    partial = bundle.with_suffix(f".{os.getpid()}.partial")
+    # One packing thread: the same commits give the same bundle bytes.
+    git(["-c", "pack.threads=1", "bundle", "create", "--quiet", str(partial), "--all"], cwd=repo)
+    partial.replace(bundle)
 
 
 def _refuse_rewritten_releases(union: Path, bundle: Path) -> None:
@@ -344,22 +285,17 @@ def _refuse_rewritten_releases(union: Path, bundle: Path) -> None:
     development version may change, as may this checkout's own version while it is worked on.
     """
 
-    def tags(args: list[str], cwd: Path) -> dict[str, str]:
-        pairs = (line.split(" ", 1) for line in git(args, cwd=cwd).splitlines() if " " in line)
-        return {
-            ref.removeprefix("refs/tags/"): sha
-            for sha, ref in pairs
-            if ref.startswith("refs/tags/")
-        }
+    def tags(repo: Path) -> dict[str, str]:
+        listed = git(["ls-remote", "--tags", "--refs", str(repo)]).splitlines()
+        return {ref.removeprefix("refs/tags/"): sha for sha, ref in (t.split("\t") for t in listed)}
 
-    cached = tags(["for-each-ref", "--format=%(objectname) %(refname)", "refs/tags"], union)
-    for tag, commit in tags(["bundle", "list-heads", str(bundle)], union).items():
-        if cached.get(tag, commit) == commit or Version(tag).is_devrelease:
-            continue
-        if tag == __version__ and source_checkout_root():
-            continue
-        raise ToolError(
-            f"{CACHE_LITERAL} already holds template {tag} with other content than this"
-            f" installation's: another build of the template is named {TEMPLATE_NAME!r} too;"
-            " give a fork's distribution and its TEMPLATE_NAME a name of their own (docs/FORKS.md)."
-        )
+    cached = tags(union)
+    for tag, commit in tags(bundle).items():
+        mutable = Version(tag).is_devrelease or (tag == __version__ and source_checkout_root())
+        if cached.get(tag, commit) != commit and not mutable:
+            raise ToolError(
+                f"{CACHE_LITERAL} already holds template {tag} with other content than this"
+                f" installation's: another build of the template is named {TEMPLATE_NAME!r} too;"
+                " give a fork's distribution and its TEMPLATE_NAME a name of their own"
+                " (docs/FORKS.md)."
+            )

@@ -8,7 +8,6 @@ copier takes, and `packaging` orders them.
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from packaging.version import InvalidVersion, Version
 
 from mvpscaffold.answers import Question, parse_questions
 from mvpscaffold.errors import RefusedError, ToolError, UserInputError
-from mvpscaffold.source import git_dir_kind, git_url, local_path
+from mvpscaffold.source import git_url, local_path
 from mvpscaffold.tools import git_ok, run_git
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -98,9 +97,7 @@ def read_answers(project: Path, name: str = ANSWERS_FILE) -> RecordedTemplate:
             f"{path} is corrupt: it must be a mapping of answers; restore it from git."
         )
     missing = [
-        key
-        for key in ("_src_path", "_commit")
-        if not data.get(key) or not isinstance(data[key], str)
+        k for k in ("_src_path", "_commit") if not data.get(k) or not isinstance(data[k], str)
     ]
     if missing == ["_commit"]:
         raise RefusedError(
@@ -117,21 +114,17 @@ def read_answers(project: Path, name: str = ANSWERS_FILE) -> RecordedTemplate:
 
 def available_versions(src: str) -> dict[Version, str]:
     """The versions a template source offers, oldest first, as version -> tag."""
-    listed = run_git(["ls-remote", "--tags", git_url(src)])
+    listed = run_git(["ls-remote", "--tags", "--refs", git_url(src)])
     if listed.returncode != 0:
-        lines = listed.stderr.strip().splitlines()
         # git's first `fatal:` line says what is wrong; the lines after it are advice.
-        reason = next(
-            (line for line in lines if line.startswith("fatal: ")), lines[0] if lines else ""
-        )
+        lines = [*listed.stderr.strip().splitlines(), ""]
+        reason = next((line for line in lines if line.startswith("fatal: ")), lines[0])
         raise ToolError(
             f"Cannot list the versions of template {src} ({reason.removeprefix('fatal: ')});"
             " make it reachable again or correct _src_path in the project's .copier-answers.yml."
         )
-    tags = (
-        line.split("\t", 1)[-1].removeprefix("refs/tags/") for line in listed.stdout.splitlines()
-    )
-    versions = {parse_version(tag): tag for tag in tags if not tag.endswith("^{}")}
+    tags = [line.split("\trefs/tags/", 1)[-1] for line in listed.stdout.splitlines()]
+    versions = {parse_version(tag): tag for tag in tags}
     return {version: versions[version] for version in sorted(v for v in versions if v is not None)}
 
 
@@ -139,45 +132,6 @@ def newest_version(versions: dict[Version, str]) -> Version | None:
     """The newest release offered; pre-releases only when there is nothing else (as copier does)."""
     releases = [version for version in versions if not version.is_prerelease]
     return max(releases or versions, default=None)
-
-
-def release_tag(src: str, wanted: str | None) -> str:
-    """The version tag of `src` to render: `wanted` (a tag or its version), else the newest."""
-    try:
-        versions = available_versions(src)
-    except ToolError:
-        raise UserInputError(
-            f"Could not read the template {src!r}; check the URL and your access."
-        ) from None
-    newest = newest_version(versions)
-    if wanted is None and newest is None:
-        raise UserInputError(
-            f"The template {src} has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a"
-            " project made from it could never be updated; tag a release of it first"
-            " (git tag 1.0.0)."
-        )
-    if wanted is None or wanted in versions.values():
-        return wanted or versions[newest]  # type: ignore[index]
-    version = parse_version(wanted)
-    if version in versions:
-        return versions[version]
-    if versions and version is None and _names_a_commit(src, wanted):
-        return wanted  # an untagged commit or branch, to try a template before tagging it
-    raise UserInputError(
-        f"--ref {wanted} is not a version tag of the template {src} (its version tags:"
-        f" {', '.join(versions.values()) or 'none'}); check and update follow version tags, so tag"
-        " the commit you want (git tag 1.0.0) and pass that tag."
-    )
-
-
-def _names_a_commit(src: str, ref: str) -> bool:
-    """Whether `ref` names a commit or branch of the template (remote ones: a branch or a hash)."""
-    local = local_path(src)
-    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
-        return git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=local)
-    if re.fullmatch(r"[0-9a-f]{7,40}", ref):
-        return True
-    return bool(run_git(["ls-remote", "--heads", git_url(src), ref]).stdout.strip())
 
 
 def untagged_warning(src: str, ref: str) -> str:
@@ -190,55 +144,75 @@ def untagged_warning(src: str, ref: str) -> str:
     )
 
 
-def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ...], str]:
-    """The questions of the template at `src` (any form copier takes) and the tag they are at.
+def release_tag(src: str, wanted: str | None) -> str:
+    """The tag of `src` to render: `wanted` (a tag, its version, or an untagged commit or branch
+    to try a template before tagging it), else the newest release.
 
-    The tag is `wanted`, else the newest release. A plain folder and a template without version
-    tags are refused: copier would record no version, and `check` and `update` could never
-    handle the project. An untagged commit or branch is taken (copier records it after the last
-    version tag); `new` warns.
+    A plain folder and a template without version tags are refused: copier would record no
+    version, and `check` and `update` could never handle the project.
     """
-    local = local_path(src)
-    if local is not None and not local.exists():
-        raise UserInputError(
-            f"Template {src!r} not found; give a folder or a git URL to --template."
-        )
-    if local is not None and git_dir_kind(local) is None:
-        raise UserInputError(
+    try:
+        versions = available_versions(src)
+    except ToolError:
+        local = local_path(src)
+        if local is None:
+            raise UserInputError(
+                f"Could not read the template {src!r}; check the URL and your access."
+            ) from None
+        if not local.exists():
+            raise UserInputError(
+                f"Template {src!r} not found; give a folder or a git URL to --template."
+            ) from None
+        raise UserInputError(  # it is there, but git reads no repository in it
             f"{src} is a plain folder, not a git repository, so a project made from it could"
             " never be updated; make it one and tag a release (git init && git add -A &&"
             " git commit -m 1.0.0 && git tag 1.0.0)."
-        )
+        ) from None
+    if wanted is None:
+        newest = newest_version(versions)
+        if newest is None:
+            raise UserInputError(
+                f"The template {src} has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a"
+                " project made from it could never be updated; tag a release of it first"
+                " (git tag 1.0.0)."
+            )
+        return versions[newest]
+    version = parse_version(wanted)
+    if wanted in versions.values() or (versions and version is None):
+        return wanted
+    if version in versions:
+        return versions[version]
+    raise UserInputError(
+        f"--ref {wanted} is not a version tag of the template {src} (its version tags:"
+        f" {', '.join(versions.values()) or 'none'}); check and update follow version tags, so tag"
+        " the commit you want (git tag 1.0.0) and pass that tag."
+    )
+
+
+def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ...], str]:
+    """The questions of the template at `src` (any form copier takes) and the tag they are at."""
     tag = release_tag(src, wanted)
     for name in ("copier.yml", "copier.yaml"):
         text = template_file(src, tag, name)
         if text is not None:
             return parse_questions(text, name), tag
     if parse_version(tag) is None:
-        raise UserInputError(f"--ref {tag} names no commit or branch of {src} that can be read.")
+        raise UserInputError(
+            f"--ref {tag} is not a version tag of the template {src}, nor a commit or branch of"
+            " it; tag the commit you want (git tag 1.0.0) and pass that tag."
+        )
     raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
 
 
 def template_file(src: str, tag: str, path: str) -> str | None:
-    """The text of `path` in the template at `src` (any form copier takes) at `tag`, if it has it.
-
-    A working tree or bare repository is read in place; a bundle or URL is cloned (no checkout).
-    """
-    local = local_path(src)
-    if local is not None and git_dir_kind(local) in ("worktree", "bare"):
-        shown = run_git(["show", f"{tag}:{path}"], cwd=local)
-        return shown.stdout if shown.returncode == 0 else None
-    scratch = Path(tempfile.mkdtemp(prefix="mvpscaffold-template-"))
-    try:
-        url = str(local.resolve()) if local is not None else git_url(src)
-        if not git_ok(["clone", "--quiet", "--no-checkout", url, str(scratch / "t")]):
+    """The text of `path` in the template at `src` (any form copier takes) at `tag`, or None."""
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-template-") as scratch:
+        if not git_ok(["clone", "--quiet", "--bare", git_url(src), scratch]):
             raise UserInputError(
                 f"Could not read the template {src!r}; check the URL and your access."
             )
-        shown = run_git(["show", f"{tag}:{path}"], cwd=scratch / "t")
-        return shown.stdout if shown.returncode == 0 else None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shown = run_git(["show", f"{tag}:{path}"], cwd=Path(scratch))
+    return shown.stdout if shown.returncode == 0 else None
 
 
 def declared_identity(src: str) -> str | None:
@@ -246,10 +220,9 @@ def declared_identity(src: str) -> str | None:
     `template_id`), or None when it declares none or cannot be read."""
     try:
         text = template_file(src, release_tag(src, None), "copier.yml")
-        question = (yaml.safe_load(text or "") or {}).get("template_id")
-    except (UserInputError, yaml.YAMLError, AttributeError):
+        default = yaml.safe_load(text or "")["template_id"]["default"]
+    except (UserInputError, yaml.YAMLError, TypeError, KeyError):
         return None
-    default = question.get("default") if isinstance(question, dict) else None
     return default if isinstance(default, str) and default else None
 
 

@@ -97,15 +97,15 @@ def test_the_build_refuses_a_renamed_distribution_that_kept_the_template_name(
 
     assert hook.template_name_problem(REPO_ROOT, "mvpscaffold") is None
     problem = hook.template_name_problem(REPO_ROOT, "Acme_Scaffold")
-    assert "TEMPLATE_NAME = 'mvpscaffold'; set it to 'acme-scaffold'" in problem
+    assert "TEMPLATE_NAME in src/mvpscaffold/__init__.py (now 'mvpscaffold')" in problem
+    assert "must both be 'acme-scaffold'" in problem
     fork = tmp_path / "fork"
     (fork / "src" / "mvpscaffold").mkdir(parents=True)
     (fork / "src" / "mvpscaffold" / "__init__.py").write_text('TEMPLATE_NAME = "acme-scaffold"\n')
     (fork / "copier.yml").write_text((REPO_ROOT / "copier.yml").read_text())
     problem = hook.template_name_problem(fork, "acme-scaffold")
-    assert (
-        "copier.yml's template_id is 'mvpscaffold'; set its default to 'acme-scaffold'" in problem
-    )
+    assert "TEMPLATE_NAME in src/mvpscaffold/__init__.py (now 'acme-scaffold')" in problem
+    assert "copier.yml's template_id (now 'mvpscaffold') must both be 'acme-scaffold'" in problem
     copier_yml = (
         (fork / "copier.yml")
         .read_text()
