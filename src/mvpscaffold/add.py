@@ -136,11 +136,10 @@ def add_resource(
         "down_revision": head,
         "created": now.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as scratch:
-        _render(recorded, data, Path(scratch))
-        files = sorted(
-            path.relative_to(scratch) for path in Path(scratch).rglob("*") if path.is_file()
-        )
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as folder:
+        scratch = Path(folder)
+        _render(recorded, data, scratch)
+        files = sorted(path.relative_to(scratch) for path in scratch.rglob("*") if path.is_file())
         for relative in files:
             if (project / relative).exists():
                 raise UserInputError(
@@ -150,7 +149,7 @@ def add_resource(
         try:
             for relative in files:
                 (project / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(Path(scratch) / relative, project / relative)
+                shutil.copyfile(scratch / relative, project / relative)
             modules = [project / relative for relative in files if relative.suffix == ".py"]
             formatted = format_python(project, modules)
             if commit:
@@ -197,26 +196,17 @@ def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) 
 
 
 def format_python(project: Path, files: list[Path]) -> bool:
-    """Format modules with the project's ruff settings, imports sorted; False without a ruff."""
-    ruff = _ruff(project)
+    """Format modules with the project's ruff settings, imports sorted; False without a ruff.
+
+    The project's own ruff when it is installed, else mvpscaffold's own (a dependency).
+    """
+    where = [project / ".venv" / "bin", Path(sys.executable).parent, os.environ.get("PATH", "")]
+    ruff = shutil.which("ruff", path=os.pathsep.join(map(str, where)))
     if ruff is None or not files:
         return False
-    paths = [str(path) for path in files]
-    config = ["--config", str(project / "pyproject.toml")]  # also for files outside the project
-    for args in (
-        ["check", *config, "--fix", "--select", "I", "--quiet", *paths],
-        ["format", *config, "--quiet", *paths],
-    ):
-        result = subprocess.run(
-            [*ruff, *args], cwd=project, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            return False
-    return True
-
-
-def _ruff(project: Path) -> list[str] | None:
-    """The project's own ruff when it is installed, else mvpscaffold's own (a dependency)."""
-    where = [project / ".venv" / "bin", Path(sys.executable).parent, os.environ.get("PATH", "")]
-    found = shutil.which("ruff", path=os.pathsep.join(map(str, where)))
-    return [found] if found else None
+    # --config: the project's settings, also for files outside the project
+    paths = ["--config", str(project / "pyproject.toml"), "--quiet", *map(str, files)]
+    return all(
+        not subprocess.run([ruff, *args, *paths], cwd=project, capture_output=True).returncode
+        for args in (["check", "--fix", "--select", "I"], ["format"])
+    )
