@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mvpscaffold import migrations
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
 from mvpscaffold.resource_spec import ResourceSpec, build_spec, resource_names
@@ -96,13 +94,12 @@ def parent_names(project: Path, package: str, name: str) -> dict[str, str]:
         raise UserInputError(
             f"There is no resource {name!r} to be the parent (resources: {listed})."
         )
-    answers = project / RESOURCE_ANSWERS.format(name=name)
-    if answers.is_file():  # an owned resource written by hand has none
-        data = yaml.safe_load(answers.read_text(encoding="utf-8"))
-        recorded = data.get("resource") if isinstance(data, dict) else None
+    answers = RESOURCE_ANSWERS.format(name=name)
+    if (project / answers).is_file():  # an owned resource written by hand has none
+        recorded = read_answers(project, answers).answers.get("resource")
         if not isinstance(recorded, dict):
             raise RefusedError(
-                f"{answers.name} records no resource; restore it from git before adding another."
+                f"{answers} records no resource; restore it from git before adding another."
             )
         if recorded.get("parent"):
             raise UserInputError(

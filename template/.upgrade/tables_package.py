@@ -44,9 +44,7 @@ def git(*args: str) -> subprocess.CompletedProcess[str]:
 
 def import_key(name: str) -> tuple[int, str]:
     """ruff's isort order inside one import: CONSTANTS, then Classes, then the rest."""
-    if name.isupper():
-        return (0, name)
-    return (1, name) if name[:1].isupper() else (2, name)
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 
 def module_name(node: ast.ClassDef, taken: set[str]) -> str:
@@ -116,12 +114,10 @@ def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
     lines = source.splitlines(keepends=True)
     edits = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or not node.module:
-            continue
-        if imported_module(path, node) != f"{package}.data.tables":
-            continue
+        if not isinstance(node, ast.ImportFrom) or not node.module or imported_module(path, node) != f"{package}.data.tables":
+            continue  # no import of the old module
         if all(homes.get(alias.name, "") == "" for alias in node.names):
-            continue
+            continue  # every name it imports is still in the package itself
         prefix = "." * node.level + node.module
         targets: dict[str, list[str]] = {}
         for alias in node.names:
