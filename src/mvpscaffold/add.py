@@ -9,20 +9,20 @@ nothing of the owner's is lost.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from mvpscaffold import migrations
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
-from mvpscaffold.resource_spec import FieldSpec, ParentSpec, ResourceSpec, build_spec, singular_of
+from mvpscaffold.resource_spec import ResourceSpec, build_spec, resource_names
 from mvpscaffold.source import is_default_source, publish_history
 from mvpscaffold.tools import git, git_config, git_ok
 from mvpscaffold.versions import RecordedTemplate, read_answers, require_folder
@@ -38,25 +38,6 @@ class AddResult:
     written: tuple[str, ...]
     committed: bool
     formatted: bool
-
-
-def resource_answers_files(project: Path) -> list[Path]:
-    """The answers file of every resource added to the project, by name."""
-    return sorted(project.glob(RESOURCE_ANSWERS.format(name="*")))
-
-
-def read_resource(project: Path, name: str) -> dict[str, object] | None:
-    """The `resource` answer recorded for one resource, or None when there is no such resource."""
-    path = project / RESOURCE_ANSWERS.format(name=name)
-    if not path.is_file():
-        return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    resource = data.get("resource") if isinstance(data, dict) else None
-    if not isinstance(resource, dict):
-        raise RefusedError(
-            f"{path.name} records no resource; restore it from git before adding another."
-        )
-    return resource
 
 
 def check_project(project: Path) -> tuple[RecordedTemplate, str]:
@@ -105,99 +86,81 @@ def owned_resources(project: Path, package: str) -> set[str]:
     }
 
 
-def parent_spec(project: Path, package: str, name: str) -> ParentSpec:
-    """The parent resource, named as every owned resource is; refuse an unknown or nested one."""
+def parent_names(project: Path, package: str, name: str) -> dict[str, str]:
+    """The parent resource's names, as every resource's; refuse an unknown or nested one."""
     known = owned_resources(project, package)
     if name not in known:
         listed = ", ".join(sorted(known)) or "none"
         raise UserInputError(
             f"There is no resource {name!r} to be the parent (resources: {listed})."
         )
-    recorded = read_resource(project, name)
-    if recorded is not None and recorded.get("parent"):
-        raise UserInputError(
-            f"{name!r} is itself a child resource; a parent must be a top-level resource."
-        )
-    singular = singular_of(name)
-    return ParentSpec(
-        name=name,
-        singular=singular,
-        entity="".join(part.capitalize() for part in singular.split("_")),
-        label=singular.replace("_", " "),
-        plural_label=name.replace("_", " "),
-        entity_plural_title=name.replace("_", " ").capitalize(),
-        segment=name.replace("_", "-"),
-    )
-
-
-def check_references(project: Path, package: str, spec: ResourceSpec) -> None:
-    """Refuse a reference to anything but an owned resource of the project (or the new one)."""
-    known = owned_resources(project, package) | {spec.name}
-    for field in spec.fields:
-        if field.to is not None and field.to not in known:
-            raise UserInputError(
-                f"The field {field.name!r} refers to {field.to!r},"
-                " which is no resource of this project"
-                f" (resources: {', '.join(sorted(known))})."
+    answers = RESOURCE_ANSWERS.format(name=name)
+    if (project / answers).is_file():  # an owned resource written by hand has none
+        recorded = read_answers(project, answers).answers.get("resource")
+        if not isinstance(recorded, dict):
+            raise RefusedError(
+                f"{answers} records no resource; restore it from git before adding another."
             )
-
-
-def single_head(project: Path, package: str) -> tuple[str, set[str]]:
-    """The one head revision the new migration follows, and every id in use."""
-    try:
-        revisions = migrations.read_history(project, migrations.version_folders(project, package))
-        heads = migrations.heads(revisions)
-    except MigrationHistoryError as error:
-        raise RefusedError(error.message) from None
-    if len(heads) != 1:
-        raise RefusedError(
-            f"The migrations have {len(heads)} heads ({', '.join(heads) or 'none'}); join them with"
-            " `make migrations-merge` and commit, then add the resource."
-        )
-    return heads[0], set(revisions)
-
-
-def new_revision_id(taken: set[str], now: datetime) -> str:
-    """A revision id in the project's scheme (its UTC time), one second later while it is taken."""
-    while (revision := now.strftime("%Y%m%d_%H%M%S")) in taken:
-        now += timedelta(seconds=1)
-    return revision
+        if recorded.get("parent"):
+            raise UserInputError(
+                f"{name!r} is itself a child resource; a parent must be a top-level resource."
+            )
+    return resource_names(name, name)
 
 
 def add_resource(
-    project: Path, name: str, fields: list[FieldSpec], parent: str | None, *, commit: bool
+    project: Path, name: str, fields: list[dict[str, Any]], parent: str | None, *, commit: bool
 ) -> AddResult:
     """Add one resource to the project; nothing is left behind when anything fails."""
     project = project.resolve()
     recorded, package = check_project(project)
-    spec = build_spec(name, fields, parent_spec(project, package, parent) if parent else None)
-    check_references(project, package, spec)
-    head, taken = single_head(project, package)
+    spec = build_spec(name, fields, parent_names(project, package, parent) if parent else None)
+    known = owned_resources(project, package) | {spec.name}
+    for field in fields:
+        if "to" in field and field["to"] not in known:
+            raise UserInputError(
+                f"The field {field['name']!r} refers to {field['to']!r},"
+                f" which is no resource of this project (resources: {', '.join(sorted(known))})."
+            )
+    try:
+        head, taken = migrations.single_head(project, package)
+    except MigrationHistoryError as error:
+        raise RefusedError(error.message) from None
     now = datetime.now(UTC)
-    answer = spec.answer(new_revision_id(taken, now), head, now.strftime("%Y-%m-%d %H:%M:%S"))
     data = {key: value for key, value in recorded.answers.items() if not key.startswith("_")}
-    data["resource"] = answer
-    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as scratch:
-        rendered = Path(scratch)
-        _render(recorded, data, rendered)
-        _refuse_existing(rendered, project)
-        written: list[Path] = []
+    data["resource"] = spec.answer | {
+        "revision": migrations.new_revision_id(taken, now),
+        "down_revision": head,
+        "created": now.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as folder:
+        scratch = Path(folder)
+        _render(recorded, data, scratch)
+        files = sorted(path.relative_to(scratch) for path in scratch.rglob("*") if path.is_file())
+        for relative in files:
+            if (project / relative).exists():
+                raise UserInputError(
+                    f"{relative.as_posix()} already exists, so the name is taken; choose another."
+                )
+        written = tuple(sorted(relative.as_posix() for relative in files))
         try:
-            written = _copy_into(rendered, project)
-            formatted = format_python(project, [path for path in written if path.suffix == ".py"])
-            relative = tuple(sorted(path.relative_to(project).as_posix() for path in written))
+            for relative in files:
+                (project / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(scratch / relative, project / relative)
+            modules = [project / relative for relative in files if relative.suffix == ".py"]
+            formatted = format_python(project, modules)
             if commit:
                 message = f"Add the {spec.name} resource (mvpscaffold add)"
-                git(["add", "--", *relative], cwd=project)
+                git(["add", "--", *written], cwd=project)
                 identity = _identity(recorded)
                 git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
         except BaseException:
-            # The tree was clean before: unstaging everything unstages only what this call staged.
+            # The tree was clean and held none of these files: unstage all, and remove them all.
             git(["reset", "--quiet"], cwd=project)
-            for stale in written:
-                stale.unlink(missing_ok=True)
+            for relative in files:
+                (project / relative).unlink(missing_ok=True)
             raise
-    return AddResult(spec, relative, commit, formatted)
+    return AddResult(spec, written, commit, formatted)
 
 
 def _identity(recorded: RecordedTemplate) -> list[str]:
@@ -229,55 +192,18 @@ def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) 
     )
 
 
-def _refuse_existing(rendered: Path, project: Path) -> None:
-    """Refuse a resource whose files, or one of them, the project has already."""
-    for source in sorted(path for path in rendered.rglob("*") if path.is_file()):
-        relative = source.relative_to(rendered).as_posix()
-        if (project / relative).exists():
-            raise UserInputError(
-                f"{relative} already exists, so the name is taken; choose another."
-            )
-
-
-def _copy_into(rendered: Path, project: Path) -> list[Path]:
-    """Copy every rendered file into the project; return their paths there."""
-    written: list[Path] = []
-    try:
-        for source in sorted(path for path in rendered.rglob("*") if path.is_file()):
-            target = project / source.relative_to(rendered)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            written.append(target)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return written
-
-
 def format_python(project: Path, files: list[Path]) -> bool:
-    """Format modules with the project's ruff settings, imports sorted; False without a ruff."""
-    ruff = _ruff(project)
+    """Format modules with the project's ruff settings, imports sorted; False without a ruff.
+
+    The project's own ruff when it is installed, else mvpscaffold's own (a dependency).
+    """
+    where = [project / ".venv" / "bin", Path(sys.executable).parent, os.environ.get("PATH", "")]
+    ruff = shutil.which("ruff", path=os.pathsep.join(map(str, where)))
     if ruff is None or not files:
         return False
-    paths = [str(path) for path in files]
-    config = ["--config", str(project / "pyproject.toml")]  # also for files outside the project
-    for args in (
-        ["check", *config, "--fix", "--select", "I", "--quiet", *paths],
-        ["format", *config, "--quiet", *paths],
-    ):
-        result = subprocess.run(
-            [*ruff, *args], cwd=project, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            return False
-    return True
-
-
-def _ruff(project: Path) -> list[str] | None:
-    """The project's own ruff when it is installed, else mvpscaffold's own (a dependency)."""
-    for candidate in (project / ".venv" / "bin" / "ruff", Path(sys.executable).with_name("ruff")):
-        if candidate.is_file():
-            return [str(candidate)]
-    found = shutil.which("ruff")
-    return [found] if found else None
+    # --config: the project's settings, also for files outside the project
+    paths = ["--config", str(project / "pyproject.toml"), "--quiet", *map(str, files)]
+    return all(
+        not subprocess.run([ruff, *args, *paths], cwd=project, capture_output=True).returncode
+        for args in (["check", "--fix", "--select", "I"], ["format"])
+    )

@@ -1,4 +1,8 @@
-"""What `mvpscaffold add resource` is asked to add: its names and fields, validated (no I/O)."""
+"""What `mvpscaffold add resource` is asked to add: its names and fields, validated (no I/O).
+
+Fields and names are plain dicts, as the `resource` answer records them: the template renders
+from that answer and the resource's answers file keeps it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import keyword
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from mvpscaffold.errors import UserInputError
 
@@ -48,99 +53,19 @@ TAKEN_COLLECTIONS = frozenset({"docs", "redoc", "static", "metrics", "api", "hea
 
 
 @dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One field: `title:str:80`, `due:date?`, `quantity:int(min=1)`, `customer:ref(customers)`."""
-
-    name: str
-    type: str
-    optional: bool = False
-    length: int | None = None
-    min: int | Decimal | None = None
-    max: int | Decimal | None = None
-    to: str | None = None  # a reference's table
-
-    def answer(self) -> dict[str, object]:
-        """The field as the resource template's answers record it (a decimal bound as text)."""
-        found: dict[str, object] = {"name": self.name, "type": self.type, "optional": self.optional}
-        for key in ("length", "min", "max", "to"):
-            value = getattr(self, key)
-            if value is not None:
-                found[key] = (
-                    int(value)
-                    if isinstance(value, int)
-                    else (str(value) if isinstance(value, Decimal) else value)
-                )
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class ParentSpec:
-    """The resource a child belongs to, as its own answers file recorded it."""
-
-    name: str
-    singular: str
-    entity: str
-    label: str
-    plural_label: str
-    entity_plural_title: str
-    segment: str
-
-
-@dataclass(frozen=True, slots=True)
 class ResourceSpec:
-    """A resource to add: plural name (module, table), its entity, fields and parent."""
+    """A resource to add: its `resource` answer (no revision yet), and the addresses it serves."""
 
+    answer: dict[str, Any]
     name: str
     singular: str
-    entity: str
-    segment: str
-    fields: tuple[FieldSpec, ...]
-    parent: ParentSpec | None = None
-
-    @property
-    def label(self) -> str:
-        """The singular as prose: `invoice line`."""
-        return self.singular.replace("_", " ")
-
-    @property
-    def plural_label(self) -> str:
-        """The plural as prose: `invoice lines`."""
-        return self.name.replace("_", " ")
-
-    @property
-    def api_url(self) -> str:
-        """Where the JSON API serves the collection."""
-        if self.parent is None:
-            return f"/api/{self.segment}"
-        return f"/api/{self.parent.segment}/{{{self.parent.singular}_id}}/{self.segment}"
+    parent: dict[str, Any] | None
+    api_url: str
 
     @property
     def page_url(self) -> str:
         """Where the pages list the collection."""
         return self.api_url.removeprefix("/api")
-
-    def answer(self, revision: str, down_revision: str, created: str) -> dict[str, object]:
-        """The `resource` answer the template renders from (and the answers file keeps)."""
-        parent = None
-        if self.parent is not None:
-            parent = {
-                key: getattr(self.parent, key)
-                for key in ParentSpec.__dataclass_fields__  # keeps the declared order
-            }
-        return {
-            "name": self.name,
-            "singular": self.singular,
-            "entity": self.entity,
-            "label": self.label,
-            "plural_label": self.plural_label,
-            "entity_plural_title": self.plural_label.capitalize(),
-            "segment": self.segment,
-            "parent": parent,
-            "fields": [field.answer() for field in self.fields],
-            "revision": revision,
-            "down_revision": down_revision,
-            "created": created,
-        }
 
 
 def singular_of(name: str) -> str:
@@ -158,6 +83,20 @@ def singular_of(name: str) -> str:
             " (invoices, not invoice)."
         )
     return f"{head}_{single}" if head else single
+
+
+def resource_names(name: str, segment: str) -> dict[str, str]:
+    """The names a resource's templates use, from its plural name and its address's last part."""
+    singular = singular_of(name)
+    return {
+        "name": name,
+        "singular": singular,
+        "entity": "".join(part.capitalize() for part in singular.split("_")),
+        "label": singular.replace("_", " "),
+        "plural_label": name.replace("_", " "),
+        "entity_plural_title": name.replace("_", " ").capitalize(),
+        "segment": segment.replace("_", "-"),
+    }
 
 
 def check_name(name: str, what: str) -> None:
@@ -178,10 +117,10 @@ def check_name(name: str, what: str) -> None:
         raise UserInputError(f"The {what} {name!r} is an SQL reserved word; choose another name.")
 
 
-def parse_field(text: str) -> FieldSpec:
+def parse_field(text: str) -> dict[str, Any]:
     """Read `NAME:TYPE`, `NAME:str:LENGTH`, `NAME:int(min=1,max=9)` or `NAME:ref(TABLE)`.
 
-    A `?` at the end makes the field optional.
+    A `?` at the end makes the field optional. The field comes back as the answer records it.
     """
     found = _FIELD_RE.fullmatch(text.strip())
     if found is None or not found["name"]:
@@ -189,21 +128,20 @@ def parse_field(text: str) -> FieldSpec:
             f"The field {text!r} must be written NAME:TYPE (such as title:str:80, due:date?,"
             " quantity:int(min=1) or customer:ref(customers))."
         )
-    kind, optional, args, length = (
-        found["type"],
-        bool(found["optional"]),
-        found["args"],
-        found["length"],
-    )
-    name = found["name"]
+    name, kind, args, length = found["name"], found["type"], found["args"], found["length"]
     if kind not in FIELD_TYPES:
         raise UserInputError(
             f"The field {name!r} has the unknown type {kind!r};"
             f" use one of {', '.join(FIELD_TYPES)}."
         )
-    if kind == "ref":
-        name = name if name.endswith("_id") else f"{name}_id"
-    _check_field_name(name)
+    if kind == "ref" and not name.endswith("_id"):
+        name = f"{name}_id"
+    check_name(name, "field name")
+    if name in TAKEN_NAMES or name.startswith("model_"):
+        raise UserInputError(
+            f"The field name {name!r} is taken by the code every resource has; choose another name."
+        )
+    field: dict[str, Any] = {"name": name, "type": kind, "optional": bool(found["optional"])}
     if length is not None and kind != "str":
         raise UserInputError(
             f"Only str fields take a length; write {name}:{kind} without :{length}."
@@ -214,74 +152,67 @@ def parse_field(text: str) -> FieldSpec:
                 f"The reference {name!r} must name the resource it refers to:"
                 f" {name.removesuffix('_id')}:ref(customers)."
             )
-        return FieldSpec(name, kind, optional, to=args.strip())
+        return field | {"to": args.strip()}
     if args is not None and kind not in ("int", "decimal"):
         raise UserInputError(
             f"Only int and decimal fields take bounds; write {name}:{kind} without ({args})."
         )
-    low, high = _bounds(name, kind, args or "")
-    if kind == "str":
-        if length is not None and (not length.isdigit() or not 1 <= int(length) <= MAX_STR_LENGTH):
-            raise UserInputError(
-                f"The length of {name!r} must be a whole number from 1 to {MAX_STR_LENGTH};"
-                " use text for longer ones."
-            )
-        return FieldSpec(name, kind, optional, int(length) if length else DEFAULT_STR_LENGTH)
-    return FieldSpec(name, kind, optional, min=low, max=high)
-
-
-def _check_field_name(name: str) -> None:
-    check_name(name, "field name")
-    if name in TAKEN_NAMES or name.startswith("model_"):
+    if kind != "str":
+        return field | _bounds(name, kind, args or "")
+    if length is not None and (not length.isdigit() or not 1 <= int(length) <= MAX_STR_LENGTH):
         raise UserInputError(
-            f"The field name {name!r} is taken by the code every resource has; choose another name."
+            f"The length of {name!r} must be a whole number from 1 to {MAX_STR_LENGTH};"
+            " use text for longer ones."
         )
+    return field | {"length": int(length or DEFAULT_STR_LENGTH)}
 
 
-def _bounds(name: str, kind: str, args: str) -> tuple[int | Decimal | None, int | Decimal | None]:
-    """The `min=` and `max=` of `quantity:int(min=1,max=99)`, checked against the column."""
+def _bounds(name: str, kind: str, args: str) -> dict[str, int | str]:
+    """The `min=` and `max=` of `quantity:int(min=1,max=99)`, checked against the column.
+
+    A decimal bound is recorded as text, so that it is exact in the answers file.
+    """
     bounds: dict[str, int | Decimal] = {}
-    limit = MAX_INTEGER if kind == "int" else MAX_DECIMAL
+    limit = Decimal(MAX_INTEGER) if kind == "int" else MAX_DECIMAL
     for part in filter(None, (piece.strip() for piece in args.split(","))):
-        key, _, raw = part.partition("=")
-        key = key.strip()
+        key, _, raw = (piece.strip() for piece in part.partition("="))
         if key not in ("min", "max") or key in bounds:
             raise UserInputError(
                 f"The bounds of {name!r} are written {kind}(min=1,max=99), each once; not {part!r}."
             )
         try:
-            value: int | Decimal = int(raw) if kind == "int" else Decimal(raw.strip())
+            value = int(raw) if kind == "int" else Decimal(raw)
+            if isinstance(value, Decimal) and not value.is_finite():
+                raise InvalidOperation
         except (ValueError, InvalidOperation):
             whole = "a whole number" if kind == "int" else "a number"
-            raise UserInputError(
-                f"The {key} of {name!r} must be {whole}, not {raw.strip()!r}."
-            ) from None
-        if not value.is_finite() if isinstance(value, Decimal) else False:
-            raise UserInputError(f"The {key} of {name!r} must be a number, not {raw.strip()!r}.")
-        if isinstance(value, Decimal) and (
-            value != value.quantize(Decimal("0.01")) or abs(value) > limit
-        ):
-            raise UserInputError(
-                f"The {key} of {name!r} must fit the column:"
-                f" at most 2 decimal places, up to {limit}."
+            raise UserInputError(f"The {key} of {name!r} must be {whole}, not {raw!r}.") from None
+        if abs(number := Decimal(value)) > limit or number != round(number, 2):
+            fits = (
+                f"between {-limit - 1} and" if kind == "int" else "at most 2 decimal places, up to"
             )
-        if isinstance(value, int) and abs(value) > limit:
-            raise UserInputError(f"The {key} of {name!r} must be between {-limit - 1} and {limit}.")
+            raise UserInputError(f"The {key} of {name!r} must fit the column: {fits} {limit}.")
         bounds[key] = value
-    low, high = bounds.get("min"), bounds.get("max")
-    if low is not None and high is not None and low > high:
+    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
         raise UserInputError(f"The min of {name!r} is above its max; swap them.")
-    return low, high
+    return {  # min, then max
+        key: value if isinstance(value, int) else str(value)
+        for key, value in sorted(bounds.items(), reverse=True)
+    }
 
 
-def build_spec(name: str, fields: list[FieldSpec], parent: ParentSpec | None) -> ResourceSpec:
+def build_spec(
+    name: str, fields: list[dict[str, Any]], parent: dict[str, Any] | None
+) -> ResourceSpec:
     """Check the resource as a whole: its name, its fields together, and what its names become."""
     check_name(name, "resource name")
     if name in TAKEN_COLLECTIONS:
         raise UserInputError(
             f"The resource name {name!r} is an address the app already serves; choose another name."
         )
-    singular = singular_of(name)
+    segment = (name.removeprefix(f"{parent['singular']}_") or name) if parent else name
+    names = resource_names(name, segment)
+    singular = names["singular"]
     if singular in TAKEN_NAMES or keyword.iskeyword(singular):
         raise UserInputError(
             f"The resource {name!r} would name its records {singular!r}, which the code"
@@ -295,48 +226,35 @@ def build_spec(name: str, fields: list[FieldSpec], parent: ParentSpec | None) ->
         raise UserInputError(
             f"A resource takes at most {MAX_FIELDS} fields; split {name!r} into two."
         )
-    seen: set[str] = set()
+    keys = [("owner_id", "accounts")]  # (column, table it refers to) of each foreign key
+    keys += [(f"{parent['singular']}_id", parent["name"])] if parent else []
+    given = [field["name"] for field in fields]
     for field in fields:
-        if field.name in seen:
-            raise UserInputError(f"The field {field.name!r} is given twice; give each field once.")
-        seen.add(field.name)
-        if parent is not None and field.name == f"{parent.singular}_id":
+        if given.count(field["name"]) > 1:
             raise UserInputError(
-                f"The field {field.name!r} is the link to the {parent.label}; choose another name."
+                f"The field {field['name']!r} is given twice; give each field once."
             )
-        if field.name == f"{singular}_id":
+        if parent is not None and field["name"] == f"{parent['singular']}_id":
             raise UserInputError(
-                f"The field {field.name!r} would be the id of the"
-                f" {singular.replace('_', ' ')} itself;"
+                f"The field {field['name']!r} is the link to the {parent['label']};"
                 " choose another name."
             )
-    segment = name
-    if parent is not None:
-        segment = name.removeprefix(f"{parent.singular}_") or name
-    entity = "".join(part.capitalize() for part in singular.split("_"))
-    spec = ResourceSpec(name, singular, entity, segment.replace("_", "-"), tuple(fields), parent)
-    _check_identifier_lengths(spec)
-    return spec
-
-
-def _check_identifier_lengths(spec: ResourceSpec) -> None:
-    """Refuse names whose index or constraint names PostgreSQL would cut short."""
-    keys = [("owner_id", "accounts")] + [
-        (field.name, field.to) for field in spec.fields if field.to
-    ]
-    if spec.parent is not None:
-        keys.append((f"{spec.parent.singular}_id", spec.parent.name))
-    identifiers = [f"ix_{spec.name}_owner_id_created_at_id"]
-    identifiers += [f"fk_{spec.name}_{key}_{target}" for key, target in keys]
-    identifiers += [
-        f"ck_{spec.name}_{f.name}_{key}"
-        for f in spec.fields
-        for key in ("min", "max")
-        if getattr(f, key) is not None
-    ]
-    for identifier in identifiers:
-        if len(identifier) > MAX_IDENTIFIER_LENGTH:
+        if field["name"] == f"{singular}_id":
             raise UserInputError(
-                f"The resource {spec.name!r} makes the database name {identifier!r},"
-                f" longer than {MAX_IDENTIFIER_LENGTH} characters; choose shorter names."
+                f"The field {field['name']!r} would be the id of the {names['label']} itself;"
+                " choose another name."
             )
+        keys += [(field["name"], field["to"])] if "to" in field else []
+    # The index and constraint names the table gets: PostgreSQL would cut a longer one short.
+    identifiers = [f"ix_{name}_owner_id_created_at_id", *(f"fk_{name}_{k}_{t}" for k, t in keys)]
+    identifiers += [f"ck_{name}_{f['name']}_{b}" for f in fields for b in ("min", "max") if b in f]
+    if len(longest := max(identifiers, key=len)) > MAX_IDENTIFIER_LENGTH:
+        raise UserInputError(
+            f"The resource {name!r} makes the database name {longest!r},"
+            f" longer than {MAX_IDENTIFIER_LENGTH} characters; choose shorter names."
+        )
+    url = f"/api/{names['segment']}"
+    if parent is not None:
+        url = f"/api/{parent['segment']}/{{{parent['singular']}_id}}/{names['segment']}"
+    answer = {**names, "parent": parent, "fields": fields}
+    return ResourceSpec(answer, name, singular, parent, url)

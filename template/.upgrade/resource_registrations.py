@@ -1,16 +1,13 @@
 """Upgrade step of 0.4.0: the app finds each resource's service by itself, so bootstrap.py loses the
 lines `mvpscaffold add resource` wrote there before.
 
-Run by copier before it merges an update from an earlier release (copier.yml, `_migrations`), in
-the project's folder (copier has not read the answers yet at that stage, so this reads the package
-name from `.copier-answers.yml`). Standard library only, plus the YAML reader copier itself needs.
-
-For each resource added so far (its `.copier-answers.resource-NAME.yml`), the four lines `add`
-wrote (two imports, the Container field, and the wiring in build_container, on one line or the
-three a formatter splits it into) are taken out of bootstrap.py, exactly as they were written; a
-line of the owner's is never touched. Without them, the owner's bootstrap.py is the release's,
-so the update merges it with no conflict. A bootstrap.py that holds conflict markers, or in which
-the lines are not found as written, is left alone and named, with what to do by hand.
+Run by copier, in the project's folder, before it merges an update from an earlier release (copier
+has not read the answers yet, so the package name comes from `.copier-answers.yml`). Standard
+library only, plus the YAML reader copier itself needs. For each added resource, the four lines
+`add` wrote (two imports, the Container field, its wiring in build_container on one line or the
+three a formatter makes of it) are taken out exactly as written, never a line of the owner's: the
+owner's bootstrap.py is then the release's, and merges with no conflict. One that holds conflict
+markers, or lacks the lines as written, is left alone and named, with what to do by hand.
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ TEMPLATE_DEFINITIONS = {
     "ApiTokenRow": "0b29dd72bc686c74",
     "NoteRow": "6fe855dc426286b7",
 }
-TEMPLATE_NAMES = set(TEMPLATE_DEFINITIONS)
 # Where each name of the old module lives now, relative to the tables package.
 NEW_HOMES = {"UtcDateTime": "", "Base": "", "Owned": "", "NAMING_CONVENTION": ".base"}
 NEW_HOMES |= {"AccountRow": ".accounts", "ApiTokenRow": ".accounts", "NoteRow": ".notes"}
@@ -45,9 +44,7 @@ def git(*args: str) -> subprocess.CompletedProcess[str]:
 
 def import_key(name: str) -> tuple[int, str]:
     """ruff's isort order inside one import: CONSTANTS, then Classes, then the rest."""
-    if name.isupper():
-        return (0, name)
-    return (1, name) if name[:1].isupper() else (2, name)
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 
 def module_name(node: ast.ClassDef, taken: set[str]) -> str:
@@ -65,38 +62,21 @@ def module_name(node: ast.ClassDef, taken: set[str]) -> str:
     return candidate
 
 
-def imports_of(tree: ast.Module) -> dict[str, tuple[str, str]]:
-    """Every name the old module imported: name -> (module, imported name)."""
-    found: dict[str, tuple[str, str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                found[alias.asname or alias.name] = (node.module, alias.name)
-    return found
-
-
-def module_source(node: ast.ClassDef, source: str, lines: list[str], context: dict[str, object]) -> str:
-    """A module holding one moved class, with the imports it uses."""
-    imported: dict[str, tuple[str, str]] = context["imported"]  # type: ignore[assignment]
-    homes: dict[str, str] = context["homes"]  # type: ignore[assignment]
-    used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    sections: dict[int, dict[str, set[str]]] = {0: {}, 1: {}, 2: {}}
-    for name in sorted(used):
+def module_source(node: ast.ClassDef, lines: list[str], imported: dict[str, tuple[str, str]], homes: dict[str, str]) -> str:
+    """A module holding one moved class, with the imports it uses, in ruff's isort order."""
+    table = homes[node.name].lstrip(".")
+    sections: list[dict[str, set[str]]] = [{}, {}, {}]  # standard library, third party, this project
+    for name in sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)}):
         if name in imported:
             module, original = imported[name]
-            section = 0 if module.split(".")[0] in sys.stdlib_module_names else 1
-            sections[section].setdefault(module, set()).add(original if original == name else f"{original} as {name}")
-        elif name in homes and homes[name] != f".{context['self']}":
+            section = sections[0 if module.split(".")[0] in sys.stdlib_module_names else 1]
+            section.setdefault(module, set()).add(original if original == name else f"{original} as {name}")
+        elif name in homes and homes[name] != f".{table}":
             sections[2].setdefault(homes[name] or ".base", set()).add(name)
-    header = [
-        f'"""The `{context["table"]}` table (moved from data/tables.py when the project updated to 0.3.0)."""',
-        "",
-    ]
-    for section in (0, 1, 2):
-        for module in sorted(sections[section]):
-            header.append(f"from {module} import {', '.join(sorted(sections[section][module], key=import_key))}")
-        if sections[section]:
-            header.append("")
+    header = [f'"""The `{table}` table (moved from data/tables.py when the project updated to 0.3.0)."""', ""]
+    for section in sections:
+        header += [f"from {module} import {', '.join(sorted(names, key=import_key))}" for module, names in sorted(section.items())]
+        header += [""] if section else []
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
     while start > 0 and lines[start - 1].lstrip().startswith("#"):
         start -= 1
@@ -134,12 +114,10 @@ def rewrite_imports(path: Path, package: str, homes: dict[str, str]) -> bool:
     lines = source.splitlines(keepends=True)
     edits = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or not node.module:
-            continue
-        if imported_module(path, node) != f"{package}.data.tables":
-            continue
+        if not isinstance(node, ast.ImportFrom) or not node.module or imported_module(path, node) != f"{package}.data.tables":
+            continue  # no import of the old module
         if all(homes.get(alias.name, "") == "" for alias in node.names):
-            continue
+            continue  # every name it imports is still in the package itself
         prefix = "." * node.level + node.module
         targets: dict[str, list[str]] = {}
         for alias in node.names:
@@ -190,25 +168,27 @@ def main(package: str) -> int:
         git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", old_path.as_posix())
         return 0
     lines = source.splitlines(keepends=True)
-    owners = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name not in TEMPLATE_NAMES]
-    if not owners and not edited_template_definitions(tree):
+    owners = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name not in TEMPLATE_DEFINITIONS]
+    edited = edited_template_definitions(tree)
+    if not owners and not edited:
         return 0  # the template's file, unchanged: the update removed it as it should
-    homes = dict(NEW_HOMES)
     taken: set[str] = set()
-    modules = {node.name: module_name(node, taken) for node in owners}
-    homes |= {name: f".{module}" for name, module in modules.items()}
-    imported = imports_of(tree)
+    homes = NEW_HOMES | {node.name: f".{module_name(node, taken)}" for node in owners}
+    # Every name the old module imported: name -> (module, imported name).
+    imported = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    }
     for node in owners:
-        table = modules[node.name]
-        target = Path(package, "data", "tables", f"{table}.py")
-        context = {"imported": imported, "homes": homes, "self": table, "table": table}
-        target.write_text(module_source(node, source, lines, context), encoding="utf-8")
+        target = Path(package, "data", "tables", f"{homes[node.name][1:]}.py")
+        target.write_text(module_source(node, lines, imported, homes), encoding="utf-8")
         done(target, f"{node.name} moved here from {old_path} ({old_path} became a package in 0.3.0)")
     if owners:
         for path in sorted([*Path(package).rglob("*.py"), *Path("tests").rglob("*.py")]):
             if rewrite_imports(path, package, homes):
                 done(path, "its table imports point at their new modules (`make format` sorts them)")
-    edited = edited_template_definitions(tree)
     if edited:
         # Changes to the template's own tables cannot move by themselves: keep the old file beside
         # the package for the owner to carry them over (Python imports the package, not this file).
