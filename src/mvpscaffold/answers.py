@@ -1,16 +1,14 @@
 """The answers users give (--set, --data-file, their defaults file), checked against the questions.
 
-copier.yml holds every default, derived value and validator, and copier evaluates them. What is
-left here is reading what users typed or wrote down as the questions' types (copier would take
-`maybe` for true and `123` for a name), and saying where an answer copier refused came from.
+copier evaluates copier.yml's defaults and validators; here, what users typed is read as the
+questions' types (copier would take `maybe` for true and `123` for a name), and a refusal by
+copier says where the refused answer came from.
 
-The defaults file (an agency's presets) is one YAML mapping per user, at platformdirs'
-user_config_dir('mvpscaffold')/defaults.yml or the file MVPSCAFFOLD_CONFIG names. Its answers
-become the defaults of the template's questions (shown when asked, used by --defaults); --data-file
-and --set win over them, and they win over git's identity and the template's own defaults. Answers
-at its top level go to every template that asks the question (the others skip them, with a note);
-`_templates:` maps a template source (as `--template` takes it, or as projects record it) to
-answers for that template alone, which win.
+The defaults file (platformdirs' user_config_dir('mvpscaffold')/defaults.yml, or the file
+MVPSCAFFOLD_CONFIG names) gives the questions' defaults: --data-file and --set win over it, and it
+wins over git's identity and the template's defaults. Its top-level answers go to every template
+that asks them (the others skip them, with a note); `_templates:` maps a template source (as
+`--template` takes it, or as projects record it) to answers for that template alone, which win.
 """
 
 from __future__ import annotations
@@ -18,12 +16,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from mvpscaffold.errors import UserInputError
+from mvpscaffold.errors import UserInputError, first_line
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
 TEMPLATE_ENV = "MVPSCAFFOLD_TEMPLATE"
@@ -49,8 +48,9 @@ def parse_questions(text: str, origin: str) -> tuple[Question, ...]:
     try:
         data = yaml.load(text, Loader=_TolerantLoader)
     except yaml.YAMLError as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UserInputError(f"The template's {origin} is not valid YAML ({first}).") from None
+        raise UserInputError(
+            f"The template's {origin} is not valid YAML ({first_line(error)})."
+        ) from None
     if not isinstance(data, dict):
         raise UserInputError(f"The template's {origin} must be a YAML mapping of questions.")
     questions = []
@@ -84,16 +84,14 @@ def coerce(question: Question, raw: object) -> object:
     """A value from --set (text) or a YAML file as the question's type; refuse one that is not."""
     kind, label = question.type, f"The answer for {question.name}"
     if kind == "bool":
-        word = str(raw).strip().lower() if isinstance(raw, str | int) else None
+        word = str(raw).strip().lower() if isinstance(raw, str | int) else ""
         if isinstance(raw, bool) or word in TRUE_WORDS | FALSE_WORDS:
             return raw if isinstance(raw, bool) else word in TRUE_WORDS
         raise UserInputError(f"{label} must be true or false (yes/no/1/0 work too), not {raw!r}.")
     if kind in ("int", "float"):
-        try:
+        with suppress(ValueError):
             if not isinstance(raw, bool):
                 return (int if kind == "int" else float)(str(raw))
-        except ValueError:
-            pass
         number = "whole number" if kind == "int" else "number"
         raise UserInputError(f"{label} must be a {number}, not {raw!r}.")
     if kind in ("str", "path") and not isinstance(raw, str):
@@ -127,11 +125,9 @@ def refusal(
     `origins` names where a default that was not given came from (`your defaults file X`); any
     other answer not given is the template's own default, derived from the answers before it.
     """
-    text = str(error).strip()
-    found = _REFUSED.fullmatch(text)
+    found = _REFUSED.fullmatch(str(error).strip())
     if found is None:
-        first = text.splitlines()[0].rstrip(".") if text else type(error).__name__
-        return UserInputError(f"The template refused the answers: {first}.")
+        return UserInputError(f"The template refused the answers: {first_line(error)}.")
     key, message = found[1], " ".join(found[2].split())
     if key in given:  # a template's own message may not say which answer it refuses
         named = key in message or str(given[key]) in message
@@ -145,7 +141,7 @@ def refusal(
 
 
 def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str, object]:
-    """The mapping in `path` (an empty file is an empty one); otherwise a sentence naming the file.
+    """The mapping in `path` (an empty file is an empty one), else a sentence naming the file.
 
     `name` is what the sentence calls the file, `example` a line it could hold, `fix` what to do
     about a syntax error.
@@ -158,8 +154,7 @@ def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str
         raise UserInputError(f"{name} {path} is not valid YAML{at}; {fix}.") from None
     except OSError as error:
         raise UserInputError(
-            f"Cannot read {name[0].lower()}{name[1:]} {path} ({error.strerror}); fix its"
-            " permissions."
+            f"Cannot read {path} ({error.strerror}); fix its permissions."
         ) from None
     if data is not None and not isinstance(data, dict):
         raise UserInputError(
@@ -186,8 +181,12 @@ def default_location() -> Path:
 
 def defaults_file_hint() -> str:
     """Where the defaults file is by default, for help texts ('~' for the home folder)."""
-    path, home = str(default_location()), str(Path.home())
-    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+    path = default_location()
+    return (
+        f"~{os.sep}{path.relative_to(Path.home())}"
+        if path.is_relative_to(Path.home())
+        else str(path)
+    )
 
 
 def read_user_defaults() -> tuple[Path, dict[str, object]]:

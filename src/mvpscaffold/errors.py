@@ -6,7 +6,7 @@ from __future__ import annotations
 class MvpScaffoldError(Exception):
     """Base of every error mvpscaffold reports as one sentence instead of a traceback."""
 
-    exit_code = 3
+    exit_code = 3  # a tool failed, as ToolError says
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -28,8 +28,6 @@ class RefusedError(MvpScaffoldError):
 class ToolError(MvpScaffoldError):
     """An external tool (git, copier) failed while doing what the user asked."""
 
-    exit_code = 3
-
 
 class Interrupted(MvpScaffoldError):
     """The user pressed Ctrl-C or the process got SIGTERM; partial work was removed."""
@@ -47,3 +45,9 @@ class MigrationHistoryError(MvpScaffoldError):
     """The project's Alembic revisions cannot be joined into one head; the update itself stands."""
 
     exit_code = 1
+
+
+def first_line(error: object) -> str:
+    """The first line of an error's text without its full stop; its type's name when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__
