@@ -74,9 +74,7 @@ def parse_assignment(item: str) -> tuple[str, str]:
     """Split one --set KEY=VALUE into (key, raw value)."""
     key, sep, value = item.partition("=")
     if not sep or not key.strip():
-        raise UserInputError(
-            f"--set takes KEY=VALUE, e.g. --set database=postgresql (got {item!r})."
-        )
+        raise UserInputError(f"--set takes KEY=VALUE, such as database=postgresql (got {item!r}).")
     return key.strip(), value
 
 
@@ -140,27 +138,22 @@ def refusal(
     return UserInputError(f"{reason} ({default}); choose one with --set {key}=VALUE.")
 
 
-def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str, object]:
-    """The mapping in `path` (an empty file is an empty one), else a sentence naming the file.
-
-    `name` is what the sentence calls the file, `example` a line it could hold, `fix` what to do
-    about a syntax error.
-    """
+def read_yaml_mapping(path: Path, name: str) -> dict[str, object]:
+    """The mapping in `path` (an empty file is an empty one), else a sentence naming the file,
+    which the sentence calls `name`."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         where = getattr(error, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
-        raise UserInputError(f"{name} {path} is not valid YAML{at}; {fix}.") from None
+        raise UserInputError(f"{name} {path} is not valid YAML{at}; fix it and retry.") from None
     except OSError as error:
         raise UserInputError(
             f"Cannot read {path} ({error.strerror}); fix its permissions."
         ) from None
     if data is not None and not isinstance(data, dict):
-        raise UserInputError(
-            f"{name} {path} must be a YAML mapping such as '{example}', not a"
-            f" {type(data).__name__}."
-        )
+        kind = type(data).__name__
+        raise UserInputError(f"{name} {path} must be a YAML mapping of answers, not a {kind}.")
     return {str(key): value for key, value in (data or {}).items()}
 
 
@@ -168,7 +161,7 @@ def read_data_file(path: Path) -> dict[str, object]:
     """The answers of a --data-file; keys starting with '_' (copier's own records) are ignored."""
     if not path.is_file():
         raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
-    data = read_yaml_mapping(path, "Data file", "project_name: My App", "fix it and retry")
+    data = read_yaml_mapping(path, "Data file")
     return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
@@ -181,12 +174,8 @@ def default_location() -> Path:
 
 def defaults_file_hint() -> str:
     """Where the defaults file is by default, for help texts ('~' for the home folder)."""
-    path = default_location()
-    return (
-        f"~{os.sep}{path.relative_to(Path.home())}"
-        if path.is_relative_to(Path.home())
-        else str(path)
-    )
+    path, home = str(default_location()), str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
 def read_user_defaults() -> tuple[Path, dict[str, object]]:
@@ -203,7 +192,7 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
         raise UserInputError(
             f"Your defaults file {path} is a folder; make it a YAML file of answers."
         )
-    return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
+    return path, read_yaml_mapping(path, "Your defaults file")
 
 
 def chosen_template(given: str | None) -> tuple[str | None, str]:
@@ -270,9 +259,7 @@ def _tag_as_plain_value(loader: yaml.SafeLoader, node: yaml.Node) -> object:
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
 
 
-_TolerantLoader.add_multi_constructor(
-    "!", lambda loader, _suffix, node: _tag_as_plain_value(loader, node)
-)
-# Registered by name too: a plugin that adds `!include` to SafeLoader itself (pytest-copie does)
-# would otherwise win over the multi-constructor above and try to open the file.
-_TolerantLoader.add_constructor("!include", _tag_as_plain_value)
+# Every unknown tag (None), and `!include` by name: a plugin that adds `!include` to SafeLoader
+# itself (pytest-copie does) would otherwise win and try to open the file.
+for _tag in (None, "!include"):
+    _TolerantLoader.add_constructor(_tag, _tag_as_plain_value)

@@ -116,10 +116,7 @@ def _show_version(value: bool) -> None:
 )
 def root(
     version: Annotated[
-        bool,
-        Option(
-            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
-        ),
+        bool, Option("--version", callback=_show_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     """Generate and update well-structured Python monoliths from a copier template."""
@@ -139,8 +136,7 @@ def root(
 )
 def new(
     dest: Annotated[
-        Path,
-        Argument(metavar="DEST", help="Folder to create (or an empty one); names the project."),
+        Path, Argument(metavar="DEST", help="New or empty folder; it names the project.")
     ],
     defaults: DefaultsOption = False,
     data_file: Annotated[
@@ -160,11 +156,11 @@ def new(
     template: TemplateOption = None,
     ref: RefOption = None,
     trust: Annotated[
-        bool, Option("--trust", help="Allow a --template's tasks (if you trust it).")
+        bool, Option("--trust", help="Run a --template's tasks (if you trust it).")
     ] = False,
     no_git: Annotated[bool, Option("--no-git", help="Skip git init and the first commit.")] = False,
     install: Annotated[
-        bool, Option("--install", help="Then run make install and make check in the project.")
+        bool, Option("--install", help="Then run make install and make check.")
     ] = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -202,7 +198,7 @@ def new(
 )
 def add_resource(
     name: Annotated[
-        str, Argument(metavar="NAME", help="Plural, snake_case: invoices (entity Invoice).")
+        str, Argument(metavar="NAME", help="Plural snake_case: invoices (entity Invoice).")
     ],
     fields: Annotated[
         list[str] | None,
@@ -257,22 +253,16 @@ def add_resource(
 
 @app.command(
     epilog="Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |  mvpscaffold"
-    " update my-app --to 0.2.0 --defaults --json  |  mvpscaffold update --all clients/",
+    " update my-app --to 0.2.0 --defaults --json  |  mvpscaffold update --all clients/"
 )
 def update(
     paths: Annotated[
         list[Path] | None,
-        Argument(
-            metavar="PATH...", help="Generated projects, each a clean git repository (default: .)."
-        ),
+        Argument(metavar="PATH...", help="Projects (clean git repositories; default: .)."),
     ] = None,
     every: Annotated[
         Path | None,
-        Option(
-            "--all",
-            metavar="DIR",
-            help="Update every project (folder with a .copier-answers.yml) in DIR.",
-        ),
+        Option("--all", metavar="DIR", help="Each folder in DIR with a .copier-answers.yml."),
     ] = None,
     to: Annotated[
         str | None,

@@ -32,12 +32,7 @@ from mvpscaffold.answers import (
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError, first_line
 from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
-from mvpscaffold.versions import (
-    ANSWERS_FILE,
-    parse_version,
-    template_questions,
-    untagged_warning,
-)
+from mvpscaffold.versions import ANSWERS_FILE, parse_version, template_questions, untagged_warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +84,8 @@ def generate(
     guessed = {key: value for key, value in identity.items() if value and key in asked}
     origins = {key: "your git configuration" for key in guessed}
     origins |= {key: f"your defaults file {presets_file}" for key in presets}
+    # The bundled template, and one the user named as their default, are theirs to trust.
+    options = {"vcs_ref": tag, "unsafe": trust or origin != "--template", "defaults": not ask}
     dest = dest.absolute()
     missing = [folder for folder in dest.parents if not folder.exists()]  # gone again on failure
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -97,18 +94,7 @@ def generate(
     placed = False
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
-            # The bundled template, and one the user named as their default, are theirs to trust.
-            trusted = trust or origin != "--template"
-            notes += _copy(
-                src,
-                project,
-                data,
-                origins,
-                vcs_ref=tag,
-                unsafe=trusted,
-                defaults=not ask,
-                user_defaults=guessed | presets,
-            )
+            notes += _copy(src, project, data, origins, user_defaults=guessed | presets, **options)
             path = project / ANSWERS_FILE  # what it records (secret answers never are)
             recorded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
             answers = {q.name: recorded[q.name] for q in questions if q.name in recorded}
