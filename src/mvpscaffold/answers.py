@@ -220,11 +220,23 @@ def user_defaults_for(
     Its own `_templates` section wins over the shared answers and must fit the template; shared
     answers to questions it does not ask are left out with a note.
     """
+    from mvpscaffold.source import same_source
+
+    sections = raw.get(SECTIONS_KEY)
+    sections = {} if sections is None else sections
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise UserInputError(
+            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
+            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
+        )
+    own: dict[object, object] = next(
+        (given for key, given in sections.items() if same_source(str(key), src)), {}
+    )
     asked = {question.name for question in questions}
     shared = {key: value for key, value in raw.items() if not key.startswith("_")}
     chosen = {key: value for key, value in shared.items() if key in asked}
     try:
-        typed = check_given(questions, chosen | _section_for(src, path, raw.get(SECTIONS_KEY)))
+        typed = check_given(questions, chosen | {str(key): value for key, value in own.items()})
     except UserInputError as error:
         raise UserInputError(
             f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
@@ -232,23 +244,6 @@ def user_defaults_for(
     skipped = ", ".join(sorted(shared.keys() - asked))
     note = f"Your defaults file {path} answers questions this template does not ask ({skipped});"
     return typed, (f"{note} they were left out.",) if skipped else ()
-
-
-def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
-    """The answers the file's `_templates` section gives template `src` (none: empty)."""
-    from mvpscaffold.source import same_source
-
-    if sections is None:
-        return {}
-    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
-        raise UserInputError(
-            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
-            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
-        )
-    for key, answers in sections.items():
-        if same_source(str(key), src):
-            return {str(name): value for name, value in answers.items()}
-    return {}
 
 
 class _TolerantLoader(yaml.SafeLoader):
