@@ -39,14 +39,8 @@ def run_git(
 ) -> subprocess.CompletedProcess[str]:
     """Run `git ARGS` unattended (`data` on its input) and return it, whatever its exit code."""
     try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=data,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **_QUIET_GIT, **(env or {})},
-            check=False,
+        return _run(
+            ["git", *args], cwd, input=data, env={**os.environ, **_QUIET_GIT, **(env or {})}
         )
     except FileNotFoundError:
         raise ToolError(
@@ -100,7 +94,7 @@ def uv_lock(project: Path, *args: str) -> str | None:
     env.pop("VIRTUAL_ENV", None)  # our own environment is not the project's
     command = [uv, "lock", "--quiet", "--no-python-downloads", *filter(None, args)]
     try:
-        done = _run(command, project, env=env, timeout=UV_TIMEOUT_SECONDS)
+        done = _run(command, project, stdin=subprocess.DEVNULL, env=env, timeout=UV_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"uv.lock was not refreshed ({error}); run `make lock` once that is fixed."
     if done.returncode == 0:
@@ -112,11 +106,9 @@ def uv_lock(project: Path, *args: str) -> str | None:
     return f"uv.lock was not refreshed (`uv lock`: {reason}); run `make lock` once that is fixed."
 
 
-def _run(command: list[str], cwd: Path, **options: Any) -> subprocess.CompletedProcess[str]:
-    """Run `command` in `cwd` with no input, its output captured as text, whatever its exit code."""
-    return subprocess.run(
-        command, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, **options
-    )
+def _run(command: list[str], cwd: Path | None, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `cwd`, its output captured as text, whatever its exit code."""
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, **options)
 
 
 STEPS = {
@@ -144,7 +136,8 @@ def install_and_check(project: Path, *, show_progress: bool) -> None:
                 if console and not console.is_terminal:  # a log gets a line, not a spinner
                     console.print(f"{title}...", markup=False)
                 with console.status(f"{title}...") if console else nullcontext():
-                    done = _run(["make", "--no-print-directory", target], project)
+                    make = ["make", "--no-print-directory", target]
+                    done = _run(make, project, stdin=subprocess.DEVNULL)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"Interrupted during `make {target}`; {project} is complete, only its"
