@@ -62,10 +62,7 @@ RefOption = Annotated[
 QuietOption = Annotated[bool, Option("--quiet", "-q", help="Print only errors.")]
 JsonOption = Annotated[bool, Option("--json", help="Print a JSON report instead of text.")]
 DefaultsOption = Annotated[
-    bool,
-    Option(
-        "--defaults", help="Take the defaults (yours first) for what is not given; ask nothing."
-    ),
+    bool, Option("--defaults", help="Use defaults (yours first); ask nothing.")
 ]
 
 
