@@ -147,9 +147,9 @@ def read_yaml_mapping(path: Path, name: str) -> dict[str, object]:
         where = getattr(error, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
         raise UserInputError(f"{name} {path} is not valid YAML{at}; fix it and retry.") from None
-    except OSError as error:
+    except OSError as error:  # a folder, or no permission to read it
         raise UserInputError(
-            f"Cannot read {path} ({error.strerror}); fix its permissions."
+            f"Cannot read {name.lower()} {path} ({error.strerror}); make it a readable file."
         ) from None
     if data is not None and not isinstance(data, dict):
         kind = type(data).__name__
@@ -188,10 +188,6 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
                 f"{CONFIG_ENV} names {path}, which does not exist; create it or unset {CONFIG_ENV}."
             )
         return path, {}
-    if path.is_dir():
-        raise UserInputError(
-            f"Your defaults file {path} is a folder; make it a YAML file of answers."
-        )
     return path, read_yaml_mapping(path, "Your defaults file")
 
 

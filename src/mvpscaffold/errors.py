@@ -6,7 +6,7 @@ from __future__ import annotations
 class MvpScaffoldError(Exception):
     """Base of every error mvpscaffold reports as one sentence instead of a traceback."""
 
-    exit_code = 3  # a tool failed, as ToolError says
+    exit_code = 3
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -27,6 +27,8 @@ class RefusedError(MvpScaffoldError):
 
 class ToolError(MvpScaffoldError):
     """An external tool (git, copier) failed while doing what the user asked."""
+
+    exit_code = 3
 
 
 class Interrupted(MvpScaffoldError):
