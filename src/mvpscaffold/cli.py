@@ -378,8 +378,7 @@ def check(
 ) -> None:
     """Show each project's template version and the newest; exit 1 if any is behind, 2 on error.
 
-    A table (project, version, newest, state, path) and a summary on stdout, one line on stderr
-    per path that could not be checked; --json prints the same as JSON for dashboards.
+    A table and a summary on stdout (--json: the same as JSON); why a path failed, on stderr.
 
     Exit codes: 0 every project is current; 1 at least one is behind; 2 at least one path could
     not be checked (missing, not a project, corrupt answers, unknown --ref); 130 interrupted.
