@@ -1,16 +1,14 @@
 """The answers users give (--set, --data-file, their defaults file), checked against the questions.
 
-copier.yml holds every default, derived value and validator, and copier evaluates them. What is
-left here is reading what users typed or wrote down as the questions' types (copier would take
-`maybe` for true and `123` for a name), and saying where an answer copier refused came from.
+copier evaluates copier.yml's defaults and validators; here, what users typed is read as the
+questions' types (copier would take `maybe` for true and `123` for a name), and a refusal by
+copier says where the refused answer came from.
 
-The defaults file (an agency's presets) is one YAML mapping per user, at platformdirs'
-user_config_dir('mvpscaffold')/defaults.yml or the file MVPSCAFFOLD_CONFIG names. Its answers
-become the defaults of the template's questions (shown when asked, used by --defaults); --data-file
-and --set win over them, and they win over git's identity and the template's own defaults. Answers
-at its top level go to every template that asks the question (the others skip them, with a note);
-`_templates:` maps a template source (as `--template` takes it, or as projects record it) to
-answers for that template alone, which win.
+The defaults file (platformdirs' user_config_dir('mvpscaffold')/defaults.yml, or the file
+MVPSCAFFOLD_CONFIG names) gives the questions' defaults: --data-file and --set win over it, and it
+wins over git's identity and the template's defaults. Its top-level answers go to every template
+that asks them (the others skip them, with a note); `_templates:` maps a template source (as
+`--template` takes it, or as projects record it) to answers for that template alone, which win.
 """
 
 from __future__ import annotations
@@ -18,12 +16,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from mvpscaffold.errors import UserInputError
+from mvpscaffold.errors import UserInputError, first_line
 
 CONFIG_ENV = "MVPSCAFFOLD_CONFIG"
 TEMPLATE_ENV = "MVPSCAFFOLD_TEMPLATE"
@@ -49,8 +48,9 @@ def parse_questions(text: str, origin: str) -> tuple[Question, ...]:
     try:
         data = yaml.load(text, Loader=_TolerantLoader)
     except yaml.YAMLError as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise UserInputError(f"The template's {origin} is not valid YAML ({first}).") from None
+        raise UserInputError(
+            f"The template's {origin} is not valid YAML ({first_line(error)})."
+        ) from None
     if not isinstance(data, dict):
         raise UserInputError(f"The template's {origin} must be a YAML mapping of questions.")
     questions = []
@@ -74,9 +74,7 @@ def parse_assignment(item: str) -> tuple[str, str]:
     """Split one --set KEY=VALUE into (key, raw value)."""
     key, sep, value = item.partition("=")
     if not sep or not key.strip():
-        raise UserInputError(
-            f"--set takes KEY=VALUE, e.g. --set database=postgresql (got {item!r})."
-        )
+        raise UserInputError(f"--set takes KEY=VALUE, such as database=postgresql (got {item!r}).")
     return key.strip(), value
 
 
@@ -84,16 +82,14 @@ def coerce(question: Question, raw: object) -> object:
     """A value from --set (text) or a YAML file as the question's type; refuse one that is not."""
     kind, label = question.type, f"The answer for {question.name}"
     if kind == "bool":
-        word = str(raw).strip().lower() if isinstance(raw, str | int) else None
+        word = str(raw).strip().lower() if isinstance(raw, str | int) else ""
         if isinstance(raw, bool) or word in TRUE_WORDS | FALSE_WORDS:
             return raw if isinstance(raw, bool) else word in TRUE_WORDS
         raise UserInputError(f"{label} must be true or false (yes/no/1/0 work too), not {raw!r}.")
     if kind in ("int", "float"):
-        try:
+        with suppress(ValueError):
             if not isinstance(raw, bool):
                 return (int if kind == "int" else float)(str(raw))
-        except ValueError:
-            pass
         number = "whole number" if kind == "int" else "number"
         raise UserInputError(f"{label} must be a {number}, not {raw!r}.")
     if kind in ("str", "path") and not isinstance(raw, str):
@@ -127,11 +123,9 @@ def refusal(
     `origins` names where a default that was not given came from (`your defaults file X`); any
     other answer not given is the template's own default, derived from the answers before it.
     """
-    text = str(error).strip()
-    found = _REFUSED.fullmatch(text)
+    found = _REFUSED.fullmatch(str(error).strip())
     if found is None:
-        first = text.splitlines()[0].rstrip(".") if text else type(error).__name__
-        return UserInputError(f"The template refused the answers: {first}.")
+        return UserInputError(f"The template refused the answers: {first_line(error)}.")
     key, message = found[1], " ".join(found[2].split())
     if key in given:  # a template's own message may not say which answer it refuses
         named = key in message or str(given[key]) in message
@@ -144,28 +138,22 @@ def refusal(
     return UserInputError(f"{reason} ({default}); choose one with --set {key}=VALUE.")
 
 
-def read_yaml_mapping(path: Path, name: str, example: str, fix: str) -> dict[str, object]:
-    """The mapping in `path` (an empty file is an empty one); otherwise a sentence naming the file.
-
-    `name` is what the sentence calls the file, `example` a line it could hold, `fix` what to do
-    about a syntax error.
-    """
+def read_yaml_mapping(path: Path, name: str) -> dict[str, object]:
+    """The mapping in `path` (an empty file is an empty one), else a sentence naming the file,
+    which the sentence calls `name`."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         where = getattr(error, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
-        raise UserInputError(f"{name} {path} is not valid YAML{at}; {fix}.") from None
-    except OSError as error:
+        raise UserInputError(f"{name} {path} is not valid YAML{at}; fix it and retry.") from None
+    except OSError as error:  # a folder, or no permission to read it
         raise UserInputError(
-            f"Cannot read {name[0].lower()}{name[1:]} {path} ({error.strerror}); fix its"
-            " permissions."
+            f"Cannot read {name.lower()} {path} ({error.strerror}); make it a readable file."
         ) from None
     if data is not None and not isinstance(data, dict):
-        raise UserInputError(
-            f"{name} {path} must be a YAML mapping such as '{example}', not a"
-            f" {type(data).__name__}."
-        )
+        kind = type(data).__name__
+        raise UserInputError(f"{name} {path} must be a YAML mapping of answers, not a {kind}.")
     return {str(key): value for key, value in (data or {}).items()}
 
 
@@ -173,7 +161,7 @@ def read_data_file(path: Path) -> dict[str, object]:
     """The answers of a --data-file; keys starting with '_' (copier's own records) are ignored."""
     if not path.is_file():
         raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
-    data = read_yaml_mapping(path, "Data file", "project_name: My App", "fix it and retry")
+    data = read_yaml_mapping(path, "Data file")
     return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
@@ -200,11 +188,7 @@ def read_user_defaults() -> tuple[Path, dict[str, object]]:
                 f"{CONFIG_ENV} names {path}, which does not exist; create it or unset {CONFIG_ENV}."
             )
         return path, {}
-    if path.is_dir():
-        raise UserInputError(
-            f"Your defaults file {path} is a folder; make it a YAML file of answers."
-        )
-    return path, read_yaml_mapping(path, "Your defaults file", "license: MIT", "fix it")
+    return path, read_yaml_mapping(path, "Your defaults file")
 
 
 def chosen_template(given: str | None) -> tuple[str | None, str]:
@@ -232,11 +216,23 @@ def user_defaults_for(
     Its own `_templates` section wins over the shared answers and must fit the template; shared
     answers to questions it does not ask are left out with a note.
     """
+    from mvpscaffold.source import same_source
+
+    sections = raw.get(SECTIONS_KEY)
+    sections = {} if sections is None else sections
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise UserInputError(
+            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
+            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
+        )
+    own: dict[object, object] = next(
+        (given for key, given in sections.items() if same_source(str(key), src)), {}
+    )
     asked = {question.name for question in questions}
     shared = {key: value for key, value in raw.items() if not key.startswith("_")}
     chosen = {key: value for key, value in shared.items() if key in asked}
     try:
-        typed = check_given(questions, chosen | _section_for(src, path, raw.get(SECTIONS_KEY)))
+        typed = check_given(questions, chosen | {str(key): value for key, value in own.items()})
     except UserInputError as error:
         raise UserInputError(
             f"In your defaults file {path}: {error.message.rstrip('.')}; fix it there."
@@ -244,23 +240,6 @@ def user_defaults_for(
     skipped = ", ".join(sorted(shared.keys() - asked))
     note = f"Your defaults file {path} answers questions this template does not ask ({skipped});"
     return typed, (f"{note} they were left out.",) if skipped else ()
-
-
-def _section_for(src: str, path: Path, sections: object) -> dict[str, object]:
-    """The answers the file's `_templates` section gives template `src` (none: empty)."""
-    from mvpscaffold.source import same_source
-
-    if sections is None:
-        return {}
-    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
-        raise UserInputError(
-            f"In your defaults file {path}: {SECTIONS_KEY} must map template sources to answers,"
-            " such as '_templates: {gh:acme/template: {license: MIT}}'; fix it there."
-        )
-    for key, answers in sections.items():
-        if same_source(str(key), src):
-            return {str(name): value for name, value in answers.items()}
-    return {}
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -271,9 +250,7 @@ def _tag_as_plain_value(loader: yaml.SafeLoader, node: yaml.Node) -> object:
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
 
 
-_TolerantLoader.add_multi_constructor(
-    "!", lambda loader, _suffix, node: _tag_as_plain_value(loader, node)
-)
-# Registered by name too: a plugin that adds `!include` to SafeLoader itself (pytest-copie does)
-# would otherwise win over the multi-constructor above and try to open the file.
-_TolerantLoader.add_constructor("!include", _tag_as_plain_value)
+# Every unknown tag (None), and `!include` by name: a plugin that adds `!include` to SafeLoader
+# itself (pytest-copie does) would otherwise win and try to open the file.
+for _tag in (None, "!include"):
+    _TolerantLoader.add_constructor(_tag, _tag_as_plain_value)

@@ -47,3 +47,9 @@ class MigrationHistoryError(MvpScaffoldError):
     """The project's Alembic revisions cannot be joined into one head; the update itself stands."""
 
     exit_code = 1
+
+
+def first_line(error: object) -> str:
+    """The first line of an error's text without its full stop; its type's name when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__

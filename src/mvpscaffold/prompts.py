@@ -6,7 +6,6 @@ The template's own questions are copier's to ask (`mvpscaffold new` renders with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import questionary
 
@@ -19,11 +18,10 @@ def ask_fields(parse: Callable[[str], object]) -> list[str]:
     `parse` checks each answer and raises UserInputError, whose message is shown inline.
     """
 
-    def check(raw: str) -> Any:
-        if not raw.strip():
-            return True
+    def check(raw: str) -> bool | str:
         try:
-            parse(raw.strip())
+            if raw.strip():
+                parse(raw.strip())
         except UserInputError as error:
             return error.message
         return True
@@ -38,8 +36,7 @@ def ask_fields(parse: Callable[[str], object]) -> list[str]:
             ).unsafe_ask()
         except EOFError:
             raise KeyboardInterrupt from None
-        if not answer.strip():
-            if fields:
-                return fields
-            continue
-        fields.append(answer.strip())
+        if answer.strip():
+            fields.append(answer.strip())
+        elif fields:
+            return fields

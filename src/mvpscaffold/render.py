@@ -1,10 +1,9 @@
 """`mvpscaffold new`: render a template with copier into a new project, all or nothing.
 
-copier asks the questions (in a terminal) and evaluates copier.yml's defaults and validators; this
-module gathers what the user gave (--data-file, --set, the defaults file, git's identity), and
-makes the render safe: the project is rendered, locked (uv.lock) and committed in a hidden sibling
-of the destination (same filesystem), then renamed into place. On any error or interrupt the
-sibling is removed and the destination is left exactly as it was. The only caller of copier's copy.
+copier asks the questions and evaluates copier.yml; this module gathers what the user gave
+(--data-file, --set, the defaults file, git's identity), renders, locks (uv.lock) and commits the
+project in a hidden sibling of the destination (same filesystem), then renames it into place: on
+any error or interrupt the destination is left as it was. The only caller of copier's copy.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -29,30 +29,10 @@ from mvpscaffold.answers import (
     refusal,
     user_defaults_for,
 )
-from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
+from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError, first_line
 from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
-from mvpscaffold.versions import (
-    ANSWERS_FILE,
-    parse_version,
-    template_questions,
-    untagged_warning,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class NewRequest:
-    """Everything `mvpscaffold new` was asked to do."""
-
-    dest: Path
-    use_defaults: bool
-    data_file: Path | None
-    assignments: tuple[str, ...]
-    template: str | None
-    ref: str | None
-    trust: bool
-    init_git: bool
-    interactive: bool
+from mvpscaffold.versions import ANSWERS_FILE, parse_version, template_questions, untagged_warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +49,31 @@ class NewResult:
     template: str = ""  # which template and version, and why that one
 
 
-def generate(request: NewRequest) -> NewResult:
+def generate(
+    dest: Path,
+    *,
+    use_defaults: bool,
+    data_file: Path | None,
+    assignments: tuple[str, ...],
+    template: str | None,
+    ref: str | None,
+    trust: bool,
+    init_git: bool,
+    interactive: bool,
+) -> NewResult:
     """Check everything we can before writing anything, then render, lock, commit, move in place."""
-    ask = request.interactive and not request.use_defaults and request.data_file is None
-    if not ask and not request.use_defaults and request.data_file is None:
-        raise UserInputError(
-            "No terminal to ask the questions in; pass --defaults or --data-file FILE."
-        )
-    template, origin = chosen_template(request.template)
-    src, ref = (copier_source(template), request.ref) if template else default_template()
-    check_destination(request.dest, _forbidden_roots(src))
-    given = read_data_file(request.data_file) if request.data_file else {}
-    given.update(parse_assignment(item) for item in request.assignments)
+    ask = interactive and not use_defaults and data_file is None
+    if not ask and not use_defaults and data_file is None:
+        raise UserInputError("No terminal to ask the questions in; pass --defaults or --data-file.")
+    template, origin = chosen_template(template)
+    src, default_ref = (copier_source(template), None) if template else default_template()
+    local = local_path(src)  # never render into the generator's checkout or a local template
+    roots = (source_checkout_root(), local.resolve() if local and local.is_dir() else None)
+    check_destination(dest, tuple(root for root in roots if root))
+    given = read_data_file(data_file) if data_file else {}
+    given.update(parse_assignment(item) for item in assignments)
     presets_file, raw_presets = read_user_defaults()
-    questions, tag = template_questions(src, request.ref or ref)
+    questions, tag = template_questions(src, ref or default_ref)
     questions = tuple(question for question in questions if question.name != "resource")
     presets, notes = user_defaults_for(questions, presets_file, raw_presets, src)
     if parse_version(tag) is None:
@@ -93,26 +84,24 @@ def generate(request: NewRequest) -> NewResult:
     guessed = {key: value for key, value in identity.items() if value and key in asked}
     origins = {key: "your git configuration" for key in guessed}
     origins |= {key: f"your defaults file {presets_file}" for key in presets}
-    dest = request.dest.absolute()
-    created = None if dest.parent.exists() else _first_missing_ancestor(dest.parent)
+    # The bundled template, and one the user named as their default, are theirs to trust.
+    options = {"vcs_ref": tag, "unsafe": trust or origin != "--template", "defaults": not ask}
+    dest = dest.absolute()
+    missing = [folder for folder in dest.parents if not folder.exists()]  # gone again on failure
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
     project = staging / dest.name  # copier names the project after its folder (_folder_name)
     placed = False
     try:
         with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
-            # The bundled template, and one the user named as their default, are theirs to trust.
-            trusted = request.trust or origin != "--template"
-            try:
-                notes += _copy(src, tag, project, trusted, data, guessed | presets, ask)
-            except ValueError as error:  # copier refused an answer or a default
-                raise refusal(error, data, origins) from None
-            recorded = recorded_answers(project)
+            notes += _copy(src, project, data, origins, user_defaults=guessed | presets, **options)
+            path = project / ANSWERS_FILE  # what it records (secret answers never are)
+            recorded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
             answers = {q.name: recorded[q.name] for q in questions if q.name in recorded}
             lock_note, lock_stale = _lock(project)
             notes += (lock_note,) if lock_note else ()
             files = sum(1 for path in project.rglob("*") if path.is_file())
-            if request.init_git:  # the user's git identity, else the project's author
+            if init_git:  # the user's git identity, else the project's author
                 name = identity["author_name"] or str(answers.get("author_name") or "mvpscaffold")
                 email = identity["author_email"] or str(answers.get("author_email") or "")
                 _commit(project, name, email or "mvpscaffold@localhost")
@@ -125,32 +114,18 @@ def generate(request: NewRequest) -> NewResult:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        if created is not None and not placed:
-            shutil.rmtree(created, ignore_errors=True)
+        if missing and not placed:
+            shutil.rmtree(missing[-1], ignore_errors=True)
     name = str(answers.get("project_name") or dest.name)
     used = f"{src} {tag} ({origin})"
-    return NewResult(name, dest, files, request.init_git, notes, answers, lock_stale, used)
+    return NewResult(name, dest, files, init_git, notes, answers, lock_stale, used)
 
 
 def render_files(
     *, src: str, vcs_ref: str | None, answers: Mapping[str, object], dest: Path, trusted: bool
 ) -> tuple[str, ...]:
     """Render `src` into the empty folder `dest`, nothing more (a part of an existing project)."""
-    try:
-        return _copy(src, vcs_ref, dest, trusted, dict(answers))
-    except ValueError as error:
-        raise refusal(error, answers, {}) from None
-
-
-def recorded_answers(project: Path) -> dict[str, object]:
-    """The answers a rendered project's answers file records, copier's own keys left out."""
-    path = project / ANSWERS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    return (
-        {k: v for k, v in data.items() if not str(k).startswith("_")}
-        if isinstance(data, dict)
-        else {}
-    )
+    return _copy(src, dest, answers, {}, vcs_ref=vcs_ref, unsafe=trusted, defaults=True)
 
 
 def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
@@ -167,47 +142,25 @@ def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
             raise UserInputError(
                 f"{dest} is inside the template's own folder {root}; choose a folder outside it."
             )
-    parent = resolved
-    while not parent.exists():
-        parent = parent.parent
+    parent = next(folder for folder in (resolved, *resolved.parents) if folder.exists())
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UserInputError(f"Cannot write in {parent}; choose a destination you can write to.")
 
 
-def _forbidden_roots(src: str) -> tuple[Path, ...]:
-    """Folders never to render into: the generator's own checkout and a local template."""
-    roots = [root] if (root := source_checkout_root()) is not None else []
-    local = local_path(src)
-    if local is not None and local.is_dir():
-        roots.append(local.resolve())
-    return tuple(roots)
-
-
 def _copy(
-    src: str,
-    vcs_ref: str | None,
-    dest: Path,
-    trusted: bool,
-    data: dict[str, object],
-    user_defaults: dict[str, object] | None = None,
-    ask: bool = False,
+    src: str, dest: Path, data: Mapping[str, object], origins: Mapping[str, str], **options: Any
 ) -> tuple[str, ...]:
-    """copier's run_copy, its errors as our one-sentence ones; returns copier's warnings as notes.
+    """copier's run_copy with `options`, its errors as our one-sentence ones; its warnings as notes.
 
-    A refused answer stays a ValueError, for the caller to say where the answer came from.
+    A refused answer names where it came from: given, `origins` (for defaults), or the template.
     """
     from copier import errors, run_copy
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", errors.CopierWarning)
         try:
-            run_copy(src, dest, data, vcs_ref=vcs_ref, defaults=not ask, quiet=True,
-                     user_defaults=user_defaults, unsafe=trusted,
-                     cleanup_on_error=False)  # fmt: skip
-        except (
-            KeyboardInterrupt,
-            errors.InteractiveSessionError,
-        ):  # Ctrl-C or Ctrl-D at a question
+            run_copy(src, dest, dict(data), quiet=True, cleanup_on_error=False, **options)
+        except (KeyboardInterrupt, errors.InteractiveSessionError):  # Ctrl-C, Ctrl-D at a question
             raise Interrupted("Interrupted; nothing was written.") from None
         except errors.UnsafeTemplateError:
             raise UserInputError(
@@ -218,15 +171,17 @@ def _copy(
                 f"The template's task {error.cmd!r} failed with exit code {error.returncode};"
                 " fix the template or its requirements and try again."
             ) from None
-        except (MvpScaffoldError, ValueError, SystemExit):
+        except ValueError as error:  # copier refused an answer or a default
+            raise refusal(error, data, origins) from None
+        except (MvpScaffoldError, SystemExit):
             raise
         except Exception as error:
             raise ToolError(
-                f"Rendering the template failed ({type(error).__name__}: {_one_line(error)});"
+                f"Rendering the template failed ({type(error).__name__}: {first_line(error)});"
                 " check the template and --ref."
             ) from None
     return tuple(
-        _one_line(item.message)
+        first_line(item.message)
         for item in caught
         if issubclass(item.category, errors.CopierWarning)
     )
@@ -238,41 +193,35 @@ def _lock(project: Path) -> tuple[str | None, bool]:
     A shipped lock that matches pyproject.toml stays byte for byte; one that does not is locked
     again (the template's pins kept where they fit), and the user hears of it.
     """
-    if not (project / "pyproject.toml").is_file():
-        return None, False
     lock = project / "uv.lock"
     shipped = lock.read_bytes() if lock.is_file() else None
+    if not (project / "pyproject.toml").is_file():
+        return None, False
     if problem := uv_lock(project):
         return problem, True
-    if shipped is not None and lock.read_bytes() != shipped:
-        return (
-            "The template's uv.lock did not match its pyproject.toml, so uv locked the project"
-            " again from the package index, keeping the template's pins where it could; its"
-            " maintainer should refresh it."
-        ), False
-    return None, False
+    if shipped is None or lock.read_bytes() == shipped:
+        return None, False
+    return (
+        "The template's uv.lock did not match its pyproject.toml, so uv locked the project again,"
+        " keeping the template's pins where it could; its maintainer should refresh it."
+    ), False
 
 
 def _commit(project: Path, name: str, email: str) -> None:
     """git init + add + first commit, with an identity even on a machine that has none set."""
     git(["init", "--quiet"], cwd=project)
     git(["add", "--all"], cwd=project)
-    identity = [
-        "-c",
-        f"user.name={name}",
-        "-c",
-        f"user.email={email}",
-        "-c",
-        "commit.gpgsign=false",
-    ]
+    config = [f"user.name={name}", f"user.email={email}", "commit.gpgsign=false"]
+    options = [arg for item in config for arg in ("-c", item)]
     message = "Initial commit from mvpscaffold"
-    git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
+    git([*options, "commit", "--quiet", "--no-verify", "-m", message], cwd=project)
 
 
 def _move_into_place(project: Path, dest: Path) -> None:
     """Rename the rendered project to dest; into an existing empty dest, move its entries instead.
 
-    Moving entries keeps an existing folder (maybe the user's current directory) in place.
+    Moving entries keeps an existing folder (maybe the user's current directory) in place; a
+    failure midway moves them back, to be removed with the staging folder.
     """
     if not dest.exists():
         project.rename(dest)
@@ -280,23 +229,8 @@ def _move_into_place(project: Path, dest: Path) -> None:
     moved: list[Path] = []
     try:
         for entry in sorted(project.iterdir()):
-            entry.rename(dest / entry.name)
-            moved.append(dest / entry.name)
+            moved.append(entry.rename(dest / entry.name))
     except BaseException:
         for target in moved:
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                target.unlink(missing_ok=True)
+            target.rename(project / target.name)
         raise
-
-
-def _first_missing_ancestor(path: Path) -> Path:
-    while not path.parent.exists():
-        path = path.parent
-    return path
-
-
-def _one_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(error).__name__

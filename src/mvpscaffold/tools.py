@@ -14,7 +14,7 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -39,14 +39,8 @@ def run_git(
 ) -> subprocess.CompletedProcess[str]:
     """Run `git ARGS` unattended (`data` on its input) and return it, whatever its exit code."""
     try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=data,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **_QUIET_GIT, **(env or {})},
-            check=False,
+        return _run(
+            ["git", *args], cwd, input=data, env={**os.environ, **_QUIET_GIT, **(env or {})}
         )
     except FileNotFoundError:
         raise ToolError(
@@ -100,16 +94,7 @@ def uv_lock(project: Path, *args: str) -> str | None:
     env.pop("VIRTUAL_ENV", None)  # our own environment is not the project's
     command = [uv, "lock", "--quiet", "--no-python-downloads", *filter(None, args)]
     try:
-        done = subprocess.run(
-            command,
-            cwd=project,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=UV_TIMEOUT_SECONDS,
-            check=False,
-        )
+        done = _run(command, project, stdin=subprocess.DEVNULL, env=env, timeout=UV_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"uv.lock was not refreshed ({error}); run `make lock` once that is fixed."
     if done.returncode == 0:
@@ -117,15 +102,19 @@ def uv_lock(project: Path, *args: str) -> str | None:
     lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
     # uv's deepest cause says most (the network error); its error line otherwise.
     causes = [line.split(":", 1)[1] for line in lines if line.startswith(("cause:", "Caused by:"))]
-    reason = (causes[-1:] or lines[:1] or ["no message"])[0].removeprefix("error:").strip()
-    reason = reason.rstrip(".")
+    reason = (causes[-1:] or lines[:1] or ["no message"])[0].removeprefix("error:").strip(" .")
     return f"uv.lock was not refreshed (`uv lock`: {reason}); run `make lock` once that is fixed."
 
 
-STEPS = (
-    ("install", "Installing the project (make install)"),
-    ("check", "Running its checks (make check)"),
-)
+def _run(command: list[str], cwd: Path | None, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `cwd`, its output captured as text, whatever its exit code."""
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, **options)
+
+
+STEPS = {
+    "install": "Installing the project (make install)",
+    "check": "Running its checks (make check)",
+}
 
 
 def install_and_check(project: Path, *, show_progress: bool) -> None:
@@ -135,11 +124,20 @@ def install_and_check(project: Path, *, show_progress: bool) -> None:
         raise ChecksFailed(
             f"{project} is complete, but it has no Makefile for --install; install it by hand."
         )
-    for target, title in STEPS:
+    console = None
+    if show_progress:  # rich costs an import: only progress output loads it
+        from rich.console import Console
+
+        console = Console(stderr=True, highlight=False)
+    for target, title in STEPS.items():
         try:
             # A supervisor's SIGTERM to us alone must also stop make and what it started.
             with signals_interrupt(signal.SIGINT, signal.SIGTERM, stop_children=True):
-                code, output = _run_make(project, target, title, show_progress)
+                if console and not console.is_terminal:  # a log gets a line, not a spinner
+                    console.print(f"{title}...", markup=False)
+                with console.status(f"{title}...") if console else nullcontext():
+                    make = ["make", "--no-print-directory", target]
+                    done = _run(make, project, stdin=subprocess.DEVNULL)
         except KeyboardInterrupt:
             raise Interrupted(
                 f"Interrupted during `make {target}`; {project} is complete, only its"
@@ -150,42 +148,19 @@ def install_and_check(project: Path, *, show_progress: bool) -> None:
                 f"{project} is complete, but `make` is not installed; install make, then run"
                 f" `{where} && make install && make check`."
             ) from None
-        if code != 0:
-            log = _keep_log(target, output)
-            raise ChecksFailed(
-                f"{project} is complete and nothing was removed, but `make {target}` failed"
-                f" (exit {code}, output in {log}); run `{where} && make {target}` to see why."
-            )
-
-
-def _run_make(project: Path, target: str, title: str, show_progress: bool) -> tuple[int, str]:
-    command = ["make", "--no-print-directory", target]
-    if not show_progress:
-        done = subprocess.run(
-            command, cwd=project, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        if done.returncode == 0:
+            if console:
+                console.print(f"{title}: [green]done[/]")
+            continue
+        with tempfile.NamedTemporaryFile(  # outside the project: its tree stays as committed
+            "w", prefix=f"mvpscaffold-make-{target}-", suffix=".log", delete=False, encoding="utf-8"
+        ) as log:
+            log.write(done.stdout + done.stderr)
+        raise ChecksFailed(
+            f"{project} is complete and nothing was removed, but `make {target}` failed"
+            f" (exit {done.returncode}, output in {log.name}); run `{where} && make {target}` to"
+            " see why."
         )
-        return done.returncode, done.stdout + done.stderr
-    from rich.console import Console
-
-    console = Console(stderr=True, highlight=False)
-    if not console.is_terminal:  # no spinner in a log: one line per step instead
-        console.print(f"{title}...", markup=False)
-    with console.status(f"{title}..."):
-        done = subprocess.run(
-            command, cwd=project, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
-    if done.returncode == 0:
-        console.print(f"{title}: [green]done[/]")
-    return done.returncode, done.stdout + done.stderr
-
-
-def _keep_log(target: str, output: str) -> str:
-    """Write make's output to a file outside the project (its tree stays as committed)."""
-    with tempfile.NamedTemporaryFile(
-        "w", prefix=f"mvpscaffold-make-{target}-", suffix=".log", delete=False, encoding="utf-8"
-    ) as log:
-        log.write(output)
-    return log.name
 
 
 @contextmanager
@@ -197,20 +172,15 @@ def signals_interrupt(*signums: signal.Signals, stop_children: bool = False) -> 
     """
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        if stop_children:
-            for pid in descendants(os.getpid()):
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except (ProcessLookupError, PermissionError):
-                    continue
+        for pid in descendants(os.getpid()) if stop_children else ():
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
         raise KeyboardInterrupt
 
     previous: dict[signal.Signals, Any] = {}
-    try:
+    with suppress(ValueError):  # not the main thread: signals stay as they were
         for signum in signums:
             previous[signum] = signal.signal(signum, interrupt)
-    except ValueError:  # not the main thread: signals stay as they were
-        pass
     try:
         yield
     finally:
@@ -222,15 +192,10 @@ def descendants(root: int) -> list[int]:
     """The process ids below `root`, from /proc/<pid>/stat parent links (none without /proc)."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
+        with suppress(OSError, IndexError, ValueError):  # a process gone meanwhile
             # Fields after the parenthesised command name: state, ppid, ...
             parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
+    found = [root]
+    for parent in found:  # grows as it goes: children's children come after them
+        found += [pid for pid, ppid in parents.items() if ppid == parent]
+    return found[1:]
