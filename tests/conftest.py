@@ -130,6 +130,33 @@ def unique_name() -> Iterator[str]:
     yield f"mvps_{uuid.uuid4().hex[:12]}"
 
 
+ADMIN_SQL = """
+import sys
+from sqlalchemy import create_engine, text
+
+with create_engine(sys.argv[1], isolation_level="AUTOCOMMIT").connect() as db:
+    db.execute(text(sys.argv[2]))
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, unique_name: str, app_venv: Path
+) -> Iterator[tuple[str, str]]:
+    """(answer for `database`, URL of a real, empty database the test's project will use)."""
+    if request.param == "sqlite":
+        yield "sqlite", f"sqlite:///{tmp_path / 'owner.sqlite3'}"
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    python = str(app_venv / "bin" / "python")
+    subprocess.run([python, "-c", ADMIN_SQL, admin, f"CREATE DATABASE {unique_name}"], check=True)
+    try:
+        yield "postgresql", admin.rsplit("/", 1)[0] + f"/{unique_name}"
+    finally:
+        drop = f"DROP DATABASE IF EXISTS {unique_name} WITH (FORCE)"
+        subprocess.run([python, "-c", ADMIN_SQL, admin, drop], check=True)
+
+
 @pytest.fixture(scope="session")
 def stock_questions(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The real copier.yml and naming rules over a template of three files, tagged 1.0.0.

@@ -1,12 +1,16 @@
 """`make migrations-lint` refuses a migration that breaks the running release, but a contract step.
 
 The generated project renders each revision's PostgreSQL SQL offline and hands it to squawk, so the
-check needs no database server and runs on SQLite projects too.
+check needs no database server and runs on SQLite projects too. An ordinary change passes it: a field
+with a default, added to a table that has rows, on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +112,82 @@ def test_the_lint_refuses_a_destructive_migration_unless_it_is_the_contract_step
     template_folder = project / "my_app" / "data" / "migrations" / "template"
     revisions = len(list(template_folder.glob("*.py"))) + 1  # the template's and the owner's
     assert f"Migrations lint passed: {revisions} revisions" in accepted.stdout
+
+
+# Fields an owner adds later to a record that already has rows, each with a default of its kind.
+LATER_FIELDS = '''    rush: bool = False
+    reviewed: bool = True
+    copies: int = -3
+    price: Decimal = Decimal("1.50")
+    tag: Annotated[str, Text(max_length=20)] = "it's"
+    due: date = date(2025, 1, 31)
+    sent: datetime = datetime(2025, 1, 31, 3, 4, 5, tzinfo=UTC)
+'''
+LATER_DEFAULTS = {
+    "rush": False,
+    "reviewed": True,
+    "copies": -3,
+    "price": Decimal("1.50"),
+    "tag": "it's",
+    "due": date(2025, 1, 31),
+    "sent": datetime(2025, 1, 31, 3, 4, 5, tzinfo=UTC),
+}
+SEED_NOTE = """
+import sys
+from datetime import datetime
+from sqlalchemy import create_engine, text
+
+with create_engine(sys.argv[1]).begin() as db:
+    now = datetime(2026, 1, 1)
+    db.execute(text("INSERT INTO accounts (id, email, password_hash, created_at) VALUES (1, 'a@x', 'h', :n)"), {"n": now})
+    db.execute(
+        text("INSERT INTO notes (id, owner_id, title, body, created_at, updated_at) VALUES (1, 1, 'Kept', '', :n, :n)"),
+        {"n": now},
+    )
+"""
+READ_NOTE = """
+import sys
+from sqlalchemy.orm import Session
+from my_app.data.engine import build_engine
+from my_app.data.records import SqlRecords
+from my_app.domain.notes import Note
+
+with Session(build_engine(sys.argv[1])) as session:
+    note = SqlRecords(session, Note).get(1, 1)
+    print(repr({name: getattr(note, name) for name in sys.argv[2:]}))
+"""
+
+
+def test_a_field_with_a_default_added_to_a_table_with_rows_passes_the_lint_and_fills_them(
+    copie: Any, app_venv: Path, tmp_path: Path, database: tuple[str, str]
+) -> None:
+    kind, url = database
+    project = render(copie, {"database": kind})
+    admin = url.rsplit("/", 1)[0] + "/postgres" if kind == "postgresql" else None
+    env = {**check_env(app_venv, tmp_path, admin, None), "DATABASE_URL": url}
+    python = str(app_venv / "bin" / "python")
+
+    def run(*command: str) -> str:
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    run("make", "migrate", f"VENV={app_venv}")
+    run(python, "-c", SEED_NOTE, url)
+    notes = project / "my_app" / "domain" / "notes.py"
+    imports = "from datetime import UTC, date, datetime\nfrom decimal import Decimal\n"
+    notes.write_text(notes.read_text().replace("from typing import", imports + "from typing import") + LATER_FIELDS)
+
+    # Written from the tables, compared against a scratch database of the same kind.
+    run("make", "migration", f"VENV={app_venv}", "m=notes gain fields with defaults")
+    (migration,) = (project / "my_app" / "data" / "migrations" / "versions").glob("*_notes_gain_*.py")
+    written = migration.read_text()
+    assert 'sa.Column("rush", sa.Boolean(), server_default=sa.false(), nullable=False)' in written
+    assert 'server_default=sa.true()' in written  # the same on both databases, not SQLite's 1
+    assert "server_default=sa.text(\"'-3'\")" in written  # a constant to squawk, not an expression
+    assert "Migrations lint passed" in run("make", "migrations-lint", f"VENV={app_venv}")
+    run("make", "migrate", f"VENV={app_venv}")
+
+    assert run(python, "-c", READ_NOTE, url, *LATER_DEFAULTS) == f"{LATER_DEFAULTS!r}\n"
+    run(str(app_venv / "bin" / "alembic"), "check")  # the owner's database equals the models
+    run("make", "migrations-check", f"VENV={app_venv}")

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from mvpscaffold.update import update_project
 from mvpscaffold.versions import parse_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DATABASES = ["sqlite", "postgresql"]
 
 OLD_LAYOUT_TABLE = '''
 
@@ -226,33 +224,6 @@ from {package}.data.revisions import alembic_config
 
 command.check(alembic_config(sys.argv[1]))
 """
-
-
-ADMIN_SQL = """
-import sys
-from sqlalchemy import create_engine, text
-
-with create_engine(sys.argv[1], isolation_level="AUTOCOMMIT").connect() as db:
-    db.execute(text(sys.argv[2]))
-"""
-
-
-@pytest.fixture(params=DATABASES)
-def database(
-    request: pytest.FixtureRequest, tmp_path: Path, unique_name: str, app_venv: Path
-) -> Iterator[tuple[str, str]]:
-    """(answer for `database`, URL of a real, empty database the test's project will use)."""
-    if request.param == "sqlite":
-        yield "sqlite", f"sqlite:///{tmp_path / 'owner.sqlite3'}"
-        return
-    admin = request.getfixturevalue("postgres_admin_url")
-    python = str(app_venv / "bin" / "python")
-    subprocess.run([python, "-c", ADMIN_SQL, admin, f"CREATE DATABASE {unique_name}"], check=True)
-    try:
-        yield "postgresql", admin.rsplit("/", 1)[0] + f"/{unique_name}"
-    finally:
-        drop = f"DROP DATABASE IF EXISTS {unique_name} WITH (FORCE)"
-        subprocess.run([python, "-c", ADMIN_SQL, admin, drop], check=True)
 
 
 def _python(venv: Path, project: Path, code: str, *args: str) -> str:

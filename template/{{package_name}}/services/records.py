@@ -5,7 +5,7 @@ services/notes.py), found by the composition root on its own; use cases of its o
 Another owner's record is NotFound, exactly like one that does not exist.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
 
@@ -29,6 +29,9 @@ class Records(Protocol[T]):
 
     def get(self, owner_id: int, record_id: int) -> T | None:
         """The owner's record with this id, if any."""
+
+    def get_many(self, owner_id: int, record_ids: Collection[int]) -> list[T]:
+        """The owner's records among these ids, read together; another owner's are left out like missing ones."""
 
     def list_page(self, owner_id: int, page: PageRequest, where: Mapping[str, object]) -> list[T]:
         """Up to `page.limit + 1` of the owner's records after the cursor, newest first, whose fields equal `where`."""
@@ -72,6 +75,14 @@ class OwnedService(Generic[T]):
         if record is None:
             raise self.not_found(record_id)
         return record
+
+    def get_many(self, owner_id: int, record_ids: Collection[int]) -> dict[int, T]:
+        """The owner's records among these ids, by id, read at once (a page's references); missing ones left out."""
+        wanted = {record_id for record_id in record_ids if _is_id(record_id)}
+        if not wanted:
+            return {}
+        with self._records(read_only=True) as uow:
+            return {record.id: record for record in uow.repository.get_many(owner_id, wanted)}
 
     def list_page(self, owner_id: int, request: PageRequest, **where: object) -> Page[T]:
         """One page of the owner's records, newest first; `where` keeps those whose fields have these values."""

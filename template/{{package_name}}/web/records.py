@@ -10,7 +10,7 @@ a resource's own goes in its module, beside these.
 
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -170,7 +170,9 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
         except ValidationFailed:  # an edited or stale link: the newest page is the useful answer
             return redirect(url(path))
         more = url(path, found.next_cursor.encode()) if found.next_cursor else None
-        return page(request, account, container, path, records=found.items, cursor=cursor, next_url=more, **context)
+        labels = _labels(container, account.id, given, found.items)
+        return page(request, account, container, path, records=found.items, labels=labels, cursor=cursor,
+                    next_url=more, **context)  # fmt: skip
 
     def show_list(request: Request, account: Any, container: Any, cursor: str = "", **path: int) -> Response:
         return listing(request, account, container, path, cursor)
@@ -287,13 +289,43 @@ def _form_field(container: Any, owner_id: int, field: RecordField, value: str) -
 
 def _choices(container: Any, owner_id: int, rule: Reference, current: str) -> list[tuple[str, str]]:
     """The owner's newest records of the referenced resource (and the one chosen), as (id, how it reads) pairs."""
-    target = next(found for found in container.resources.values() if TABLES[found.record].name == rule.to)
-    title = next((f.name for f in fields(target.record) if isinstance(f.rule, Text) and not f.rule.multiline), None)
+    target = _service_of(container, rule.to)
     records = target.list_page(owner_id, PageRequest(MAX_PAGE_SIZE)).items
     if current.isdigit() and int(current) not in {record.id for record in records}:
         with suppress(NotFound):  # deleted meanwhile: the form says so when it is sent
             records.append(target.get(owner_id, int(current)))
-    return [(str(r.id), str(getattr(r, title)) if title else f"{label_of(target.record)} {r.id}") for r in records]
+    return [(str(record.id), _reads(record)) for record in records]
+
+
+def _labels(
+    container: Any, owner_id: int, given: Sequence[RecordField], records: Sequence[Record]
+) -> dict[str, dict[int, str]]:
+    """How the records a page's references name read, by field and id: one statement per resource referred to.
+
+    A list page shows `customer_id` as the customer reads, as the form's choice does; the records are read
+    among the owner's own, like every reference.
+    """
+    references = {field.name: field.rule.to for field in given if isinstance(field.rule, Reference)}
+    wanted: dict[str, set[int]] = {}
+    for name, table in references.items():
+        ids = wanted.setdefault(table, set())
+        ids.update(value for record in records if (value := getattr(record, name)) is not None)
+    read: dict[str, dict[int, str]] = {}
+    for table, ids in wanted.items():
+        found = _service_of(container, table).get_many(owner_id, ids)
+        read[table] = {record_id: _reads(record) for record_id, record in found.items()}
+    return {name: read[table] for name, table in references.items()}
+
+
+def _service_of(container: Any, table: str) -> OwnedService[Any]:
+    """The use cases of the resource stored in `table`."""
+    return next(found for found in container.resources.values() if TABLES[found.record].name == table)
+
+
+def _reads(record: Record) -> str:
+    """How a record reads where another names it: its first one-line text (a customer's name), else `customer 7`."""
+    title = next((f.name for f in fields(type(record)) if isinstance(f.rule, Text) and not f.rule.multiline), None)
+    return str(getattr(record, title)) if title else f"{label_of(type(record))} {record.id}"
 
 
 def _shown(value: object) -> str:

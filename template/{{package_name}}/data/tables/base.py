@@ -19,6 +19,9 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
+    literal,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -121,7 +124,25 @@ def _column(field: Field) -> Column[Any]:
         kind = Numeric(rule.digits, rule.places)
     else:
         kind = {int: Integer, bool: Boolean, date: Date, datetime: UtcDateTime}[field.type]
-    return Column(field.name, kind, nullable=field.optional)
+    return Column(field.name, kind, nullable=field.optional, server_default=_server_default(field.default))
+
+
+def _server_default(default: object) -> ColumnElement[Any] | None:
+    """A field's default as the database's own, so that adding the field to a table gives its rows that value.
+
+    A quoted constant each database converts to the column's type (`'12.50'`, `'-3'`, `'2025-01-31'`), and
+    for a boolean SQL's `true()` or `false()` (`0` on SQLite; data/migrations/env.py writes it so in a
+    migration): squawk (`make migrations-lint`) then sees a constant, which PostgreSQL adds without
+    rewriting the table. The application writes every field itself, so this default only fills the rows
+    a table already has when the field is added.
+    """
+    if default is None:
+        return None
+    if isinstance(default, bool):
+        return true() if default else false()
+    if isinstance(default, datetime):
+        default = default.astimezone(UTC).isoformat(sep=" ")  # with its offset: PostgreSQL reads it as UTC
+    return literal(str(default))
 
 
 def _bounds(declared: tuple[Field, ...]) -> list[CheckConstraint]:
