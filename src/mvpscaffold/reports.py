@@ -75,30 +75,24 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
 
 def print_added(result: AddResult, project_arg: Path) -> None:
     """Print the files `add resource` wrote, and what to do next."""
-    spec = result.spec
-    count = len(result.written)
-    lines = [f"Added the {spec.name} resource ({count} new files, no file of yours changed):"]
-    lines += [f"  new      {path}" for path in result.written]
-    if not result.formatted:
-        lines.append(
-            "ruff was not found, so the new modules are not formatted:"
-            " run `make format` once installed."
-        )
-    lines.append("\nNext steps:")
+    spec, count = result.spec, len(result.written)
     where = "" if project_arg == Path(".") else f"cd {shlex.quote(str(project_arg))} && "
-    if not result.committed:
-        lines.append(
-            f"  {where}git add -A && git commit -m 'Add {spec.name}'   # or pass --commit next time"
-        )
-    lines.append(f"  {where}make migrate    # creates the {spec.name} table")
-    lines.append(f"  {where}make check      # every layer's tests, the authorization walk included")
-    lines.append(
-        f"  API:   {spec.api_url} (create, list),"
-        f" {spec.api_url}/{{{spec.singular}_id}} (read, update, delete)"
+    commit = (
+        f"  {where}git add -A && git commit -m 'Add {spec.name}'   # or pass --commit next time"
     )
-    lines.append(
-        f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)")
-    )
+    unformatted = "ruff was not found, so the new modules are not formatted: run `make format`"
+    lines = [
+        f"Added the {spec.name} resource ({count} new files, no file of yours changed):",
+        *(f"  new      {path}" for path in result.written),
+        *([] if result.formatted else [f"{unformatted} once installed."]),
+        "\nNext steps:",
+        *([] if result.committed else [commit]),
+        f"  {where}make migrate    # creates the {spec.name} table",
+        f"  {where}make check      # every layer's tests, the authorization walk included",
+        f"  API:   {spec.api_url} (create, list), {spec.api_url}/{{{spec.singular}_id}} (read,"
+        " update, delete)",
+        f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)"),
+    ]
     print("\n".join(lines))
 
 

@@ -88,11 +88,11 @@ def update_project(
     unsafe = unsafe or (default is not None and source.same_source(default, recorded.src_path))
     # The defaults file, typed against the target version: only a question never answered takes it.
     path, raw = read_user_defaults()
-    user_defaults: dict[str, object] = {}
+    presets: dict[str, object] = {}
     if raw:
         questions = versions.template_questions(recorded.src_path, tag)[0]
-        user_defaults, defaults_notes = user_defaults_for(questions, path, raw, recorded.src_path)
-        report.notes.extend(defaults_notes)
+        presets, presets_notes = user_defaults_for(questions, path, raw, recorded.src_path)
+        report.notes.extend(presets_notes)
     package = recorded.answers.get("package_name")
     package = package if isinstance(package, str) else None
     known = migrations.known_revision_ids(project, package)
@@ -105,10 +105,8 @@ def update_project(
             if moves:
                 _record_move(where, recorded.src_path, moves)
             if project_behind:
-                ask = not defaults and not pretend and sys.stdin.isatty()
-                _run_copier(
-                    where, tag, defaults=not ask, unsafe=unsafe, user_defaults=user_defaults
-                )
+                defaults = defaults or pretend or not sys.stdin.isatty()  # no one to ask otherwise
+                _run_copier(where, tag, defaults=defaults, unsafe=unsafe, user_defaults=presets)
                 report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
             _update_resources(report, where, tag, unsafe=unsafe)
             if git(["rev-parse", "HEAD"], cwd=where).strip() != start:  # scratch commits
@@ -138,7 +136,10 @@ def _moved(
         source.publish_history()
     offered = versions.available_versions(src)
     moves = {}
-    for name in [versions.ANSWERS_FILE, *(path.name for path in _resource_answers(project))]:
+    for name in [
+        versions.ANSWERS_FILE,
+        *(path.name for path in sorted(project.glob(RESOURCE_ANSWERS))),
+    ]:
         version = read_answers(project, name).version
         same = sorted(v for v in offered if version is not None and v.public == version.public)
         if not same:
@@ -219,7 +220,7 @@ def resources_behind(project: Path, target: str) -> dict[str, RecordedTemplate]:
     """What each resource's answers file (`mvpscaffold add resource`) older than `target` records,
     by the file's name."""
     behind = {}
-    for path in _resource_answers(project):
+    for path in sorted(project.glob(RESOURCE_ANSWERS)):
         recorded = read_answers(project, path.name)
         if recorded.version is None:
             raise RefusedError(
@@ -228,10 +229,6 @@ def resources_behind(project: Path, target: str) -> dict[str, RecordedTemplate]:
         if recorded.version < parse_version(target):  # type: ignore[operator]
             behind[path.name] = recorded
     return behind
-
-
-def _resource_answers(project: Path) -> list[Path]:
-    return sorted(project.glob(RESOURCE_ANSWERS))
 
 
 def _porting_guide(recorded: RecordedTemplate, tag: str) -> list[str]:
@@ -292,9 +289,8 @@ def _scratch_commit(project: Path) -> None:
 def _as_rendered(project: Path, recorded: RecordedTemplate, *, unsafe: bool) -> None:
     """Put back, as rendered, each file of a resource that `add resource` only formatted with ruff.
 
-    copier merges against the plain render of the old version, so formatting alone would count as
-    an edit of the owner's, and clash with the newer version's change of the same lines. A file
-    the owner did edit is left as it is.
+    copier merges against the plain render of the old version: formatting alone would count as
+    the owner's edit, and clash with the newer version's change of the same lines.
     """
     from mvpscaffold.add import format_python
 
@@ -317,10 +313,9 @@ def _restore_edited_removals(
     """Put back the files the new version dropped but the owner had edited; return their paths.
 
     copier deletes every file the template no longer has, edits and all, from the working tree
-    only; a deletion already staged was deliberate (a migration's `git mv`) and stays. A file
-    counts as the owner's when its committed content differs from what the old version renders
-    for it (or the old version cannot be rendered to tell). git compares blob ids, in one process
-    each way (HEAD's with ls-tree, the render's with hash-object).
+    only; a deletion already staged was deliberate (a migration's `git mv`) and stays. A file is
+    the owner's when its committed blob differs from the old version's render of it (or there is
+    no render to tell); git hashes each side in one process, never one a file.
     """
     deleted = [path for path, code in _status(project).items() if code == " D"]
     if not deleted:
@@ -397,8 +392,7 @@ def _settle_migrations(
             report.migrations.append(path)
     try:
         # Dated at the commit the update starts from: --pretend names the file the real run writes.
-        started = int(git(["log", "-1", "--format=%ct", "HEAD"], cwd=project).strip())
-        moment = datetime.fromtimestamp(started, UTC)
+        moment = datetime.fromtimestamp(int(git(["log", "-1", "--format=%ct"], cwd=project)), UTC)
         plan = migrations.plan_merge(project, package, report.to_version, moment)
     except MigrationHistoryError as error:
         report.migration_problem = error.message
@@ -413,9 +407,8 @@ def _settle_migrations(
 def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
     """Run `uv lock` when the update changed pyproject.toml, as the owner's `make lock` would.
 
-    uv keeps the pins pyproject.toml still allows and leaves a lock that still matches alone. A
-    lock that cannot be refreshed (a conflict in pyproject.toml, no package index) is left for the
-    owner's `make lock`, and the report says so.
+    A lock that cannot be refreshed (a conflict in pyproject.toml, no package index) is left for
+    the owner's `make lock`, and the report says so.
     """
     pyproject = (project.relative_to(_top(project)) / "pyproject.toml").as_posix()
     lock = project / "uv.lock"
@@ -433,11 +426,8 @@ def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
 
 @contextmanager
 def _rollback_on_failure(project: Path, notes: Path) -> Iterator[str]:
-    """Yield the (clean) project's commit; go back to it if the body fails or is interrupted.
-
-    Meanwhile the template's upgrade steps write their notes to `notes`. Ctrl-C arrives as
-    KeyboardInterrupt; the CLI turns SIGTERM into one too.
-    """
+    """Yield the (clean) project's commit; go back to it if the body fails or is interrupted
+    (Ctrl-C, or SIGTERM that the CLI turns into one). The upgrade steps write notes to `notes`."""
     start = git(["rev-parse", "HEAD"], cwd=project).strip()
     os.environ[NOTES] = str(notes)
     try:
