@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
-from rich.cells import cell_len
 
 from mvpscaffold import source, versions
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
@@ -117,6 +116,8 @@ def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:
 
     Rows are never wrapped (a pipe or a CI log gets them whole); a terminal gets colours too.
     """
+    from rich.cells import cell_len  # a wide character takes two columns
+
     rows = [("PROJECT", "VERSION", "NEWEST", "STATE", "PATH")]
     rows += [
         (s.name or Path(s.path).name or s.path, s.current or "-", s.newest or "-", s.state, s.path)

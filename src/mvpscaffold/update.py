@@ -113,8 +113,8 @@ def update_project(
                 git(["update-ref", "HEAD", start], cwd=where)
                 if not _UNMERGED & set(_status(where).values()):  # unstaged, as copier leaves it
                     git(["reset", "--quiet"], cwd=where)
-            lines = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else ""
-            for note in map(json.loads, lines.splitlines()):
+            noted = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else ""
+            for note in map(json.loads, noted.splitlines()):
                 found = report.by_hand if note["kind"] == "by hand" else report.done
                 found.append(f"{note['path']}: {note['what']}")
             _fill_report(report, where)
@@ -136,10 +136,8 @@ def _moved(
         source.publish_history()
     offered = versions.available_versions(src)
     moves = {}
-    for name in [
-        versions.ANSWERS_FILE,
-        *(path.name for path in sorted(project.glob(RESOURCE_ANSWERS))),
-    ]:
+    names = [versions.ANSWERS_FILE, *(p.name for p in sorted(project.glob(RESOURCE_ANSWERS)))]
+    for name in names:
         version = read_answers(project, name).version
         same = sorted(v for v in offered if version is not None and v.public == version.public)
         if not same:
