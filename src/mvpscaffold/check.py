@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
 
-from mvpscaffold import source
+from mvpscaffold import source, versions
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
-from mvpscaffold.source import BUNDLE_LITERAL, is_default_source, newest_for
-from mvpscaffold.versions import (
-    available_versions,
-    parse_version,
-    read_answers,
-    require_folder,
-    unversioned_commit,
-)
+
+STYLES = {"current": "32", "behind": "33", "error": "1;31"}  # ANSI colours: green, yellow, red
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +35,9 @@ class ProjectStatus:
 
     def as_json(self) -> dict[str, str | None]:
         """The status as `mvpscaffold check --json` prints it (a resource's row names it)."""
-        data = {
-            "path": self.path,
-            "name": self.name,
-            "template": self.template,
-            "current": self.current,
-            "newest": self.newest,
-            "state": self.state,
-            "error": self.error,
-        }
-        return data | ({"resource": self.resource} if self.resource is not None else {})
+        keys = ["path", "name", "template", "current", "newest", "state", "error"]
+        keys += ["resource"] if self.resource is not None else []
+        return {key: getattr(self, key) for key in keys}
 
 
 def check_projects(
@@ -70,52 +58,40 @@ def check_projects(
         for answers in sorted(path.glob(".copier-answers.resource-*.yml")):
             resource = answers.name.removeprefix(".copier-answers.resource-").removesuffix(".yml")
             try:
-                version = read_answers(path, answers.name).version
+                version = versions.read_answers(path, answers.name).version
             except RefusedError:
                 version = None
             missing = f"{answers.name} records no template version; restore it from git."
-            statuses.append(
-                ProjectStatus(
-                    str(path),
-                    project.template,
-                    f"{project.name or path.name} / {resource}",
-                    current=str(version) if version else None,
-                    newest=project.newest if version else None,
-                    error=None if version else missing,
-                    resource=resource,
-                )
-            )
+            name = f"{project.name or path.name} / {resource}"
+            row = ProjectStatus(str(path), project.template, name, error=missing, resource=resource)
+            if version:
+                row = replace(row, current=str(version), newest=project.newest, error=None)
+            statuses.append(row)
     return statuses
 
 
 def _check_one(
     path: Path, template: str | None, ref: str | None, offers: dict[str, dict[Version, str]]
 ) -> ProjectStatus:
-    require_folder(path)
-    recorded = read_answers(path)
+    versions.require_folder(path)
+    recorded = versions.read_answers(path)
     if recorded.version is None:
-        raise RefusedError(unversioned_commit(recorded.commit))
+        raise RefusedError(versions.unversioned_commit(recorded.commit))
     src = template or recorded.src_path
-    if src not in offers:
-        # The default template: the newest this installation knows, without touching the cache.
-        default = is_default_source(src)
-        offers[src] = available_versions(str(source.packaged_bundle()) if default else src)
-    versions = offers[src]
-    newest = newest_for(src, versions) if ref is None else parse_version(ref)
-    if ref is not None and newest not in versions:
+    default = source.is_default_source(src)
+    if src not in offers:  # the default template: what this installation knows, cache untouched
+        offers[src] = versions.available_versions(str(source.packaged_bundle()) if default else src)
+    newest = source.newest_for(src, offers[src]) if ref is None else versions.parse_version(ref)
+    if ref is not None and newest not in offers[src]:
         raise RefusedError(
             f"{ref} is not a version of template {src}; give one of its tags to --ref."
         )
     if newest is None:
         raise RefusedError(f"template {src} has no version tags; tag a release of it.")
     name = recorded.answers.get("project_name")
-    return ProjectStatus(
-        str(path),
-        BUNDLE_LITERAL if is_default_source(src) else src,
-        name=name if isinstance(name, str) else None,
-        current=str(recorded.version),
-        newest=str(newest),
-    )
+    name = name if isinstance(name, str) else None
+    shown = source.BUNDLE_LITERAL if default else src
+    return ProjectStatus(str(path), shown, name, str(recorded.version), str(newest))
 
 
 def exit_code(statuses: list[ProjectStatus]) -> int:
@@ -126,46 +102,37 @@ def exit_code(statuses: list[ProjectStatus]) -> int:
 
 def summary_line(statuses: list[ProjectStatus]) -> str:
     """One line such as '3 projects: 2 current, 1 behind'."""
-    counts = {
-        state: sum(s.state == state for s in statuses) for state in ("current", "behind", "error")
-    }
-    projects = sum(1 for status in statuses if status.resource is None)
+    projects = sum(status.resource is None for status in statuses)
     resources = len(statuses) - projects
     noun = "project" if projects == 1 else "projects"
-    if resources:
-        noun += f" and {resources} resource" + ("" if resources == 1 else "s")
-    parts = [
-        f"{n} {state if state != 'error' or n == 1 else 'errors'}"
-        for state, n in counts.items()
-        if n
-    ]
+    noun += f" and {resources} resource{'s' * (resources > 1)}" if resources else ""
+    counts = {state: [s.state for s in statuses].count(state) for state in STYLES}
+    parts = [f"{n} {state}{'s' * (state == 'error' and n > 1)}" for state, n in counts.items() if n]
     return f"{projects} {noun}: {', '.join(parts)}"
 
 
 def render_table(statuses: list[ProjectStatus], *, color: bool = False) -> str:
-    """A table (project, template version, newest, state, path) and the summary line."""
-    import io
+    """A table (project, template version, newest, state, path) and the summary line.
 
-    from rich import box
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    Rows are never wrapped (a pipe or a CI log gets them whole); a terminal gets colours too.
+    """
+    from rich.cells import cell_len  # a wide character takes two columns
 
-    styles = {"current": "green", "behind": "yellow", "error": "bold red"}
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for header in ("PROJECT", "VERSION", "NEWEST", "STATE", "PATH"):
-        table.add_column(header, no_wrap=True)
-    for status in statuses:
-        table.add_row(
-            escape(status.name or Path(status.path).name or status.path),
-            status.current or "-",
-            status.newest or "-",
-            f"[{styles[status.state]}]{status.state}[/]",
-            escape(status.path),
-        )
-    # Never wrap: a pipe or a CI log must get whole rows (a terminal gets rich's colours too).
-    out = io.StringIO()
-    Console(file=out, width=100_000, color_system="standard" if color else None).print(table)
-    return "\n".join(
-        [*(line.rstrip() for line in out.getvalue().splitlines()), summary_line(statuses)]
-    )
+    rows = [("PROJECT", "VERSION", "NEWEST", "STATE", "PATH")]
+    rows += [
+        (s.name or Path(s.path).name or s.path, s.current or "-", s.newest or "-", s.state, s.path)
+        for s in statuses
+    ]
+    widths = [max(cell_len(row[n]) for row in rows) for n in range(5)]
+    color = color and not os.environ.get("NO_COLOR")  # https://no-color.org
+    lines = []
+    for row in rows:
+        styles = ["1"] * 5 if row is rows[0] else ["", "", "", STYLES[row[3]], ""]
+        cells = [
+            (f"\x1b[{style}m{cell}\x1b[0m" if style and color else cell)
+            + " " * (w - cell_len(cell))
+            for cell, style, w in zip(row, styles, widths, strict=True)
+        ]
+        lines.append("   ".join(cells).rstrip())
+    lines.insert(1, "─" * (sum(widths) + 12))
+    return "\n".join([*lines, summary_line(statuses)])

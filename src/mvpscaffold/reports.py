@@ -22,36 +22,6 @@ MAKE_STEPS = (
 )
 
 
-def top_level(project: Path) -> tuple[list[str], list[str]]:
-    """The project's top-level entries ('name/' for folders, folders first), without .git.
-
-    Returned as (visible, hidden): dot-files are listed on one line, after the layout.
-    """
-    entries = [entry for entry in project.iterdir() if entry.name != ".git"]
-    entries.sort(key=lambda entry: (not entry.is_dir(), entry.name.lower()))
-    names = [f"{entry.name}/" if entry.is_dir() else entry.name for entry in entries]
-    return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".")]
-
-
-def next_steps(
-    dest_arg: Path, project: Path, installed: bool, lock_stale: bool = False
-) -> list[tuple[str, str]]:
-    """(command, why) lines: cd into the project, then its make targets when it has a Makefile.
-
-    With `lock_stale`, `make lock` comes first: `make install` refuses a lock that does not match.
-    """
-    steps = [(f"cd {shlex.quote(str(dest_arg))}", "")]
-    if (project / "Makefile").is_file():
-        if lock_stale and not installed:
-            steps.append(("make lock", "uv.lock does not match pyproject.toml yet"))
-        steps += [
-            (f"make {target}", why)
-            for target, why in MAKE_STEPS
-            if not (installed and target != "run")
-        ]
-    return steps
-
-
 def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None:
     """Print what was created: a short tree of the top level, the answers chosen, next steps.
 
@@ -72,59 +42,57 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
     if result.template:
         console.print(f"Template: {result.template}", markup=False)
     project, answers = result.destination, result.answers
-    visible, hidden = top_level(project)
+    # The top level, folders first; dot-files summed up on one line after the layout.
+    entries = sorted(project.iterdir(), key=lambda entry: (not entry.is_dir(), entry.name.lower()))
+    names = [escape(entry.name + "/" * entry.is_dir()) for entry in entries if entry.name != ".git"]
     tree = Tree(f"[bold]{escape(project.name)}/[/]")
-    for entry in visible:
-        tree.add(f"[blue]{escape(entry)}[/]" if entry.endswith("/") else escape(entry))
-    if hidden:
-        tree.add(f"[dim]{escape(', '.join(hidden))}[/]")
+    for name in names:
+        if not name.startswith("."):
+            tree.add(f"[blue]{name}[/]" if name.endswith("/") else name)
+    if hidden := [name for name in names if name.startswith(".")]:
+        tree.add(f"[dim]{', '.join(hidden)}[/]")
     console.print()
     console.print(tree)
     if answers:
         width = max(len(key) for key in answers)
         console.print("\n[bold]Answers:[/]")
         for key, value in answers.items():
-            console.print(f"  [cyan]{escape(key.ljust(width))}[/]  {escape(_shown(value))}")
+            shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            console.print(f"  [cyan]{escape(key.ljust(width))}[/]  {escape(shown)}")
     console.print("\n[bold]Next steps:[/]")
-    steps = next_steps(dest_arg, project, installed, result.lock_stale)
+    steps = [(f"cd {shlex.quote(str(dest_arg))}", "")]
+    if (project / "Makefile").is_file():
+        if result.lock_stale and not installed:  # `make install` refuses a lock that does not match
+            steps.append(("make lock", "uv.lock does not match pyproject.toml yet"))
+        steps += [
+            (f"make {make}", why) for make, why in MAKE_STEPS if not installed or make == "run"
+        ]
     width = max(len(command) for command, _why in steps)
     for command, why in steps:
         comment = f"  [dim]# {escape(why)}[/]" if why else ""
         console.print(f"  {escape(command.ljust(width) if why else command)}{comment}")
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def print_added(result: AddResult, project_arg: Path) -> None:
     """Print the files `add resource` wrote, and what to do next."""
-    spec = result.spec
-    count = len(result.written)
-    lines = [f"Added the {spec.name} resource ({count} new files, no file of yours changed):"]
-    lines += [f"  new      {path}" for path in result.written]
-    if not result.formatted:
-        lines.append(
-            "ruff was not found, so the new modules are not formatted:"
-            " run `make format` once installed."
-        )
-    lines.append("\nNext steps:")
+    spec, count = result.spec, len(result.written)
     where = "" if project_arg == Path(".") else f"cd {shlex.quote(str(project_arg))} && "
-    if not result.committed:
-        lines.append(
-            f"  {where}git add -A && git commit -m 'Add {spec.name}'   # or pass --commit next time"
-        )
-    lines.append(f"  {where}make migrate    # creates the {spec.name} table")
-    lines.append(f"  {where}make check      # every layer's tests, the authorization walk included")
-    lines.append(
-        f"  API:   {spec.api_url} (create, list),"
-        f" {spec.api_url}/{{{spec.singular}_id}} (read, update, delete)"
+    commit = (
+        f"  {where}git add -A && git commit -m 'Add {spec.name}'   # or pass --commit next time"
     )
-    lines.append(
-        f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)")
-    )
+    unformatted = "ruff was not found, so the new modules are not formatted: run `make format`"
+    lines = [
+        f"Added the {spec.name} resource ({count} new files, no file of yours changed):",
+        *(f"  new      {path}" for path in result.written),
+        *([] if result.formatted else [f"{unformatted} once installed."]),
+        "\nNext steps:",
+        *([] if result.committed else [commit]),
+        f"  {where}make migrate    # creates the {spec.name} table",
+        f"  {where}make check      # every layer's tests, the authorization walk included",
+        f"  API:   {spec.api_url} (create, list), {spec.api_url}/{{{spec.singular}_id}} (read,"
+        " update, delete)",
+        f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)"),
+    ]
     print("\n".join(lines))
 
 
@@ -175,18 +143,13 @@ class UpdateReport:
 
 def render_summary(report: UpdateReport) -> str:
     """A human summary of the update, ending with the steps that finish it."""
-    verb = "would update" if report.pretend else "updated"
     if not report.changed:
         return f"{report.project} is already on template {report.to_version}; nothing to do."
+    verb = "would update" if report.pretend else "updated"
     lines = [f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"]
-    for title, paths in (
-        ("merged", report.merged),
-        ("added", report.added),
-        ("deleted", report.deleted),
-        ("kept", report.kept),
-    ):
-        if paths:
-            lines.append(f"  {title} ({len(paths)}): " + ", ".join(paths))
+    for title in ("merged", "added", "deleted", "kept"):
+        paths = getattr(report, title)
+        lines += [f"  {title} ({len(paths)}): " + ", ".join(paths)] if paths else []
     if report.kept:
         lines.append(
             "  (kept: no longer in the template, but edited by you, so left in place;"
@@ -196,27 +159,29 @@ def render_summary(report: UpdateReport) -> str:
     if report.resources:
         title = "resources to update" if report.pretend else "resources updated"
         lines.append(f"  {title}: " + ", ".join(report.resources))
-    if report.conflicted:
-        lines.append(f"  CONFLICTED ({len(report.conflicted)}):")
-        lines += [f"    {path}" for path in report.conflicted]
-    lines += _migration_lines(report)
-    if report.done:
-        lines.append(f"  upgrade steps ({len(report.done)}):")
-        lines += [f"    {note}" for note in report.done]
-    if report.by_hand:
-        lines.append(f"  BY HAND ({len(report.by_hand)}):")
-        lines += [f"    {note}" for note in report.by_hand]
+    lines += _block("CONFLICTED ({}):", report.conflicted)
+    lines += _block("migrations ({}), database changes this update brings:", report.migrations)
+    if report.merge_revision:
+        lines.append(
+            f"  merge revision ({'to be written' if report.pretend else 'written'}):"
+            f" {report.merge_revision} (joins the template's migrations and yours into one head)"
+        )
+    if report.migration_problem:
+        lines.append(f"  MIGRATIONS NOT MERGED: {report.migration_problem}")
+    lines += _block("upgrade steps ({}):", report.done) + _block("BY HAND ({}):", report.by_hand)
     if report.lock is not None:
         lines.append(f"  uv.lock: {LOCK_STATES[report.lock]}")
     lines += [f"Note: {note}" for note in report.notes]
     if report.guide:
         lines.append("\nWhat this update asks of you, from the template's upgrading guide:\n")
         lines += [f"{section}\n" for section in report.guide]
-    if report.pretend:
-        lines.append("Nothing was written (--pretend).")
-    else:
-        lines += _next_steps(report)
-    return "\n".join(lines)
+    last = ["Nothing was written (--pretend)."] if report.pretend else _next_steps(report)
+    return "\n".join(lines + last)
+
+
+def _block(title: str, items: list[str]) -> list[str]:
+    """A titled list, its count in the title's {}; nothing when empty."""
+    return [f"  {title.format(len(items))}", *(f"    {item}" for item in items)] if items else []
 
 
 def render_line(report: UpdateReport) -> str:
@@ -224,17 +189,16 @@ def render_line(report: UpdateReport) -> str:
     if not report.changed:
         return f"{report.project}: already on template {report.to_version}"
     verb = "would update" if report.pretend else "updated"
-    by_hand = [note.split(": ", 1)[0] for note in report.by_hand]
+    line = f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"
     left = [
         f"{what} ({', '.join(paths)})"
         for what, paths in (
             ("conflicted", report.conflicted),
-            ("by hand", by_hand),
+            ("by hand", [note.split(": ", 1)[0] for note in report.by_hand]),
             ("migration history", [report.migration_problem] if report.migration_problem else []),
         )
         if paths
     ]
-    line = f"{report.project}: {verb} template {report.from_version} -> {report.to_version}"
     return line + (f"; left to you: {'; '.join(left)}" if left else "")
 
 
@@ -245,24 +209,6 @@ LOCK_STATES = {
 }
 
 
-def _migration_lines(report: UpdateReport) -> list[str]:
-    lines = []
-    if report.migrations:
-        lines.append(
-            f"  migrations ({len(report.migrations)}), database changes this update brings:"
-        )
-        lines += [f"    {path}" for path in report.migrations]
-    if report.merge_revision:
-        written = "to be written" if report.pretend else "written"
-        lines.append(
-            f"  merge revision ({written}): {report.merge_revision}"
-            " (joins the template's migrations and yours into one head)"
-        )
-    if report.migration_problem:
-        lines.append(f"  MIGRATIONS NOT MERGED: {report.migration_problem}")
-    return lines
-
-
 def _next_steps(report: UpdateReport) -> list[str]:
     relock = []
     if report.lock == "stale":
@@ -271,24 +217,19 @@ def _next_steps(report: UpdateReport) -> list[str]:
         relock.append(
             "Run `make install`: uv.lock pins other packages now, and `make check` needs them."
         )
+    by_hand = ["Do what BY HAND says above"] if report.by_hand else []
     if report.conflicted:
         steps = [
             "Resolve each block from `<<<<<<< before updating` (your version) to `>>>>>>> after"
             " updating` (the template's) in the conflicted files above: keep what both sides"
             " need, delete the marker lines.",
             *relock,
-            *(
-                ["Do what BY HAND says above, once the conflicts are resolved."]
-                if report.by_hand
-                else []
-            ),
+            *(f"{step}, once the conflicts are resolved." for step in by_hand),
             "Run `make check` (it refuses to run while a conflict marker remains).",
             "`git add` the resolved files, then commit.",
         ]
     else:
-        steps = [*relock, "Review with `git diff`, then commit."]
-        if report.by_hand:
-            steps.insert(0, "Do what BY HAND says above.")
+        steps = [*(f"{step}." for step in by_hand), *relock, "Review with `git diff`, then commit."]
     if report.migration_problem:
         steps.insert(0, "Fix the migration history as said above.")
     if report.guide:
