@@ -64,13 +64,30 @@ def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None
     if (project / "Makefile").is_file():
         if result.lock_stale and not installed:  # `make install` refuses a lock that does not match
             steps.append(("make lock", "uv.lock does not match pyproject.toml yet"))
-        steps += [
-            (f"make {make}", why) for make, why in MAKE_STEPS if not installed or make == "run"
-        ]
+        for make, why in MAKE_STEPS:
+            if make == "run":
+                steps += _server_steps(project, answers)
+            if not installed or make == "run":
+                steps.append((f"make {make}", why))
     width = max(len(command) for command, _why in steps)
     for command, why in steps:
         comment = f"  [dim]# {escape(why)}[/]" if why else ""
         console.print(f"  {escape(command.ljust(width) if why else command)}{comment}")
+
+
+def _server_steps(project: Path, answers: dict[str, object]) -> list[tuple[str, str]]:
+    """The servers the answers chose, started with the project's compose file before `make run`."""
+    chosen = {
+        "postgres": answers.get("database") == "postgresql",
+        "redis": answers.get("jobs") == "redis",
+    }
+    services = [service for service, wanted in chosen.items() if wanted]
+    if not services or not (project / "compose.yaml").is_file():
+        return []
+    steps = [(f"docker compose up -d {' '.join(services)}", "or servers of your own: README.md")]
+    if "postgres" in services and (project / ".env.example").is_file():
+        steps.append(("cp .env.example .env", "DATABASE_URL of the compose database"))
+    return steps
 
 
 def print_added(result: AddResult, project_arg: Path) -> None:

@@ -53,6 +53,27 @@ def test_output_shows_layout_answers_and_next_steps(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_next_steps_start_the_servers_the_answers_chose_before_make_run(tmp_path: Path) -> None:
+    result = run_cli(
+        ["new", "shop", "--defaults", "--set", "database=postgresql", "--set", "jobs=redis"],
+        cwd=tmp_path,
+    )
+
+    assert result.exit_code == 0, result.output
+    steps = [
+        line.split("#")[0].strip() for line in result.stdout.split("Next steps:\n")[1].splitlines()
+    ]
+    assert steps == [
+        "cd shop",
+        "make install",
+        "docker compose up -d postgres redis",
+        "cp .env.example .env",
+        "make run",
+        "make check",
+    ]
+    assert "postgres:" in (tmp_path / "shop" / "compose.yaml").read_text()
+
+
 def test_secret_answers_are_not_printed(tmp_path: Path) -> None:
     questions = {**TINY_QUESTIONS, "api_token": {"type": "str", "secret": True, "default": "s3"}}
     template = make_release(tmp_path / "tpl", questions=questions)
