@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -116,6 +117,16 @@ def redis_url() -> str:
     """URL of the machine's Redis server; generated suites use their own key prefix."""
     _require_service("Redis", "127.0.0.1", 6379)
     return os.environ.get("MVPSCAFFOLD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    """Projects of the real template, rendered once per answer set for the whole run."""
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base folder sits in the run's folder, which they share.
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "renders"
+    shared.mkdir(exist_ok=True)
+    return Renders(shared, tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO_ROOT / "examples"
 
 # The examples users copy, plus the values they leave out: every value of every choice, pairwise.
 ANSWER_SETS: dict[str, dict[str, Any]] = {
@@ -43,6 +49,49 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
     assert result.exit_code == 0
     assert result.project_dir is not None
     return Path(result.project_dir)
+
+
+class Renders:
+    """The template rendered once per answer set and test run; every caller gets its own copy.
+
+    A render takes seconds, a copy milliseconds. pytest-xdist workers share the renders through
+    a folder of the run, one lock per answer set, so no two processes render the same answers.
+    """
+
+    def __init__(self, shared: Path, scratch: pytest.TempPathFactory) -> None:
+        self._shared = shared
+        self._scratch = scratch
+
+    def _original(self, answers: dict[str, Any]) -> Path:
+        """The one render of `answers` in this run (rendered now if no process has yet)."""
+        from copier import run_copy
+
+        # As pytest-copie renders (answers as user defaults, the template's HEAD plus its
+        # uncommitted changes), and named "My App" unless the answers name it.
+        defaults = {"project_name": "My App", **answers}
+        key = hashlib.sha256(json.dumps(defaults, sort_keys=True).encode()).hexdigest()[:16]
+        project = self._shared / key / "project"
+        with (self._shared / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (self._shared / key / "complete").exists():
+                shutil.rmtree(project.parent, ignore_errors=True)
+                run_copy(
+                    str(REPO_ROOT),
+                    str(project),
+                    user_defaults=defaults,
+                    defaults=True,
+                    unsafe=True,
+                    quiet=True,
+                    vcs_ref="HEAD",
+                )
+                (self._shared / key / "complete").touch()
+        return project
+
+    def copy(self, answers: dict[str, Any]) -> Path:
+        """A project rendered with `answers`, in a folder of its own for the caller to change."""
+        destination = self._scratch.mktemp("project") / "project"
+        shutil.copytree(self._original(answers), destination, symlinks=True)
+        return destination
 
 
 def lock(project: Path) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from generated import Renders
 from helpers import read_answers, snapshot
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 from typer.testing import CliRunner
@@ -208,18 +209,10 @@ def test_a_long_merge_revision_is_laid_out_as_ruff_format_lays_it_out() -> None:
     "parents", [("20261101_120000", "template_0002"), tuple("abcdefghijklmnop")]
 )
 def test_the_merge_revision_passes_the_generated_projects_ruff(
-    tmp_path: Path, isolated_home: Path, parents: tuple[str, ...]
+    renders: Renders, parents: tuple[str, ...]
 ) -> None:
     """Rendered with the real template's ruff settings, docstring and annotation rules included."""
-    from copier import run_copy
-
-    from mvpscaffold import source
-
-    src, ref = source.default_template()
-    project = tmp_path / "proj"
-    run_copy(
-        src, project, data={"project_name": "Merge Probe"}, vcs_ref=ref, defaults=True, quiet=True
-    )
+    project = renders.copy({"project_name": "Merge Probe"})
     owner = next(
         f for f in migrations.version_folders(project, "merge_probe") if f.name == "versions"
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from generated import render
+from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,15 +88,14 @@ def label(answers: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def github_projects(copie_session: Any) -> dict[str, Path]:
+def github_projects(renders: Renders) -> dict[str, Path]:
     """One project per service combination, with GitHub Actions.
 
     Renders are the slow part of this module, so these projects also carry one license each and
     the last one every optional extra: the license and .env.example tests read them too.
     """
     return {
-        label(answers): render(
-            copie_session,
+        label(answers): renders.copy(
             {
                 **answers,
                 "ci": "github",
@@ -111,15 +110,15 @@ def github_projects(copie_session: Any) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def no_ci_project(copie_session: Any) -> Path:
+def no_ci_project(renders: Renders) -> Path:
     """The default project without CI."""
-    return render(copie_session, {"ci": "none"})
+    return renders.copy({"ci": "none"})
 
 
 @pytest.fixture(scope="module")
-def gitlab_projects(copie_session: Any) -> dict[str, Path]:
+def gitlab_projects(renders: Renders) -> dict[str, Path]:
     """One project per service combination, with GitLab CI."""
-    return {label(a): render(copie_session, {**a, "ci": "gitlab"}) for a in SERVICE_ANSWERS}
+    return {label(a): renders.copy({**a, "ci": "gitlab"}) for a in SERVICE_ANSWERS}
 
 
 def offline_env() -> dict[str, str]:
