@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,16 @@ def render(copie: Any, answers: dict[str, Any]) -> Path:
     return Path(result.project_dir)
 
 
+@dataclass(frozen=True)
+class Made:
+    """One run of `mvpscaffold new`: its exit code, what it printed, and a copy of its folder."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    folder: Path
+
+
 class Renders:
     """The template rendered once per answer set and test run; every caller gets its own copy.
 
@@ -86,6 +97,42 @@ class Renders:
                 )
                 (self._shared / key / "complete").touch()
         return project
+
+    def new(self, *args: str) -> Made:
+        """`mvpscaffold new ARGS` run once per run in an empty folder; the caller gets a copy.
+
+        It runs as on a fresh machine, whichever test asks first: a HOME of its own, no git
+        identity and no defaults file.
+        """
+        from helpers import run_cli
+
+        key = hashlib.sha256(json.dumps(["new", *args]).encode()).hexdigest()[:16]
+        root = self._shared / key
+        with (self._shared / f"{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / "complete").exists():
+                shutil.rmtree(root, ignore_errors=True)
+                (root / "home").mkdir(parents=True)
+                (root / "cwd").mkdir()
+                (root / "gitconfig").write_text("", encoding="utf-8")
+                with pytest.MonkeyPatch.context() as env:
+                    env.setenv("HOME", str(root / "home"))
+                    env.setenv("GIT_CONFIG_GLOBAL", str(root / "gitconfig"))
+                    env.setenv("GIT_CONFIG_NOSYSTEM", "1")
+                    env.setenv("MVPSCAFFOLD_CONFIG", os.devnull)
+                    for who in ("AUTHOR", "COMMITTER"):
+                        for what in ("NAME", "EMAIL"):
+                            env.delenv(f"GIT_{who}_{what}", raising=False)
+                    for name in ("MVPSCAFFOLD_TEMPLATE", "XDG_CACHE_HOME"):
+                        env.delenv(name, raising=False)
+                    result = run_cli(["new", *args], cwd=root / "cwd")
+                printed = [result.exit_code, result.stdout, result.stderr]
+                (root / "result.json").write_text(json.dumps(printed), encoding="utf-8")
+                (root / "complete").touch()
+        exit_code, stdout, stderr = json.loads((root / "result.json").read_text(encoding="utf-8"))
+        folder = self._scratch.mktemp("new") / "cwd"
+        shutil.copytree(root / "cwd", folder, symlinks=True)
+        return Made(exit_code, stdout, stderr, folder)
 
     def copy(self, answers: dict[str, Any]) -> Path:
         """A project rendered with `answers`, in a folder of its own for the caller to change."""
