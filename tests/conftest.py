@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import template_repos
 from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +128,15 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "renders"
     shared.mkdir(exist_ok=True)
     return Renders(shared, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_repos_built_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """make_template_repo builds each history once per worker, then copies it."""
+    template_repos.built_root = tmp_path_factory.mktemp("template-repos")
+    yield
+    template_repos.built_root = None
+    template_repos.BUILT.clear()
 
 
 @pytest.fixture(autouse=True)
