@@ -87,26 +87,26 @@ def label(answers: dict[str, Any]) -> str:
     return "-".join(str(value) for value in answers.values())
 
 
+# One project per service combination, with GitHub Actions. Renders are the slow part of this
+# module, so these projects also carry one license each and the last one every optional extra:
+# the license and .env.example tests read them too, and so do the deploy recipe's tests.
+GITHUB_ANSWERS = {
+    label(answers): {
+        **answers,
+        "ci": "github",
+        "license": license_name,
+        "author_name": "Ada Lovelace",
+        "error_tracking": answers == SERVICE_ANSWERS[-1],
+        "metrics": answers == SERVICE_ANSWERS[-1],
+    }
+    for answers, license_name in zip(SERVICE_ANSWERS, LICENSE_MARKERS, strict=True)
+}
+
+
 @pytest.fixture(scope="module")
 def github_projects(renders: Renders) -> dict[str, Path]:
-    """One project per service combination, with GitHub Actions.
-
-    Renders are the slow part of this module, so these projects also carry one license each and
-    the last one every optional extra: the license and .env.example tests read them too.
-    """
-    return {
-        label(answers): renders.copy(
-            {
-                **answers,
-                "ci": "github",
-                "license": license_name,
-                "author_name": "Ada Lovelace",
-                "error_tracking": answers == SERVICE_ANSWERS[-1],
-                "metrics": answers == SERVICE_ANSWERS[-1],
-            },
-        )
-        for answers, license_name in zip(SERVICE_ANSWERS, LICENSE_MARKERS, strict=True)
-    }
+    """One project per service combination, with GitHub Actions (GITHUB_ANSWERS)."""
+    return {name: renders.copy(answers) for name, answers in GITHUB_ANSWERS.items()}
 
 
 @pytest.fixture(scope="module")

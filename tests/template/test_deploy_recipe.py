@@ -18,15 +18,19 @@ import yaml
 from app_server import admin_sql, caddy_binary
 from conftest import IN_CI
 from generated import Renders
-from test_ci_config import SERVICE_ANSWERS, check_jsonschema, label, run_check_jsonschema
+from test_ci_config import GITHUB_ANSWERS, check_jsonschema, run_check_jsonschema
 
 DEPLOY = Path("deploy")
 
 
 @pytest.fixture(scope="module")
 def projects(renders: Renders) -> dict[str, Path]:
-    """One project per combination of database and jobs: each has its own recipe."""
-    return {label(answers): renders.copy(answers) for answers in SERVICE_ANSWERS}
+    """One project per combination of database and jobs: each has its own recipe.
+
+    The CI tests' projects (the same combinations, other answers the recipe does not read), so
+    a run renders them once for both modules.
+    """
+    return {name: renders.copy(answers) for name, answers in GITHUB_ANSWERS.items()}
 
 
 def caddy_validate(caddyfile: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
