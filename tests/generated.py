@@ -98,6 +98,18 @@ class Renders:
                 (self._shared / key / "complete").touch()
         return project
 
+    def copy_all(self, answer_sets: dict[str, dict[str, Any]]) -> dict[str, Path]:
+        """A copy of the project of each answer set, by name.
+
+        Two pytest-xdist workers that need the same sets walk them in opposite orders, so each
+        renders half of them instead of waiting on the other.
+        """
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+        odd = worker.isdigit() and int(worker) % 2 == 1
+        order = sorted(answer_sets, reverse=odd)
+        copies = {name: self.copy(answer_sets[name]) for name in order}
+        return {name: copies[name] for name in answer_sets}
+
     def new(self, *args: str) -> Made:
         """`mvpscaffold new ARGS` run once per run in an empty folder; the caller gets a copy.
 

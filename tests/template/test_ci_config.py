@@ -106,7 +106,7 @@ GITHUB_ANSWERS = {
 @pytest.fixture(scope="module")
 def github_projects(renders: Renders) -> dict[str, Path]:
     """One project per service combination, with GitHub Actions (GITHUB_ANSWERS)."""
-    return {name: renders.copy(answers) for name, answers in GITHUB_ANSWERS.items()}
+    return renders.copy_all(GITHUB_ANSWERS)
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def no_ci_project(renders: Renders) -> Path:
 @pytest.fixture(scope="module")
 def gitlab_projects(renders: Renders) -> dict[str, Path]:
     """One project per service combination, with GitLab CI."""
-    return {label(a): renders.copy({**a, "ci": "gitlab"}) for a in SERVICE_ANSWERS}
+    return renders.copy_all({label(a): {**a, "ci": "gitlab"} for a in SERVICE_ANSWERS})
 
 
 def offline_env() -> dict[str, str]:

@@ -30,7 +30,7 @@ def projects(renders: Renders) -> dict[str, Path]:
     The CI tests' projects (the same combinations, other answers the recipe does not read), so
     a run renders them once for both modules.
     """
-    return {name: renders.copy(answers) for name, answers in GITHUB_ANSWERS.items()}
+    return renders.copy_all(GITHUB_ANSWERS)
 
 
 def caddy_validate(caddyfile: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
