@@ -121,6 +121,15 @@ def bundle_of(versions: dict[str, dict[str, str]], out: Path) -> Path:
     return out
 
 
+# Who commits a project's own changes in tests that isolate HOME.
+OWNER_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Owner",
+    "GIT_AUTHOR_EMAIL": "owner@example.com",
+    "GIT_COMMITTER_NAME": "Owner",
+    "GIT_COMMITTER_EMAIL": "owner@example.com",
+}
+
+
 @pytest.fixture
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""
@@ -128,12 +137,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Owner",
-        "GIT_AUTHOR_EMAIL": "owner@example.com",
-        "GIT_COMMITTER_NAME": "Owner",
-        "GIT_COMMITTER_EMAIL": "owner@example.com",
-    }.items():
+    for key, value in OWNER_IDENTITY.items():
         monkeypatch.setenv(key, value)
     return home
 

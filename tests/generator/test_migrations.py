@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -12,7 +13,15 @@ from pathlib import Path
 import pytest
 from generated import Renders
 from helpers import read_answers, snapshot
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
+from template_repos import (
+    OWNER_IDENTITY,
+    V1,
+    V2,
+    generate,
+    isolated_home,
+    make_template_repo,
+    run,
+)
 from typer.testing import CliRunner
 
 from mvpscaffold import migrations
@@ -249,11 +258,27 @@ M2 = {
 ARCHIVE_PATH = f"{MIGRATIONS}/template/template_0002_archive_notes.py"
 
 
+@pytest.fixture(scope="session")
+def _old_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template (1.0.0 and 2.0.0) and its 1.0.0 project, built once per worker.
+
+    Tests change their copy of the project, never the template it records.
+    """
+    root = tmp_path_factory.mktemp("migrations-base")
+    template = make_template_repo(root / "tpl", {"1.0.0": M1, "2.0.0": M2})
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(root))  # the build leaves no trace in the user's HOME
+        for key, value in OWNER_IDENTITY.items():
+            env.setenv(key, value)
+        return generate(str(template), root / "proj", "1.0.0")
+
+
 @pytest.fixture
-def old_project(tmp_path: Path, isolated_home: Path) -> Path:
-    """A project generated before the template had its own folder of revisions."""
-    template = make_template_repo(tmp_path / "tpl", {"1.0.0": M1, "2.0.0": M2})
-    return generate(str(template), tmp_path / "proj", "1.0.0")
+def old_project(_old_project: Path, tmp_path: Path, isolated_home: Path) -> Path:
+    """A project generated before the template had its own folder of revisions (a copy)."""
+    project = tmp_path / "proj"
+    shutil.copytree(_old_project, project, symlinks=True)
+    return project
 
 
 def _owner_revision(project: Path, name: str, revision: str, down: str) -> None:

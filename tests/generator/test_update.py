@@ -12,20 +12,21 @@ import copier
 import pytest
 import yaml
 from helpers import snapshot
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
+from template_repos import (
+    OWNER_IDENTITY,
+    V1,
+    V2,
+    generate,
+    isolated_home,
+    make_template_repo,
+    run,
+)
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.reports import UpdateReport, render_summary
 from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
-
-OWNER = {
-    "GIT_AUTHOR_NAME": "Owner",
-    "GIT_AUTHOR_EMAIL": "owner@example.com",
-    "GIT_COMMITTER_NAME": "Owner",
-    "GIT_COMMITTER_EMAIL": "owner@example.com",
-}
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +40,7 @@ def _template_and_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     with pytest.MonkeyPatch.context() as env:
         # The owner isolated_home names; HOME apart, so the build leaves no trace in the user's.
         env.setenv("HOME", str(root))
-        for key, value in OWNER.items():
+        for key, value in OWNER_IDENTITY.items():
             env.setenv(key, value)
         dest = generate(str(template_repo), root / "proj", "1.0.0")
         (dest / "app" / "orders.py").write_text("def total() -> int:\n    return 3\n")
