@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import template_repos
+from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -116,6 +118,25 @@ def redis_url() -> str:
     """URL of the machine's Redis server; generated suites use their own key prefix."""
     _require_service("Redis", "127.0.0.1", 6379)
     return os.environ.get("MVPSCAFFOLD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    """Projects of the real template, rendered once per answer set for the whole run."""
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base folder sits in the run's folder, which they share.
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "renders"
+    shared.mkdir(exist_ok=True)
+    return Renders(shared, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_repos_built_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """make_template_repo builds each history once per worker, then copies it."""
+    template_repos.built_root = tmp_path_factory.mktemp("template-repos")
+    yield
+    template_repos.built_root = None
+    template_repos.BUILT.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -72,15 +75,42 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
-    """A git repository with one commit and tag per version (insertion order)."""
+# Where make_template_repo keeps the repositories it built in this process (set by conftest.py).
+BUILT: dict[str, Path] = {}
+built_root: Path | None = None
+
+
+def _build_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> None:
     root.mkdir(parents=True)
-    run(root, "git", "init", "-q", "-b", "main")
+
+    def git(*args: str) -> None:
+        # The template author's identity, whatever the asking test set: every copy is the same.
+        env = {**os.environ, **TEST_IDENTITY}
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
     for tag, files in versions.items():
         write_tree(root, files)
-        run(root, "git", "add", "-A")
-        run(root, "git", "commit", "-qm", f"template {tag}", "--allow-empty")
-        run(root, "git", "tag", tag)
+        git("add", "-A")
+        git("commit", "-qm", f"template {tag}", "--allow-empty")
+        git("tag", tag)
+
+
+def make_template_repo(root: Path, versions: dict[str, dict[str, str]]) -> Path:
+    """A git repository at `root` with one commit and tag per version (insertion order).
+
+    Each history is built once per process and copied: a copy costs a fraction of the dozen git
+    commands that build it.
+    """
+    if built_root is None:
+        _build_template_repo(root, versions)
+        return root
+    key = hashlib.sha256(json.dumps(list(versions.items())).encode()).hexdigest()[:16]
+    if key not in BUILT:
+        _build_template_repo(built_root / key, versions)
+        BUILT[key] = built_root / key
+    root.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(BUILT[key], root, symlinks=True)
     return root
 
 
@@ -91,6 +121,15 @@ def bundle_of(versions: dict[str, dict[str, str]], out: Path) -> Path:
     return out
 
 
+# Who commits a project's own changes in tests that isolate HOME.
+OWNER_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Owner",
+    "GIT_AUTHOR_EMAIL": "owner@example.com",
+    "GIT_COMMITTER_NAME": "Owner",
+    "GIT_COMMITTER_EMAIL": "owner@example.com",
+}
+
+
 @pytest.fixture
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""
@@ -98,12 +137,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    for key, value in {
-        "GIT_AUTHOR_NAME": "Owner",
-        "GIT_AUTHOR_EMAIL": "owner@example.com",
-        "GIT_COMMITTER_NAME": "Owner",
-        "GIT_COMMITTER_EMAIL": "owner@example.com",
-    }.items():
+    for key, value in OWNER_IDENTITY.items():
         monkeypatch.setenv(key, value)
     return home
 

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from generated import Renders
 from template_repos import V1, V2, generate, isolated_home, make_template_repo
 from typer.testing import CliRunner
 
-from mvpscaffold import __version__, source
+from mvpscaffold import __version__
 from mvpscaffold.cli import app
 
 __all__ = ["isolated_home"]
@@ -97,10 +98,12 @@ def test_long_paths_are_never_wrapped(template_repo: Path, tmp_path: Path) -> No
     assert output.splitlines()[2].split(maxsplit=4)[4] == str(old)
 
 
-def test_project_from_the_default_template_is_current(isolated_home: Path, tmp_path: Path) -> None:
-    src, ref = source.default_template()
-    project = generate(src, tmp_path / "app", ref, {"project_name": "Checked"})
-    code, output = _check(str(project), "--json")
+def test_project_from_the_default_template_is_current(
+    isolated_home: Path, renders: Renders
+) -> None:
+    made = renders.new("shop", "--defaults")
+    assert made.exit_code == 0, made.stdout + made.stderr
+    code, output = _check(str(made.folder / "shop"), "--json")
     report = json.loads(output)[0]
     assert code == 0, output
     assert report["template"] == "~/.cache/mvpscaffold/template.bundle"

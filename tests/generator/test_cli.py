@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from generated import Renders
 from helpers import (
     commit_all,
     git,
@@ -45,11 +46,11 @@ def test_help_has_an_example(args: list[str]) -> None:
     assert "mvpscaffold new my-app" in result.stdout
 
 
-def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
-    result = run_cli(["new", "shop", "--defaults"], cwd=tmp_path)
+def test_defaults_render_a_committed_project(renders: Renders) -> None:
+    result = renders.new("shop", "--defaults")  # in an empty folder, with no git identity
 
-    assert result.exit_code == 0, result.output
-    project = tmp_path / "shop"
+    assert result.exit_code == 0, result.stdout + result.stderr
+    project = result.folder / "shop"
     answers = read_answers(project)
     assert answers["project_name"] == "Shop"  # named after its folder
     assert answers["project_slug"] == "shop"
@@ -64,7 +65,7 @@ def test_defaults_render_a_committed_project(tmp_path: Path) -> None:
         git(["log", "-1", "--format=%an <%ae>"], project).strip() == "Your Name <you@example.com>"
     )
     assert "cd shop" in result.stdout and "make check" in result.stdout
-    assert [p.name for p in tmp_path.iterdir()] == ["shop"]  # no staging folder left behind
+    assert [p.name for p in result.folder.iterdir()] == ["shop"]  # no staging folder left behind
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -10,8 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from generated import Renders
 from helpers import read_answers, snapshot
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
+from template_repos import (
+    OWNER_IDENTITY,
+    V1,
+    V2,
+    generate,
+    isolated_home,
+    make_template_repo,
+    run,
+)
 from typer.testing import CliRunner
 
 from mvpscaffold import migrations
@@ -208,18 +218,10 @@ def test_a_long_merge_revision_is_laid_out_as_ruff_format_lays_it_out() -> None:
     "parents", [("20261101_120000", "template_0002"), tuple("abcdefghijklmnop")]
 )
 def test_the_merge_revision_passes_the_generated_projects_ruff(
-    tmp_path: Path, isolated_home: Path, parents: tuple[str, ...]
+    renders: Renders, parents: tuple[str, ...]
 ) -> None:
     """Rendered with the real template's ruff settings, docstring and annotation rules included."""
-    from copier import run_copy
-
-    from mvpscaffold import source
-
-    src, ref = source.default_template()
-    project = tmp_path / "proj"
-    run_copy(
-        src, project, data={"project_name": "Merge Probe"}, vcs_ref=ref, defaults=True, quiet=True
-    )
+    project = renders.copy({"project_name": "Merge Probe"})
     owner = next(
         f for f in migrations.version_folders(project, "merge_probe") if f.name == "versions"
     )
@@ -256,11 +258,27 @@ M2 = {
 ARCHIVE_PATH = f"{MIGRATIONS}/template/template_0002_archive_notes.py"
 
 
+@pytest.fixture(scope="session")
+def _old_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template (1.0.0 and 2.0.0) and its 1.0.0 project, built once per worker.
+
+    Tests change their copy of the project, never the template it records.
+    """
+    root = tmp_path_factory.mktemp("migrations-base")
+    template = make_template_repo(root / "tpl", {"1.0.0": M1, "2.0.0": M2})
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(root))  # the build leaves no trace in the user's HOME
+        for key, value in OWNER_IDENTITY.items():
+            env.setenv(key, value)
+        return generate(str(template), root / "proj", "1.0.0")
+
+
 @pytest.fixture
-def old_project(tmp_path: Path, isolated_home: Path) -> Path:
-    """A project generated before the template had its own folder of revisions."""
-    template = make_template_repo(tmp_path / "tpl", {"1.0.0": M1, "2.0.0": M2})
-    return generate(str(template), tmp_path / "proj", "1.0.0")
+def old_project(_old_project: Path, tmp_path: Path, isolated_home: Path) -> Path:
+    """A project generated before the template had its own folder of revisions (a copy)."""
+    project = tmp_path / "proj"
+    shutil.copytree(_old_project, project, symlinks=True)
+    return project
 
 
 def _owner_revision(project: Path, name: str, revision: str, down: str) -> None:

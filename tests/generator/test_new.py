@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from generated import ANSWER_SETS
+from generated import ANSWER_SETS, Renders
 from helpers import TINY_QUESTIONS, git, make_release, read_answers, run_cli
 
 TINY_FILES = {
@@ -199,11 +199,11 @@ def test_quiet_new_does_not_import_rich(tmp_path: Path, stock_questions: str) ->
     assert done.stdout == "False\n"
 
 
-def test_the_executable_bit_reaches_the_first_commit(tmp_path: Path) -> None:
-    result = run_cli(["new", "shop", "--defaults", "--quiet"], cwd=tmp_path)
+def test_the_executable_bit_reaches_the_first_commit(renders: Renders) -> None:
+    result = renders.new("shop", "--defaults")
 
-    assert result.exit_code == 0, result.output
-    modes = git(["ls-files", "--stage", "docker/entrypoint.sh"], cwd=tmp_path / "shop")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    modes = git(["ls-files", "--stage", "docker/entrypoint.sh"], cwd=result.folder / "shop")
     assert modes.startswith("100755 ")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,15 @@ import copier
 import pytest
 import yaml
 from helpers import snapshot
-from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
+from template_repos import (
+    OWNER_IDENTITY,
+    V1,
+    V2,
+    generate,
+    isolated_home,
+    make_template_repo,
+    run,
+)
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
 from mvpscaffold.reports import UpdateReport, render_summary
@@ -20,30 +29,48 @@ from mvpscaffold.update import update_project
 __all__ = ["isolated_home"]
 
 
-@pytest.fixture
-def template_repo(tmp_path: Path) -> Path:
-    """A template repository with tags 1.0.0 and 2.0.0 that differ in every way an update meets."""
-    return make_template_repo(tmp_path / "tpl", {"1.0.0": V1, "2.0.0": V2})
+@pytest.fixture(scope="session")
+def _template_and_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The template repository (1.0.0 and 2.0.0) and a project of it, built once per worker.
 
-
-@pytest.fixture
-def project(template_repo: Path, tmp_path: Path, isolated_home: Path) -> Path:
-    """A project generated at 1.0.0 with the owner's typical edits committed."""
-    dest = generate(str(template_repo), tmp_path / "proj", "1.0.0")
-    (dest / "app" / "orders.py").write_text("def total() -> int:\n    return 3\n")
-    settings = dest / "app" / "settings.py"
-    settings.write_text(settings.read_text().replace("TIMEOUT = 10", "TIMEOUT = 20"))
-    readme = dest / "README.md"
-    readme.write_text(readme.read_text().replace("None.", "Owner's notes."))
-    (dest / "app" / "extras.py").unlink()
-    pyproject = dest / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace(
-            '    "fastapi>=0.110",\n', '    "fastapi>=0.110",\n    "httpx>=0.27",\n'
+    Tests read the repository (none changes it) and each gets its own copy of the project.
+    """
+    root = tmp_path_factory.mktemp("update-base")
+    template_repo = make_template_repo(root / "tpl", {"1.0.0": V1, "2.0.0": V2})
+    with pytest.MonkeyPatch.context() as env:
+        # The owner isolated_home names; HOME apart, so the build leaves no trace in the user's.
+        env.setenv("HOME", str(root))
+        for key, value in OWNER_IDENTITY.items():
+            env.setenv(key, value)
+        dest = generate(str(template_repo), root / "proj", "1.0.0")
+        (dest / "app" / "orders.py").write_text("def total() -> int:\n    return 3\n")
+        settings = dest / "app" / "settings.py"
+        settings.write_text(settings.read_text().replace("TIMEOUT = 10", "TIMEOUT = 20"))
+        readme = dest / "README.md"
+        readme.write_text(readme.read_text().replace("None.", "Owner's notes."))
+        (dest / "app" / "extras.py").unlink()
+        pyproject = dest / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text().replace(
+                '    "fastapi>=0.110",\n', '    "fastapi>=0.110",\n    "httpx>=0.27",\n'
+            )
         )
-    )
-    run(dest, "git", "add", "-A")
-    run(dest, "git", "commit", "-qm", "owner edits")
+        run(dest, "git", "add", "-A")
+        run(dest, "git", "commit", "-qm", "owner edits")
+    return template_repo, dest
+
+
+@pytest.fixture
+def template_repo(_template_and_project: tuple[Path, Path]) -> Path:
+    """A template repository with tags 1.0.0 and 2.0.0 that differ in every way an update meets."""
+    return _template_and_project[0]
+
+
+@pytest.fixture
+def project(_template_and_project: tuple[Path, Path], tmp_path: Path, isolated_home: Path) -> Path:
+    """A project generated at 1.0.0 with the owner's typical edits committed (a copy to change)."""
+    dest = tmp_path / "proj"
+    shutil.copytree(_template_and_project[1], dest, symlinks=True)
     return dest
 
 

@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 import yaml
-from generated import ANSWER_SETS, check_env, lock, render, run_make
+from generated import ANSWER_SETS, Renders, check_env, lock, run_make
 from helpers import template_leftovers
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_answers_shape_the_project_and_leave_no_template_syntax(
-    copie: Any, answers: dict[str, Any]
+    renders: Renders, answers: dict[str, Any]
 ) -> None:
-    project = render(copie, answers)
+    project = renders.copy(answers)
     assert template_leftovers(project) == []
     recorded = (project / ".copier-answers.yml").read_text()
     named_after = answers.get("project_slug") or answers.get("project_name", "My App")
@@ -48,11 +48,11 @@ def test_answers_shape_the_project_and_leave_no_template_syntax(
 
 @pytest.mark.slow  # reads .env.example with the installed project's python-dotenv
 def test_free_text_comes_back_unchanged_from_every_file_it_is_written_to(
-    copie: Any, app_venv: Path
+    renders: Renders, app_venv: Path
 ) -> None:
     answers = ANSWER_SETS["sqlite-redis-noci"]
     name, description = answers["project_name"], answers["description"]
-    project = render(copie, answers)
+    project = renders.copy(answers)
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert pyproject["description"] == description
@@ -78,7 +78,7 @@ def test_free_text_comes_back_unchanged_from_every_file_it_is_written_to(
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_generated_project_passes_make_check(
-    copie: Any,
+    renders: Renders,
     answers: dict[str, Any],
     app_venv: Path,
     tmp_path: Path,
@@ -89,7 +89,7 @@ def test_generated_project_passes_make_check(
         postgres = request.getfixturevalue("postgres_admin_url")
     if answers.get("jobs") == "redis":
         redis = request.getfixturevalue("redis_url")
-    project = render(copie, answers)
+    project = renders.copy(answers)
     lock(project)
     result = run_make(project, "check", app_venv, check_env(app_venv, tmp_path, postgres, redis))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
@@ -97,9 +97,9 @@ def test_generated_project_passes_make_check(
 
 @pytest.mark.slow
 def test_domain_importing_sqlalchemy_fails_make_check(
-    copie: Any, app_venv: Path, tmp_path: Path
+    renders: Renders, app_venv: Path, tmp_path: Path
 ) -> None:
-    project = render(copie, {})
+    project = renders.copy({})
     domain = project / "my_app" / "domain"
     module = sorted(p for p in domain.glob("*.py") if p.name != "__init__.py")[0]
     module.write_text(
@@ -137,10 +137,10 @@ requests.Session.send = _not_found
 
 @pytest.mark.slow
 def test_make_audit_fails_when_it_could_not_audit(
-    copie: Any, app_venv: Path, tmp_path: Path
+    renders: Renders, app_venv: Path, tmp_path: Path
 ) -> None:
     """An audit that looked nothing up is a failure, never a silent pass."""
-    project = render(copie, {})
+    project = renders.copy({})
     (tmp_path / "offline").mkdir()
     (tmp_path / "offline" / "sitecustomize.py").write_text(UNREACHABLE_ADVISORIES)
     env = check_env(app_venv, tmp_path, None, None) | {"PYTHONPATH": str(tmp_path / "offline")}

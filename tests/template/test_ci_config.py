@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from generated import render
+from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,39 +87,38 @@ def label(answers: dict[str, Any]) -> str:
     return "-".join(str(value) for value in answers.values())
 
 
-@pytest.fixture(scope="module")
-def github_projects(copie_session: Any) -> dict[str, Path]:
-    """One project per service combination, with GitHub Actions.
-
-    Renders are the slow part of this module, so these projects also carry one license each and
-    the last one every optional extra: the license and .env.example tests read them too.
-    """
-    return {
-        label(answers): render(
-            copie_session,
-            {
-                **answers,
-                "ci": "github",
-                "license": license_name,
-                "author_name": "Ada Lovelace",
-                "error_tracking": answers == SERVICE_ANSWERS[-1],
-                "metrics": answers == SERVICE_ANSWERS[-1],
-            },
-        )
-        for answers, license_name in zip(SERVICE_ANSWERS, LICENSE_MARKERS, strict=True)
+# One project per service combination, with GitHub Actions. Renders are the slow part of this
+# module, so these projects also carry one license each and the last one every optional extra:
+# the license and .env.example tests read them too, and so do the deploy recipe's tests.
+GITHUB_ANSWERS = {
+    label(answers): {
+        **answers,
+        "ci": "github",
+        "license": license_name,
+        "author_name": "Ada Lovelace",
+        "error_tracking": answers == SERVICE_ANSWERS[-1],
+        "metrics": answers == SERVICE_ANSWERS[-1],
     }
+    for answers, license_name in zip(SERVICE_ANSWERS, LICENSE_MARKERS, strict=True)
+}
 
 
 @pytest.fixture(scope="module")
-def no_ci_project(copie_session: Any) -> Path:
+def github_projects(renders: Renders) -> dict[str, Path]:
+    """One project per service combination, with GitHub Actions (GITHUB_ANSWERS)."""
+    return renders.copy_all(GITHUB_ANSWERS)
+
+
+@pytest.fixture(scope="module")
+def no_ci_project(renders: Renders) -> Path:
     """The default project without CI."""
-    return render(copie_session, {"ci": "none"})
+    return renders.copy({"ci": "none"})
 
 
 @pytest.fixture(scope="module")
-def gitlab_projects(copie_session: Any) -> dict[str, Path]:
+def gitlab_projects(renders: Renders) -> dict[str, Path]:
     """One project per service combination, with GitLab CI."""
-    return {label(a): render(copie_session, {**a, "ci": "gitlab"}) for a in SERVICE_ANSWERS}
+    return renders.copy_all({label(a): {**a, "ci": "gitlab"} for a in SERVICE_ANSWERS})
 
 
 def offline_env() -> dict[str, str]:

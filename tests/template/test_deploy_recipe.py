@@ -12,22 +12,25 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from app_server import admin_sql, caddy_binary
 from conftest import IN_CI
-from generated import render
-from test_ci_config import SERVICE_ANSWERS, check_jsonschema, label, run_check_jsonschema
+from generated import Renders
+from test_ci_config import GITHUB_ANSWERS, check_jsonschema, run_check_jsonschema
 
 DEPLOY = Path("deploy")
 
 
 @pytest.fixture(scope="module")
-def projects(copie_session: Any) -> dict[str, Path]:
-    """One project per combination of database and jobs: each has its own recipe."""
-    return {label(answers): render(copie_session, answers) for answers in SERVICE_ANSWERS}
+def projects(renders: Renders) -> dict[str, Path]:
+    """One project per combination of database and jobs: each has its own recipe.
+
+    The CI tests' projects (the same combinations, other answers the recipe does not read), so
+    a run renders them once for both modules.
+    """
+    return renders.copy_all(GITHUB_ANSWERS)
 
 
 def caddy_validate(caddyfile: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -137,6 +140,7 @@ def run_deploy(
     return done.returncode, calls.read_text().splitlines()
 
 
+@pytest.mark.slow  # runs the project's deploy.sh
 def test_deploy_sh_releases_first_then_moves_one_instance_at_a_time_and_rolls_back_one_never_ready(
     projects: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -215,6 +219,7 @@ def python_in(app_venv: Path, project: Path, env: dict[str, str], *args: str) ->
     return done.stdout
 
 
+@pytest.mark.slow  # runs the project's release and backup commands
 def test_a_sqlite_backup_restores_every_row(
     projects: dict[str, Path], app_venv: Path, tmp_path: Path
 ) -> None:
@@ -246,6 +251,7 @@ def postgres_tools() -> Path:
     return found[-1].parent
 
 
+@pytest.mark.slow  # runs the project's release command and deploy/backup.sh
 @pytest.mark.services
 def test_a_postgresql_backup_restores_into_an_empty_database_with_every_row(
     projects: dict[str, Path], app_venv: Path, tmp_path: Path, postgres_admin_url: str

@@ -14,10 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import hypothesis
 import pytest
 import requests
-import schemathesis
 from app_server import (
     PrivatePostgres,
     admin_sql,
@@ -26,28 +24,11 @@ from app_server import (
     serve,
     sign_up_and_log_in,
 )
-from hypothesis import HealthCheck, Phase, given
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from generated import ANSWER_SETS, render
+from generated import ANSWER_SETS, Renders, render
 
-pytestmark = pytest.mark.slow
 
 FUZZ_ANSWER_SETS = {"defaults": {}, "funded-startup": ANSWER_SETS["funded-startup"]}
 MAX_EXAMPLES = 25  # per operation and generation mode: ~600 requests, well under a minute
-# Every answer: no 5xx, a documented status and content type, a body that fits its schema.
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 # Revokes the token the fuzzer uses, so it runs last.
 FUZZED_LAST = "DELETE /api/sessions/current"
 
@@ -91,8 +72,8 @@ def _secret_findings(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
-def test_generated_projects_hold_no_secrets(copie: Any, answers: dict[str, Any]) -> None:
-    project = render(copie, answers)
+def test_generated_projects_hold_no_secrets(renders: Renders, answers: dict[str, Any]) -> None:
+    project = renders.copy(answers)
     assert _secret_findings(project) == []
     ignored = (project / ".gitignore").read_text().splitlines()
     assert ".env" in ignored, ".env (real settings) must be git-ignored"
@@ -142,6 +123,27 @@ def database_url_for(
 
 def fuzz(base_url: str, headers: dict[str, str], note_id: int) -> tuple[int, list[str]]:
     """Run schemathesis over every operation, valid and invalid inputs; return (cases, failures)."""
+    # Imported here, not at the top: they take a second to import, which every run of the fast
+    # tests would pay when it collects this module.
+    import hypothesis
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    # Every answer: no 5xx, a documented status and content type, a body that fits its schema.
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     operations = sorted(
         (result.ok() for result in schema.get_all_operations()),
@@ -176,7 +178,7 @@ def fuzz(base_url: str, headers: dict[str, str], note_id: int) -> tuple[int, lis
                 cases += 1
                 case.headers = {**headers, **(case.headers or {})}
                 response = case.call(base_url=base_url, timeout=10)
-                case.validate_response(response, checks=CHECKS)
+                case.validate_response(response, checks=checks)
 
             try:
                 run()
@@ -187,6 +189,7 @@ def fuzz(base_url: str, headers: dict[str, str], note_id: int) -> tuple[int, lis
     return cases, failures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answers", FUZZ_ANSWER_SETS.values(), ids=FUZZ_ANSWER_SETS.keys())
 def test_fuzzing_the_api_finds_no_server_error_or_schema_break(
     copie: Any,
@@ -209,6 +212,7 @@ def test_fuzzing_the_api_finds_no_server_error_or_schema_break(
     assert cases > 300, f"only {cases} cases ran: is the fuzzer still reaching the operations?"
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_with_unsafe_settings(
     copie: Any, app_venv: Path, tmp_path: Path
 ) -> None:
@@ -251,6 +255,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         cluster.destroy()
 
 
+@pytest.mark.slow
 def test_a_database_outage_is_a_503_and_the_app_recovers_without_restart(
     copie: Any, app_venv: Path, private_postgres: PrivatePostgres
 ) -> None:

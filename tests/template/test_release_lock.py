@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from generated import ANSWER_SETS
+from generated import ANSWER_SETS, Renders
 
 from mvpscaffold.tools import uv_binary
 
@@ -65,12 +65,11 @@ def test_the_lock_matches_pyproject_offline_for_any_name(tmp_path: Path) -> None
         assert names.count(slug) == 1
 
 
-def test_no_answer_changes_what_uv_locks(tmp_path: Path) -> None:
+def test_no_answer_changes_what_uv_locks(renders: Renders) -> None:
     """Optional dependencies are extras that every answer set declares: one lock fits them all."""
-    every = _render(tmp_path / "every-feature", EVERY_FEATURE, "pyproject.toml")
-    expected = _locked(every / "pyproject.toml")
-    for index, answers in enumerate(ANSWER_SETS.values()):
-        project = _render(tmp_path / f"set-{index}", answers, "pyproject.toml")
+    expected = _locked(renders.copy(EVERY_FEATURE) / "pyproject.toml")
+    for answers in ANSWER_SETS.values():
+        project = renders.copy(answers)
         assert _locked(project / "pyproject.toml") == expected, answers
     extras = expected["project"]["optional-dependencies"]  # type: ignore[index]
     assert {"postgresql", "redis", "error-tracking", "metrics", "dev"} <= set(extras)
