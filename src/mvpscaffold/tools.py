@@ -43,9 +43,8 @@ def run_git(
             ["git", *args], cwd, input=data, env={**os.environ, **_QUIET_GIT, **(env or {})}
         )
     except FileNotFoundError:
-        raise ToolError(
-            "git is not installed; install git (or pass --no-git to skip it)."
-        ) from None
+        # Every template is read with git, so --no-git cannot do without it.
+        raise ToolError("git is not installed; install git, which mvpscaffold needs.") from None
 
 
 def git(

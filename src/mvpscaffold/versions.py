@@ -8,6 +8,7 @@ copier takes, and `packaging` orders them.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +155,8 @@ def release_tag(src: str, wanted: str | None) -> str:
     try:
         versions = available_versions(src)
     except ToolError:
+        if shutil.which("git") is None:  # no fault of the template's: say git is missing
+            raise
         local = local_path(src)
         if local is None:
             raise UserInputError(

@@ -541,3 +541,20 @@ def test_destination_inside_the_generator_checkout_is_refused() -> None:
     assert result.exit_code == 2
     assert "inside the template's own folder" in result.stderr
     assert not dest.exists()
+
+
+def test_new_without_git_says_to_install_it_even_with_no_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stock_questions: str
+) -> None:
+    """--no-git skips only the commit; templates are read with git: the answer is install git."""
+    area = tmp_path / "area"
+    area.mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+
+    result = run_cli(["new", "proj", "--defaults", "--no-git", "--template", stock_questions], area)
+
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        "Error: git is not installed; install git, which mvpscaffold needs."
+    ]
+    assert not any(area.iterdir())
