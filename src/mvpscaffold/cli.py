@@ -52,8 +52,8 @@ RecordedTemplateOption = Annotated[  # update and check read the template each p
     Option(
         "--template",
         metavar="SRC",
-        help="Template to check against or update from (default: the one each project records in"
-        " .copier-answers.yml); update takes only that same template, named in another form.",
+        help="Template to update from (default: the one each project records in"
+        " .copier-answers.yml): that same template, named in another form, unless --move.",
     ),
 ]
 RefOption = Annotated[
@@ -61,9 +61,6 @@ RefOption = Annotated[
 ]
 QuietOption = Annotated[bool, Option("--quiet", "-q", help="Print only errors.")]
 JsonOption = Annotated[bool, Option("--json", help="Print a JSON report instead of text.")]
-DefaultsOption = Annotated[
-    bool, Option("--defaults", help="Use defaults (yours first); ask nothing.")
-]
 
 
 @contextmanager
@@ -122,7 +119,8 @@ def root(
 @app.command(
     help="Create a new project in DEST: ask the template's questions, render it, commit it.\n\n"
     "The project is named after DEST's folder (my-shop: 'My Shop', slug my-shop, package my_shop)"
-    " unless an answer gives project_name. Answers your agency always gives (author_name, license,"
+    " unless an answer gives project_name (a folder name that makes none, such as 123, gives the"
+    " template's default). Answers your agency always gives (author_name, license,"
     f" ci, ...) can live in {defaults_file_hint()} (or the file MVPSCAFFOLD_CONFIG names) as YAML"
     " such as 'license: Apache-2.0': they become the questions' defaults; --data-file and --set"
     " win over them.\n\nExit codes: 0 created; 1 created, but --install's make install or make"
@@ -135,7 +133,9 @@ def new(
     dest: Annotated[
         Path, Argument(metavar="DEST", help="New or empty folder; it names the project.")
     ],
-    defaults: DefaultsOption = False,
+    defaults: Annotated[
+        bool, Option("--defaults", help="Use defaults (yours first); ask nothing.")
+    ] = False,
     data_file: Annotated[
         Path | None,
         Option(
@@ -272,7 +272,12 @@ def update(
     ] = None,
     template: RecordedTemplateOption = None,
     ref: Annotated[str | None, Option("--ref", metavar="REF", help="The same as --to.")] = None,
-    defaults: DefaultsOption = False,
+    defaults: Annotated[
+        bool,
+        Option(
+            "--defaults", help="Answer new questions with their defaults (also with no terminal)."
+        ),
+    ] = False,
     pretend: Annotated[
         bool, Option("--pretend", help="Report what would change; write nothing.")
     ] = False,
@@ -294,12 +299,14 @@ def update(
     Recorded answers are kept; questions new in the target version are asked in a terminal, else
     (or with --defaults) take their defaults, yours first. A dropped file you edited stays. Prints
     the part of the template's upgrading guide crossed and the Alembic revisions the update
-    brings; when they and yours leave two heads, writes a merge revision into your versions/.
+    brings; when they and yours leave two heads, writes a merge revision into your versions/, so
+    `make migrate` applies everything.
     Several projects (PATH... or --all DIR) are updated each on its own, one line each; one that
     fails does not stop the others.
 
     Exit codes: 0 merged cleanly; 1 conflicts (marked inline), steps under BY HAND, or a migration
-    history to fix; 2 refused, nothing changed; 3 git or copier failed, 130 interrupted: project
+    history to fix; 2 refused (not a project, not git, uncommitted changes, unknown or older
+    version), nothing changed; 3 git or copier failed, 130 interrupted: project
     back at its last commit. With several projects: the highest of these.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
@@ -372,7 +379,14 @@ def _update_many(
 @app.command(epilog="Examples: mvpscaffold check clients/*  |  mvpscaffold check . --json")
 def check(
     paths: Annotated[list[Path], Argument(metavar="PATH...", help="Generated projects to check.")],
-    template: RecordedTemplateOption = None,
+    template: Annotated[
+        str | None,
+        Option(
+            "--template",
+            metavar="SRC",
+            help="Template to check against (default: the one each project records).",
+        ),
+    ] = None,
     ref: RefOption = None,
     as_json: JsonOption = False,
 ) -> None:
