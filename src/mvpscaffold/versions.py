@@ -185,8 +185,13 @@ def release_tag(src: str, wanted: str | None) -> str:
         return wanted
     if version in versions:
         return versions[version]
-    raise UserInputError(
-        f"--ref {wanted} is not a version tag of the template {src} (its version tags:"
+    raise not_a_version_tag(src, wanted, versions)
+
+
+def not_a_version_tag(src: str, ref: str, versions: dict[Version, str]) -> UserInputError:
+    """The error for a --ref that names no version tag (nor, once read, a commit or branch)."""
+    return UserInputError(
+        f"--ref {ref} is not a version tag of the template {src} (its version tags:"
         f" {', '.join(versions.values()) or 'none'}); check and update follow version tags, so tag"
         " the commit you want (git tag 1.0.0) and pass that tag."
     )
@@ -199,11 +204,8 @@ def template_questions(src: str, wanted: str | None) -> tuple[tuple[Question, ..
         text = template_file(src, tag, name)
         if text is not None:
             return parse_questions(text, name), tag
-    if parse_version(tag) is None:
-        raise UserInputError(
-            f"--ref {tag} is not a version tag of the template {src}, nor a commit or branch of"
-            " it; tag the commit you want (git tag 1.0.0) and pass that tag."
-        )
+    if parse_version(tag) is None:  # taken as a commit or branch, but there is none such
+        raise not_a_version_tag(src, tag, available_versions(src))
     raise UserInputError(f"{src} at {tag} is not a copier template (no copier.yml).")
 
 

@@ -297,7 +297,8 @@ CATALOG: list[BadInput] = [
     BadInput(
         "ref-no-commit",
         new(*TINY, "--ref", "nosuchbranch"),
-        "--ref nosuchbranch is not a version tag of the template",
+        "--ref nosuchbranch is not a version tag of the template {area}/tpl"
+        " (its version tags: 1.0.0)",
         setup=with_template(),
     ),
     BadInput("ref-unknown", new(*TINY, "--ref", "9.9.9"), "9.9.9", setup=with_git_template),
@@ -514,7 +515,7 @@ def test_bad_input_gets_one_sentence_and_changes_nothing(
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
-    assert case.says in lines[0]
+    assert case.says.replace("{area}", str(area)) in lines[0]
     assert snapshot(area) == before
 
 
