@@ -166,6 +166,11 @@ def release_tag(src: str, wanted: str | None) -> str:
             raise UserInputError(
                 f"Template {src!r} not found; give a folder or a git URL to --template."
             ) from None
+        if local.is_file():
+            raise UserInputError(
+                f"{src} is a file git cannot read as a template (a bundle is named by its plain"
+                " path, not a file:// URL); give a git repository, or a bundle's path."
+            ) from None
         raise UserInputError(  # it is there, but git reads no repository in it
             f"{src} is a plain folder, not a git repository, so a project made from it could"
             " never be updated; make it one and tag a release (git init && git add -A &&"

@@ -282,6 +282,12 @@ CATALOG: list[BadInput] = [
         setup=lambda area: make_template(area / "tpl") and None,
     ),
     BadInput(
+        "template-a-file",
+        new("--template", "file://{area}/tpl.txt"),
+        "is a file git cannot read as a template (a bundle is named by its plain path",
+        setup=lambda area: (area / "tpl.txt").write_text("not a template\n") and None,
+    ),
+    BadInput(
         "template-untagged",
         new(*TINY),
         "has no version tag (PEP 440, such as 1.0.0 or v1.0.0), so a project made from it could"
