@@ -139,6 +139,22 @@ def _template_repos_built_once(tmp_path_factory: pytest.TempPathFactory) -> Iter
     template_repos.BUILT.clear()
 
 
+@pytest.fixture(scope="session")
+def checkout_builds(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The folder of this checkout's release bundle, built once per worker; None for a wheel.
+
+    mvpscaffold builds it under ~/.cache/mvpscaffold/builds, keyed by content, where a wheel
+    ships one: isolated_home copies it into each new HOME instead of having every test build it.
+    """
+    from mvpscaffold import source
+
+    if source.source_checkout_root() is None:
+        return None
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(tmp_path_factory.mktemp("builds-home")))
+        return source.packaged_bundle().parent
+
+
 @pytest.fixture(autouse=True)
 def _no_user_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own ~/.config/mvpscaffold/defaults.yml must not change test results."""

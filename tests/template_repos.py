@@ -131,10 +131,18 @@ OWNER_IDENTITY = {
 
 
 @pytest.fixture
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity."""
+def isolated_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkout_builds: Path | None
+) -> Path:
+    """HOME (and so ~/.cache/mvpscaffold) inside the test's tmp dir, plus a git identity.
+
+    The cache starts with nothing published, but with this checkout's release bundle already
+    built (see checkout_builds): the stand-in for the bundle a wheel ships.
+    """
     home = tmp_path / "home"
     home.mkdir()
+    if checkout_builds is not None:
+        shutil.copytree(checkout_builds, home / ".cache" / "mvpscaffold" / "builds")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     for key, value in OWNER_IDENTITY.items():

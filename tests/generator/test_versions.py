@@ -121,6 +121,8 @@ def test_recorded_commit_is_read_as_a_version(commit: str, expected: str | None)
 
 
 def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> None:
+    # From nothing, as on the first run in a HOME: built once, then found by its content.
+    shutil.rmtree(isolated_home / ".cache" / "mvpscaffold" / "builds", ignore_errors=True)
     first = source.packaged_bundle()
     assert source.packaged_bundle() == first
     assert (
