@@ -1,12 +1,13 @@
 """`mvpscaffold add resource`: what it writes (the example's pattern) and the bad input it refuses.
 
 A refusal is one sentence on stderr, exit code 2, and a project exactly as it was (same HEAD,
-nothing changed or untracked). The slow end-to-end test (three resources, `make check` on SQLite
+nothing changed or untracked). The slow end-to-end test (six resources, `make check` on SQLite
 and PostgreSQL, an update to a newer template) is in test_add_resource_update.py.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -191,6 +192,28 @@ def test_any_owned_resource_can_be_a_parent_or_be_referred_to(project: Path) -> 
     assert code == 0, err
     domain = (project / "shop" / "domain" / "tags.py").read_text()
     assert '    note_id: Annotated[int | None, Reference("notes")] = None\n' in domain
+
+
+def test_a_resource_of_references_only_gets_one_test_per_reference(project: Path) -> None:
+    # Two references to the same resource: each has its own tests, under names of its own.
+    code, _out, err = add(
+        project,
+        "add",
+        "resource",
+        "links",
+        "--field",
+        "source:ref(notes)",
+        "--field",
+        "target:ref(notes)",
+    )
+    assert code == 0, err
+    module = (project / "tests" / "e2e" / "test_links.py").read_text()
+    names = [node.name for node in ast.walk(ast.parse(module)) if isinstance(node, ast.FunctionDef)]
+    assert len(names) == len(set(names)), names
+    for field in ("source", "target"):
+        assert sum(name.endswith(f"_{field}") or f"_{field}_" in name for name in names) == 3, names
+    # Typed, though no field but references is in it (mypy cannot tell an empty dict's type).
+    assert "LINK: dict[str, object] = {}\n" in module
 
 
 def test_check_reports_each_resource(project: Path) -> None:

@@ -1,8 +1,9 @@
-"""Resources end to end: five added to a project pass its `make check`, and update with it.
+"""Resources end to end: six added to a project pass its `make check`, and update with it.
 
-On SQLite and PostgreSQL: a project made from a template release, five resources added (one with
+On SQLite and PostgreSQL: a project made from a template release, six resources added (one with
 every field type, required and optional; one that refers to another; one with bounded numbers,
-the child of another; one the child of the example notes), `make check`; then a newer release that
+the child of another; one the child of the example notes; one whose only fields are two references
+to the same resource), `make check`; then a newer release that
 changes the project's and the resources' templates, `mvpscaffold update`, which merges the
 resources too and keeps the owner's edit of one, and `make check` again.
 """
@@ -51,6 +52,7 @@ RESOURCES = [
     ),
     ("events", [*EVERY_TYPE, "customer:ref(customers)?"], None),
     ("comments", ["text:text"], "notes"),
+    ("referrals", ["referrer:ref(customers)", "referred:ref(customers)"], None),
 ]
 OWNER_EDIT = (
     "\n\ndef is_overdue(due: date | None, today: date) -> bool:\n"
@@ -121,7 +123,7 @@ def test_three_resources_pass_make_check_and_update_with_the_project(
     report = update_project(project, defaults=True, trust=True)
 
     assert (report.from_version, report.to_version) == ("1.0.0", "1.1.0")
-    assert report.resources == ["comments", "customers", "events", "invoice_lines", "invoices"]
+    assert report.resources == sorted(name for name, _fields, _parent in RESOURCES)
     assert not report.conflicted, report.conflicted
     assert "Release 1.1.0 of the template." in (project / "README.md").read_text()
     for name, _fields, _parent in RESOURCES:
