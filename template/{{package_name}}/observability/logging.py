@@ -19,8 +19,8 @@ def configure_logging(
 
     `static` fields (such as `version`) are added to every line. Our own loggers filter by level
     before any work is done and write straight to stdout, so a suppressed debug call costs
-    almost nothing and an emitted line costs one dict and one write. Tests pass
-    `cache_loggers=False` so loggers follow each reconfiguration (pytest swaps stdout per test).
+    almost nothing and an emitted line costs one dict and one write. Every line goes to the
+    stdout of the moment: tests pass `cache_loggers=False`, and pytest swaps stdout per test.
     """
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.types.Processor = (
@@ -53,11 +53,11 @@ def configure_logging(
     structlog.configure(
         processors=[*shared, structlog.processors.StackInfoRenderer(), *exception_formatter, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(),  # sys.stdout when each logger is made
         cache_logger_on_first_use=cache_loggers,
     )
 
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, _add_stdlib_logger_name],
@@ -74,6 +74,14 @@ def configure_logging(
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.error").addFilter(_skip_logged_errors)
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to sys.stdout as it is then, not to the one there at set-up."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 _LOGGED = "_traceback_logged"
