@@ -244,6 +244,12 @@ def build_spec(
                 f"The field {field['name']!r} would be the id of the {names['label']} itself;"
                 " choose another name."
             )
+        if field.get("to") == name:
+            raise UserInputError(
+                f"The field {field['name']!r} refers to {name} itself, and a resource cannot refer"
+                " to its own records (its tests and pages do not handle a tree); refer to another"
+                " resource."
+            )
         keys += [(field["name"], field["to"])] if "to" in field else []
     # The index and constraint names the table gets: PostgreSQL would cut a longer one short.
     identifiers = [f"ix_{name}_owner_id_created_at_id", *(f"fk_{name}_{k}_{t}" for k, t in keys)]

@@ -285,6 +285,12 @@ BAD_INPUTS: list[tuple[str, list[str], str, Callable[[Path], None] | None]] = [
         None,
     ),
     (
+        "reference to itself",
+        ["add", "resource", "things", "--field", "parent:ref(things)?", "--field", "title:str"],
+        "a resource cannot refer to its own records",
+        None,
+    ),
+    (
         "reference to no resource",
         ["add", "resource", "tags", "--field", "n:ref(customers)"],
         "no resource of this project",
