@@ -81,6 +81,8 @@ def parse_assignment(item: str) -> tuple[str, str]:
 def coerce(question: Question, raw: object) -> object:
     """A value from --set (text) or a YAML file as the question's type; refuse one that is not."""
     kind, label = question.type, f"The answer for {question.name}"
+    if raw is None:
+        raise UserInputError(f"{label} is empty; give it a value or leave the key out.")
     if kind == "bool":
         word = str(raw).strip().lower() if isinstance(raw, str | int) else ""
         if isinstance(raw, bool) or word in TRUE_WORDS | FALSE_WORDS:
@@ -159,6 +161,8 @@ def read_yaml_mapping(path: Path, name: str) -> dict[str, object]:
 
 def read_data_file(path: Path) -> dict[str, object]:
     """The answers of a --data-file; keys starting with '_' (copier's own records) are ignored."""
+    if path.is_dir():
+        raise UserInputError(f"Data file {path} is a folder; give --data-file a YAML file.")
     if not path.is_file():
         raise UserInputError(f"Data file {path} not found; check the path given to --data-file.")
     data = read_yaml_mapping(path, "Data file")

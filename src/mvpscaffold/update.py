@@ -203,7 +203,7 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
     if target is None or target not in offered:
         known = ", ".join(str(v) for v in offered) or "none"
         raise RefusedError(
-            f"{to} is not a version of template {src} (known: {known}); pass one of those to --to."
+            f"{to} is not a version of template {src} (known: {known}); pass one of those."
         )
     current = recorded.version
     if current is not None and target < current:

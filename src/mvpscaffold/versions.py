@@ -164,7 +164,7 @@ def release_tag(src: str, wanted: str | None) -> str:
             ) from None
         if not local.exists():
             raise UserInputError(
-                f"Template {src!r} not found; give a folder or a git URL to --template."
+                f"Template {src!r} not found; name a template folder or a git URL."
             ) from None
         if local.is_file():
             raise UserInputError(

@@ -99,10 +99,16 @@ def test_bool_refuses_other_words_that_copier_would_take_for_true() -> None:
         coerce(Question("flag", type="bool"), "maybe")
 
 
-@pytest.mark.parametrize("raw", [123, ["a"], {"a": 1}, True, None])
+@pytest.mark.parametrize("raw", [123, ["a"], {"a": 1}, True])
 def test_text_questions_need_text(raw: object) -> None:
     with pytest.raises(UserInputError, match="must be text"):
         coerce(Question("project_name"), raw)
+
+
+@pytest.mark.parametrize("kind", ["str", "bool", "int"])
+def test_an_empty_answer_is_refused_as_empty(kind: str) -> None:
+    with pytest.raises(UserInputError, match="The answer for x is empty; give it a value"):
+        coerce(Question("x", kind), None)
 
 
 def test_numbers_are_parsed_and_checked() -> None:

@@ -211,6 +211,12 @@ CATALOG: list[BadInput] = [
         setup=with_file("a.yml", "database: 5\n"),
     ),
     BadInput(
+        "yaml-empty-answer",
+        new("--data-file", "a.yml"),
+        "The answer for jobs is empty; give it a value or leave the key out",
+        setup=with_file("a.yml", "jobs: null\n"),
+    ),
+    BadInput(
         "yaml-unknown-key",
         new("--data-file", "a.yml"),
         "Unknown answer key",
@@ -220,7 +226,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "yaml-is-a-folder",
         new("--data-file", "d"),
-        "not found",
+        "Data file d is a folder; give --data-file a YAML file",
         setup=lambda area: (area / "d").mkdir(),
     ),
     BadInput(
@@ -421,7 +427,7 @@ CATALOG: list[BadInput] = [
     BadInput(
         "update-to-unknown-version",
         ("update", PROJ, "--to", "9.9.9"),
-        "known: 1.0.0, 2.0.0); pass one of those to --to",
+        "known: 1.0.0, 2.0.0); pass one of those.",
         setup=with_project(),
     ),
     BadInput(
