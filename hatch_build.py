@@ -1,8 +1,8 @@
 """Hatch build hook: ship the template's release history (template.bundle) in the wheel and sdist.
 
 From a git checkout the bundle is built from the release map and the working tree
-(mvpscaffold.source.build_bundle); an sdist has no .git and carries the bundle it was built with,
-which its wheel reuses, so both give the same wheel.
+(mvpscaffold.templates.source.build_bundle); an sdist has no .git and carries the bundle it was
+built with, which its wheel reuses, so both give the same wheel.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if (root / ".git").exists():
             sys.path.insert(0, str(root / "src"))  # the checkout's own, not an installed one
             try:
-                from mvpscaffold import source
+                from mvpscaffold.templates import source
             finally:
                 sys.path.remove(str(root / "src"))
             bundle = source.build_bundle(root, self.metadata.version, self._workdir)

@@ -146,7 +146,7 @@ def checkout_builds(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     mvpscaffold builds it under ~/.cache/mvpscaffold/builds, keyed by content, where a wheel
     ships one: isolated_home copies it into each new HOME instead of having every test build it.
     """
-    from mvpscaffold import source
+    from mvpscaffold.templates import source
 
     if source.source_checkout_root() is None:
         return None

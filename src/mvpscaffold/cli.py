@@ -15,12 +15,12 @@ import typer
 from typer import Argument, Option
 
 from mvpscaffold import __version__
-from mvpscaffold.answers import defaults_file_hint
 from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError
+from mvpscaffold.templates.answers import defaults_file_hint
 from mvpscaffold.tools import signals_interrupt
 
 if TYPE_CHECKING:
-    from mvpscaffold.reports import UpdateReport
+    from mvpscaffold.projects.update import UpdateReport
 
 app = typer.Typer(
     name="mvpscaffold",
@@ -162,7 +162,7 @@ def new(
     quiet: QuietOption = False,
 ) -> None:
     with reported_errors():
-        from mvpscaffold.render import generate
+        from mvpscaffold.templates.render import generate
 
         result = generate(
             dest,
@@ -233,8 +233,8 @@ def add_resource(
     written.
     """
     with reported_errors():
-        from mvpscaffold.add import add_resource as add
-        from mvpscaffold.resource_spec import parse_field
+        from mvpscaffold.projects.add import add_resource as add
+        from mvpscaffold.projects.resource_spec import parse_field
 
         given = list(fields or ())
         if not given and sys.stdin.isatty() and sys.stdout.isatty():
@@ -310,8 +310,8 @@ def update(
     back at its last commit. With several projects: the highest of these.
     """
     with reported_errors("Update interrupted; the project is back at its last commit."):
+        from mvpscaffold.projects.update import update_project
         from mvpscaffold.reports import render_summary
-        from mvpscaffold.update import update_project
 
         if to is not None and ref is not None and to != ref:
             raise UserInputError(f"--to {to} and --ref {ref} disagree; give only one of them.")
@@ -398,7 +398,7 @@ def check(
     not be checked (missing, not a project, corrupt answers, unknown --ref); 130 interrupted.
     """
     with reported_errors():
-        from mvpscaffold.check import check_projects, exit_code, render_table
+        from mvpscaffold.projects.check import check_projects, exit_code, render_table
 
         statuses = check_projects(paths, template=template, ref=ref)
         if as_json:

@@ -7,13 +7,13 @@ rich is imported inside the printing functions, only when there is something to 
 from __future__ import annotations
 
 import shlex
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mvpscaffold.add import AddResult
-    from mvpscaffold.render import NewResult
+    from mvpscaffold.projects.add import AddResult
+    from mvpscaffold.projects.update import UpdateReport
+    from mvpscaffold.templates.render import NewResult
 
 MAKE_STEPS = (
     ("install", "create .venv and install"),
@@ -111,51 +111,6 @@ def print_added(result: AddResult, project_arg: Path) -> None:
         f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)"),
     ]
     print("\n".join(lines))
-
-
-@dataclass(slots=True)
-class UpdateReport:
-    """What an update changed (or, with pretend, would change) in the project."""
-
-    project: str
-    from_version: str
-    to_version: str
-    pretend: bool = False
-    merged: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    conflicted: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
-    unchanged: int = 0
-    migrations: list[str] = field(default_factory=list)  # Alembic revisions the update added
-    merge_revision: str | None = None  # written (with pretend: to be written) for one head
-    migration_problem: str | None = None  # why the history could not get one head
-    resources: list[str] = field(default_factory=list)  # resources updated after the project
-    notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
-    done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
-    by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
-    guide: list[str] = field(default_factory=list)  # the upgrading guide's sections crossed
-    # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
-    # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
-    lock: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        """Whether the update changed (or, with pretend, would change) anything."""
-        paths = self.merged + self.added + self.deleted + self.conflicted
-        return self.from_version != self.to_version or bool(self.resources or paths)
-
-    @property
-    def needs_owner(self) -> bool:
-        """Whether the owner must finish the update by hand (conflicts, a broken history)."""
-        return bool(self.conflicted or self.by_hand) or self.migration_problem is not None
-
-    def as_json(self) -> dict[str, object]:
-        """The report in the shape of `mvpscaffold update --json`."""
-        data = asdict(self)
-        data["from"] = data.pop("from_version")
-        data["to"] = data.pop("to_version")
-        return data
 
 
 def render_summary(report: UpdateReport) -> str:

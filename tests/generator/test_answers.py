@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import commit_all, make_template
 
-from mvpscaffold.answers import (
+from mvpscaffold.errors import UserInputError
+from mvpscaffold.templates.answers import (
     Question,
     check_given,
     coerce,
@@ -15,8 +16,7 @@ from mvpscaffold.answers import (
     parse_questions,
     refusal,
 )
-from mvpscaffold.errors import UserInputError
-from mvpscaffold.versions import template_questions
+from mvpscaffold.templates.versions import template_questions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = (

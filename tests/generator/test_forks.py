@@ -22,8 +22,8 @@ from template_repos import (
 )
 
 import mvpscaffold
-from mvpscaffold import source
 from mvpscaffold.errors import ToolError
+from mvpscaffold.templates import source
 
 __all__ = ["isolated_home"]
 REPO_ROOT = Path(__file__).resolve().parents[2]

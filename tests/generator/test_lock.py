@@ -14,9 +14,9 @@ from helpers import TINY_QUESTIONS, git, make_release, run_cli
 from template_repos import ANSWERS_TEMPLATE, isolated_home, make_template_repo, run
 from typer.testing import Result
 
+from mvpscaffold.projects.update import update_project
 from mvpscaffold.reports import render_summary
 from mvpscaffold.tools import uv_binary
-from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
 

@@ -24,11 +24,11 @@ from template_repos import (
 )
 from typer.testing import CliRunner
 
-from mvpscaffold import migrations
 from mvpscaffold.cli import app
 from mvpscaffold.errors import MigrationHistoryError
+from mvpscaffold.projects import migrations
+from mvpscaffold.projects.update import update_project
 from mvpscaffold.reports import render_summary
-from mvpscaffold.update import update_project
 
 __all__ = ["isolated_home"]
 

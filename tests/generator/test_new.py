@@ -242,7 +242,7 @@ def test_new_renders_what_copier_alone_renders(tmp_path: Path, answers: dict[str
     settings = [arg for key, value in answers.items() for arg in ("--set", f"{key}={value}")]
     result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git", *settings], tmp_path)
     assert result.exit_code == 0, result.output
-    from mvpscaffold.source import default_template
+    from mvpscaffold.templates.source import default_template
 
     recorded = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
     _copier_alone(*default_template(), recorded, tmp_path / "copier")

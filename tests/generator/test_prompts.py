@@ -39,8 +39,8 @@ class Terminal:
 
 
 def test_a_resource_s_fields_are_asked_one_by_one_until_an_empty_answer() -> None:
+    from mvpscaffold.projects.resource_spec import parse_field
     from mvpscaffold.prompts import ask_fields
-    from mvpscaffold.resource_spec import parse_field
 
     # A bad field is refused inline (the line stays open), then replaced; an empty answer ends.
     terminal = Terminal("title:str:80\rdue:dait\r\x7f\x7f\x7fate?\r\r")

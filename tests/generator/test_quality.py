@@ -35,9 +35,11 @@ def test_generator_passes_its_own_checks(command: list[str]) -> None:
 @pytest.mark.parametrize(
     ("module", "line", "contract"),
     [
-        ("check", "import questionary", "Only the prompt module talks to questionary"),
-        ("versions", "import copier", "Only the render (copy) and update modules call copier"),
+        ("projects/check", "import questionary", "Only the prompt module talks to questionary"),
+        ("templates/versions", "import copier", "Only the render (copy) and update modules call"),
         ("summary", "from mvpscaffold import cli", "No module imports the CLI"),
+        ("templates/render", "from mvpscaffold.projects import add", "Layers:"),
+        ("tools", "from mvpscaffold.templates import source", "Layers:"),
     ],
 )
 def test_a_module_that_crosses_a_boundary_breaks_the_contracts(

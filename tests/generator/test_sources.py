@@ -10,7 +10,7 @@ import pytest
 from helpers import read_answers, run_cli
 from template_repos import V1, V2, isolated_home, make_template_repo, run
 
-from mvpscaffold.source import copier_source, git_url, same_source
+from mvpscaffold.templates.source import copier_source, git_url, same_source
 
 __all__ = ["isolated_home"]
 

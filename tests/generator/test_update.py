@@ -23,8 +23,8 @@ from template_repos import (
 )
 
 from mvpscaffold.errors import Interrupted, RefusedError, ToolError, UserInputError
-from mvpscaffold.reports import UpdateReport, render_summary
-from mvpscaffold.update import update_project
+from mvpscaffold.projects.update import UpdateReport, update_project
+from mvpscaffold.reports import render_summary
 
 __all__ = ["isolated_home"]
 
@@ -300,8 +300,9 @@ def test_oldest_real_release_updates_to_current_and_passes_make_check(
     """The real template: the oldest release in the map -> this version, owner edits intact."""
     from generated import check_env, run_make
 
-    from mvpscaffold import __version__, source
-    from mvpscaffold.versions import parse_version
+    from mvpscaffold import __version__
+    from mvpscaffold.templates import source
+    from mvpscaffold.templates.versions import parse_version
 
     releases = source.read_release_map(Path(__file__).resolve().parents[2])
     if not releases:
@@ -460,7 +461,7 @@ def test_a_defaults_file_that_does_not_fit_the_new_version_is_refused_before_any
 def test_an_update_with_nothing_to_do_does_not_import_copier(project: Path) -> None:
     """copier takes ~0.5 s to import; checking a project that is current must not pay for it."""
     probe = (
-        "import sys, pathlib; from mvpscaffold.update import update_project; "
+        "import sys, pathlib; from mvpscaffold.projects.update import update_project; "
         f"update_project(pathlib.Path({str(project)!r}), to='1.0.0'); "
         "print('copier' in sys.modules)"
     )

@@ -8,7 +8,7 @@ import pytest
 from template_repos import V1, V2, generate, isolated_home, make_template_repo, run
 
 from mvpscaffold import tools
-from mvpscaffold.update import update_project
+from mvpscaffold.projects.update import update_project
 
 __all__ = ["isolated_home"]
 DROPPED = [f"template/app/old_{n}.py" for n in range(12)]

@@ -13,8 +13,10 @@ from helpers import read_answers, run_cli
 from packaging.version import Version
 from template_repos import V1, V2, bundle_of, generate, isolated_home, run, write_tree
 
-from mvpscaffold import __version__, source, update
-from mvpscaffold.versions import available_versions, parse_commit
+from mvpscaffold import __version__
+from mvpscaffold.projects import update
+from mvpscaffold.templates import source
+from mvpscaffold.templates.versions import available_versions, parse_commit
 
 __all__ = ["isolated_home"]
 
@@ -291,7 +293,7 @@ def test_a_release_project_is_behind_a_development_build_and_updates_to_it(
 def test_the_guide_gives_the_sections_an_update_crosses_oldest_first() -> None:
     from packaging.version import Version
 
-    from mvpscaffold.versions import guide_sections
+    from mvpscaffold.templates.versions import guide_sections
 
     guide = "# Guide\n\n## 0.4.0+acme.1: ours\n\nA.\n\n## 0.4.0: theirs\n\nB.\n\n## 0.3.0: old\n"
 

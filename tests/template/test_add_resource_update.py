@@ -17,9 +17,9 @@ import pytest
 from generated import check_env, run_make
 from template_repos import generate, run
 
-from mvpscaffold.add import add_resource
-from mvpscaffold.resource_spec import parse_field
-from mvpscaffold.update import update_project
+from mvpscaffold.projects.add import add_resource
+from mvpscaffold.projects.resource_spec import parse_field
+from mvpscaffold.projects.update import update_project
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVERY_TYPE = [

@@ -21,11 +21,12 @@ from generated import check_env, run_make
 from packaging.version import parse
 from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 
-from mvpscaffold import __version__, source
-from mvpscaffold.add import add_resource
-from mvpscaffold.resource_spec import parse_field
-from mvpscaffold.update import update_project
-from mvpscaffold.versions import parse_version
+from mvpscaffold import __version__
+from mvpscaffold.templates import source
+from mvpscaffold.projects.add import add_resource
+from mvpscaffold.projects.resource_spec import parse_field
+from mvpscaffold.projects.update import update_project
+from mvpscaffold.templates.versions import parse_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

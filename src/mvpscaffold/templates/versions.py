@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from mvpscaffold.answers import Question, parse_questions
 from mvpscaffold.errors import RefusedError, ToolError, UserInputError
-from mvpscaffold.source import git_url, local_path
+from mvpscaffold.templates.answers import Question, parse_questions
+from mvpscaffold.templates.source import git_url, local_path
 from mvpscaffold.tools import git_ok, run_git
 
 ANSWERS_FILE = ".copier-answers.yml"

@@ -24,12 +24,11 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mvpscaffold import migrations, source, versions
-from mvpscaffold.answers import chosen_template, read_user_defaults, user_defaults_for
 from mvpscaffold.errors import (
     Interrupted,
     MigrationHistoryError,
@@ -37,14 +36,61 @@ from mvpscaffold.errors import (
     ToolError,
     UserInputError,
 )
-from mvpscaffold.reports import UpdateReport
+from mvpscaffold.projects import migrations
+from mvpscaffold.templates import source, versions
+from mvpscaffold.templates.answers import chosen_template, read_user_defaults, user_defaults_for
+from mvpscaffold.templates.versions import RecordedTemplate, parse_version, read_answers
 from mvpscaffold.tools import git, git_ok, uv_lock
-from mvpscaffold.versions import RecordedTemplate, parse_version, read_answers
 
 RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
 GUIDE = "template/.upgrade/UPGRADING.md"  # a `## VERSION: title` section per release
 NOTES = "MVPSCAFFOLD_UPGRADE_NOTES"  # the file the upgrade steps append their notes to, as JSON
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What an update changed (or, with pretend, would change) in the project."""
+
+    project: str
+    from_version: str
+    to_version: str
+    pretend: bool = False
+    merged: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    conflicted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # dropped by the template, edited by the owner
+    unchanged: int = 0
+    migrations: list[str] = field(default_factory=list)  # Alembic revisions the update added
+    merge_revision: str | None = None  # written (with pretend: to be written) for one head
+    migration_problem: str | None = None  # why the history could not get one head
+    resources: list[str] = field(default_factory=list)  # resources updated after the project
+    notes: list[str] = field(default_factory=list)  # said once, such as defaults left out
+    done: list[str] = field(default_factory=list)  # "path: what" the upgrade steps changed
+    by_hand: list[str] = field(default_factory=list)  # "path: what" they leave to the owner
+    guide: list[str] = field(default_factory=list)  # the upgrading guide's sections crossed
+    # uv.lock after a change to pyproject.toml: "refreshed", "to refresh" (pretend) or "stale"
+    # (not refreshed: a conflict in pyproject.toml, or no package index); None when not touched.
+    lock: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the update changed (or, with pretend, would change) anything."""
+        paths = self.merged + self.added + self.deleted + self.conflicted
+        return self.from_version != self.to_version or bool(self.resources or paths)
+
+    @property
+    def needs_owner(self) -> bool:
+        """Whether the owner must finish the update by hand (conflicts, a broken history)."""
+        return bool(self.conflicted or self.by_hand) or self.migration_problem is not None
+
+    def as_json(self) -> dict[str, object]:
+        """The report in the shape of `mvpscaffold update --json`."""
+        data = asdict(self)
+        data["from"] = data.pop("from_version")
+        data["to"] = data.pop("to_version")
+        return data
 
 
 def update_project(
@@ -290,7 +336,7 @@ def _as_rendered(project: Path, recorded: RecordedTemplate, *, unsafe: bool) -> 
     copier merges against the plain render of the old version: formatting alone would count as
     the owner's edit, and clash with the newer version's change of the same lines.
     """
-    from mvpscaffold.add import format_python
+    from mvpscaffold.projects.add import format_python
 
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-resource-") as tmp:
         rendered, formatted = Path(tmp) / "rendered", Path(tmp) / "formatted"

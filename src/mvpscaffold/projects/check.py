@@ -8,8 +8,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from mvpscaffold import source, versions
 from mvpscaffold.errors import MvpScaffoldError, RefusedError
+from mvpscaffold.templates import source, versions
 
 STYLES = {"current": "32", "behind": "33", "error": "1;31"}  # ANSI colours: green, yellow, red
 

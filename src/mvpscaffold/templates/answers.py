@@ -220,7 +220,7 @@ def user_defaults_for(
     Its own `_templates` section wins over the shared answers and must fit the template; shared
     answers to questions it does not ask are left out with a note.
     """
-    from mvpscaffold.source import same_source
+    from mvpscaffold.templates.source import same_source
 
     sections = raw.get(SECTIONS_KEY)
     sections = {} if sections is None else sections

@@ -35,7 +35,7 @@ COPIER_GIT_PREFIXES = ("git@", "git://", "git+", *SHORTCUTS.values(), *SHORTCUTS
 # Stock mvpscaffold's projects record ~/.cache/mvpscaffold/template.bundle, a fork's wheel its own.
 CACHE_LITERAL = f"~/.cache/{TEMPLATE_NAME}"
 BUNDLE_LITERAL = f"{CACHE_LITERAL}/template.bundle"
-SHIPPED_BUNDLE = Path(__file__).with_name("template.bundle")
+SHIPPED_BUNDLE = Path(__file__).parents[1] / "template.bundle"
 RELEASE_MAP_FILE = "template-versions.toml"
 TEMPLATE_PATHS = ("copier.yml", "template", "resource")
 AUTHOR = {"NAME": "mvpscaffold release", "EMAIL": "release@mvpscaffold.invalid"}
@@ -90,7 +90,7 @@ def is_default_source(src: str) -> bool:
 
 def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
     """This installation's own version of its own template (a .dev one too), else the newest."""
-    from mvpscaffold.versions import newest_version
+    from mvpscaffold.templates.versions import newest_version
 
     ours = Version(__version__)
     return ours if is_default_source(src) and ours in versions else newest_version(versions)
@@ -213,7 +213,7 @@ def cache_dir() -> Path:
 
 def source_checkout_root() -> Path | None:
     """The repository root when mvpscaffold runs from a source checkout (editable, tests)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     return root if (root / ".git").exists() and (root / "copier.yml").is_file() else None
 
 

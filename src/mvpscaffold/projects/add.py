@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mvpscaffold import migrations
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
-from mvpscaffold.resource_spec import ResourceSpec, build_spec, resource_names
-from mvpscaffold.source import is_default_source, publish_history
+from mvpscaffold.projects import migrations
+from mvpscaffold.projects.resource_spec import ResourceSpec, build_spec, resource_names
+from mvpscaffold.templates.source import is_default_source, publish_history
+from mvpscaffold.templates.versions import RecordedTemplate, read_answers, require_folder
 from mvpscaffold.tools import git, git_config, git_ok
-from mvpscaffold.versions import RecordedTemplate, read_answers, require_folder
 
 RESOURCE_ANSWERS = ".copier-answers.resource-{name}.yml"
 
@@ -177,7 +177,7 @@ def _identity(recorded: RecordedTemplate) -> list[str]:
 
 def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) -> None:
     """Render the resource from the template and version the project records."""
-    from mvpscaffold.render import render_files
+    from mvpscaffold.templates.render import render_files
 
     default = is_default_source(recorded.src_path)
     if default:

@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from mvpscaffold.answers import (
+from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError, first_line
+from mvpscaffold.templates.answers import (
     check_given,
     chosen_template,
     parse_assignment,
@@ -29,10 +30,19 @@ from mvpscaffold.answers import (
     refusal,
     user_defaults_for,
 )
-from mvpscaffold.errors import Interrupted, MvpScaffoldError, ToolError, UserInputError, first_line
-from mvpscaffold.source import copier_source, default_template, local_path, source_checkout_root
+from mvpscaffold.templates.source import (
+    copier_source,
+    default_template,
+    local_path,
+    source_checkout_root,
+)
+from mvpscaffold.templates.versions import (
+    ANSWERS_FILE,
+    parse_version,
+    template_questions,
+    untagged_warning,
+)
 from mvpscaffold.tools import git, git_config, signals_interrupt, uv_lock
-from mvpscaffold.versions import ANSWERS_FILE, parse_version, template_questions, untagged_warning
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Generated projects: add a resource, update to a newer template version, check the version."""
