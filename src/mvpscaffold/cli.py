@@ -250,7 +250,8 @@ def add_resource(
 
 @app.command(
     epilog="Examples: mvpscaffold update  |  mvpscaffold update my-app --pretend  |  mvpscaffold"
-    " update my-app --to 0.2.0 --defaults --json  |  mvpscaffold update --all clients/"
+    " update my-app --to 0.2.0 --defaults --json  |  mvpscaffold update --all clients/  |"
+    "  mvpscaffold update --set database=postgresql --set jobs=redis"
 )
 def update(
     paths: Annotated[
@@ -292,6 +293,15 @@ def update(
             " recorded at its current version, then updated from there.",
         ),
     ] = False,
+    assignments: Annotated[
+        list[str] | None,
+        Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Change an answer, such as database=postgresql (repeatable): the project is"
+            " rendered again with it and merged like an update, at its own version too.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Bring generated projects to a newer template version, keeping your edits (3-way merge).
@@ -336,6 +346,7 @@ def update(
             pretend=pretend,
             trust=trust,
             move=move,
+            assignments=tuple(assignments or ()),
         )
         if len(projects) > 1 or every is not None:
             raise typer.Exit(_update_many(projects, one, as_json=as_json))

@@ -621,3 +621,34 @@ def test_a_failing_upgrade_step_leaves_the_project_at_its_last_commit(
     assert "the project is back at its last commit" in failed.value.message
     assert run(project, "git", "status", "--porcelain", "--untracked-files=all") == ""
     assert run(project, "git", "rev-parse", "HEAD") == head
+
+
+def test_set_changes_an_answer_at_the_same_version_and_keeps_the_owners_edits(
+    project: Path,
+) -> None:
+    report = update_project(project, to="1.0.0", assignments=("project_name=Shop",))
+
+    assert (report.from_version, report.to_version) == ("1.0.0", "1.0.0")
+    assert "Answer project_name: Demo -> Shop." in report.notes
+    settings = (project / "app" / "settings.py").read_text()
+    assert 'NAME = "Shop"' in settings and "TIMEOUT = 20" in settings  # the owner's edit stays
+    assert (project / "README.md").read_text().startswith("# Shop\n")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "Shop"
+
+
+def test_set_answers_a_question_of_the_newer_version_and_refuses_a_bad_value(
+    project: Path,
+) -> None:
+    with pytest.raises(UserInputError, match="metrics must be true or false"):
+        update_project(project, to="2.0.0", assignments=("metrics=maybe",))
+    assert run(project, "git", "status", "--porcelain") == ""
+
+    update_project(project, to="2.0.0", assignments=("metrics=yes",))
+
+    assert "METRICS = True" in (project / "app" / "settings.py").read_text()
+
+
+def test_set_with_the_recorded_answer_changes_nothing(project: Path) -> None:
+    report = update_project(project, to="1.0.0", assignments=("project_name=Demo",))
+    assert not report.changed and run(project, "git", "status", "--porcelain") == ""

@@ -38,7 +38,14 @@ from mvpscaffold.errors import (
 )
 from mvpscaffold.projects import migrations
 from mvpscaffold.templates import source, versions
-from mvpscaffold.templates.answers import chosen_template, read_user_defaults, user_defaults_for
+from mvpscaffold.templates.answers import (
+    Question,
+    check_given,
+    chosen_template,
+    parse_assignment,
+    read_user_defaults,
+    user_defaults_for,
+)
 from mvpscaffold.templates.versions import RecordedTemplate, parse_version, read_answers
 from mvpscaffold.tools import git, git_ok, uv_lock
 
@@ -102,8 +109,12 @@ def update_project(
     pretend: bool = False,
     trust: bool = False,
     move: bool = False,
+    assignments: tuple[str, ...] = (),
 ) -> UpdateReport:
     """Update a generated project to template version `to` (default newest); report the changes.
+
+    `assignments` (`KEY=VALUE`, as `--set` takes them) change recorded answers: the project and
+    its resources are rendered again with them and merged like any update, at the same version too.
 
     With `move`, a `template` other than the recorded one is recorded first, at the project's
     own version (and each resource's), so the update is three-way from that template's render.
@@ -124,7 +135,10 @@ def update_project(
     target, tag = choose_target(recorded, to)
     report = UpdateReport(str(project), str(recorded.version), target, pretend=pretend, notes=notes)
     project_behind = parse_version(target) != recorded.version
-    if not project_behind and not resources_behind(project, target) and not moves:
+    questions = versions.template_questions(recorded.src_path, tag)[0] if assignments else ()
+    changes = _answer_changes(recorded, questions, assignments)
+    report.notes += [f"Answer {k}: {recorded.answers.get(k)} -> {v}." for k, v in changes.items()]
+    if not project_behind and not resources_behind(project, target) and not moves and not changes:
         report.unchanged = _tracked_count(project)
         return report
     report.guide = _porting_guide(recorded, tag) if project_behind else []
@@ -136,7 +150,7 @@ def update_project(
     path, raw = read_user_defaults()
     presets: dict[str, object] = {}
     if raw:
-        questions = versions.template_questions(recorded.src_path, tag)[0]
+        questions = questions or versions.template_questions(recorded.src_path, tag)[0]
         presets, presets_notes = user_defaults_for(questions, path, raw, recorded.src_path)
         report.notes.extend(presets_notes)
     package = recorded.answers.get("package_name")
@@ -150,11 +164,12 @@ def update_project(
         with _rollback_on_failure(where, notes_file) as start:
             if moves:
                 _record_move(where, recorded.src_path, moves)
-            if project_behind:
+            if project_behind or changes:
                 defaults = defaults or pretend or not sys.stdin.isatty()  # no one to ask otherwise
-                _run_copier(where, tag, defaults=defaults, unsafe=unsafe, user_defaults=presets)
+                options = {"user_defaults": presets, "data": changes}
+                _run_copier(where, tag, defaults=defaults, unsafe=unsafe, **options)
                 report.kept = _restore_edited_removals(where, recorded, unsafe=unsafe)
-            _update_resources(report, where, tag, unsafe=unsafe)
+            _update_resources(report, where, tag, unsafe=unsafe, changes=changes)
             if git(["rev-parse", "HEAD"], cwd=where).strip() != start:  # scratch commits
                 git(["update-ref", "HEAD", start], cwd=where)
                 if not _UNMERGED & set(_status(where).values()):  # unstaged, as copier leaves it
@@ -260,9 +275,25 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
     return str(target), offered[target]
 
 
-def resources_behind(project: Path, target: str) -> dict[str, RecordedTemplate]:
-    """What each resource's answers file (`mvpscaffold add resource`) older than `target` records,
-    by the file's name."""
+def _answer_changes(
+    recorded: RecordedTemplate, questions: tuple[Question, ...], assignments: tuple[str, ...]
+) -> dict[str, object]:
+    """The answers `assignments` change, typed against the target version's `questions`."""
+    given = check_given(questions, dict(map(parse_assignment, assignments)))
+    changes = {key: value for key, value in given.items() if recorded.answers.get(key) != value}
+    if "package_name" in changes:
+        raise UserInputError(
+            "package_name names your package and every import of it, so an update cannot change"
+            " it; rename the package by hand if you must."
+        )
+    return changes
+
+
+def resources_behind(
+    project: Path, target: str, *, every: bool = False
+) -> dict[str, RecordedTemplate]:
+    """What each resource's answers file (`mvpscaffold add resource`) older than `target` (or
+    `every` one) records, by the file's name."""
     behind = {}
     for path in sorted(project.glob(RESOURCE_ANSWERS)):
         recorded = read_answers(project, path.name)
@@ -270,7 +301,7 @@ def resources_behind(project: Path, target: str) -> dict[str, RecordedTemplate]:
             raise RefusedError(
                 f"{path.name} records no template version (_commit); restore it from git."
             )
-        if recorded.version < parse_version(target):  # type: ignore[operator]
+        if every or recorded.version < parse_version(target):  # type: ignore[operator]
             behind[path.name] = recorded
     return behind
 
@@ -312,12 +343,16 @@ def _run_copier(project: Path, tag: str, **options: Any) -> None:
         raise ToolError(f"copier could not update {project}: {error}") from error
 
 
-def _update_resources(report: UpdateReport, project: Path, tag: str, *, unsafe: bool) -> None:
-    """Update each resource behind the target after the project, three-way like the project."""
-    for name, before in resources_behind(project, report.to_version).items():
+def _update_resources(
+    report: UpdateReport, project: Path, tag: str, *, unsafe: bool, changes: dict[str, object]
+) -> None:
+    """Update each resource behind the target after the project, three-way like the project;
+    every resource when answers `changes`, so that each answers file records them too."""
+    for name, before in resources_behind(project, report.to_version, every=bool(changes)).items():
         _as_rendered(project, before, unsafe=unsafe)
         _scratch_commit(project)
-        _run_copier(project, tag, defaults=True, unsafe=unsafe, answers_file=Path(name))
+        options = {"answers_file": Path(name), "data": changes}
+        _run_copier(project, tag, defaults=True, unsafe=unsafe, **options)
         report.kept += _restore_edited_removals(project, before, unsafe=unsafe)
         report.resources.append(name.removeprefix(".copier-answers.resource-").removesuffix(".yml"))
 
