@@ -262,6 +262,7 @@ CATALOG: list[BadInput] = [
     BadInput("dest-in-proc", new(dest="/proc/app"), "Cannot write in /proc; choose a destination"),
     BadInput("dest-under-proc", new(dest="/proc/new/app"), "Cannot write in /proc;"),
     BadInput("dest-in-sys", new(dest="/sys/app"), "Cannot write in /sys;"),
+    BadInput("dest-name-too-long", new(dest="a" * 250), "is too long; choose a shorter one."),
     BadInput(
         "dest-inside-template",
         new(*TINY, dest="tpl/template/out"),

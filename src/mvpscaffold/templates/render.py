@@ -8,6 +8,7 @@ any error or interrupt the destination is left as it was. The only caller of cop
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -164,9 +165,13 @@ def _make_staging(dest: Path, missing: list[Path]) -> Path:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
-    except OSError:
+    except OSError as error:
         if missing:
             shutil.rmtree(missing[-1], ignore_errors=True)
+        if error.errno == errno.ENAMETOOLONG:
+            raise UserInputError(
+                f"The folder name {dest.name[:40]}... is too long; choose a shorter one."
+            ) from None
         parent = next(folder for folder in dest.parents if folder.exists())
         raise UserInputError(
             f"Cannot write in {parent}; choose a destination you can write to."
