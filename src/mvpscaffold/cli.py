@@ -439,6 +439,10 @@ def main() -> None:
     """Console entry point: run the app; nothing escapes as a traceback."""
     try:
         app(prog_name="mvpscaffold")
-    except KeyboardInterrupt:  # Ctrl-C outside a command body (while parsing options)
-        typer.echo("Interrupted; nothing was written.", err=True)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        # typer turns a Ctrl-C outside a command body (parsing options) into a silent exit 130
+        cause = getattr(stop.__context__, "__cause__", None)
+        if isinstance(stop, SystemExit) and not isinstance(cause, KeyboardInterrupt):
+            raise
+        say("Interrupted; nothing was written.", err=True)
         sys.exit(Interrupted.exit_code)
