@@ -239,6 +239,16 @@ def add_resource(
             " lines under invoices; the example notes too).",
         ),
     ] = None,
+    singular: Annotated[
+        str | None,
+        Option(
+            "--singular",
+            metavar="NAME",
+            help="The records' singular name where the usual rule misses it: people --singular"
+            " person (entity Person), statuses --singular status (default: NAME less its plural"
+            " ending).",
+        ),
+    ] = None,
     project: Annotated[
         Path, Option("--project", help="The generated project (a clean git repository).")
     ] = Path("."),
@@ -263,7 +273,8 @@ def add_resource(
             from mvpscaffold.prompts import ask_fields
 
             given = ask_fields(parse_field)
-        result = add(project, name, [parse_field(text) for text in given], parent, commit=commit)
+        parsed = [parse_field(text) for text in given]
+        result = add(project, name, parsed, parent, commit=commit, singular=singular)
         if not quiet:
             from mvpscaffold.reports import print_added
 
