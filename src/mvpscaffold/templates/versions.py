@@ -66,6 +66,12 @@ def parse_commit(commit: str) -> Version | None:
     return Version(f"{base.base_version}.post{match['distance']}")
 
 
+def described_tag(commit: str) -> str | None:
+    """The tag a `git describe` _commit counts from ("1.2.0" of "1.2.0-3-gabc1234"), else None."""
+    match = _DESCRIBE.match(commit)
+    return match["tag"] if match else None
+
+
 def unversioned_commit(commit: str) -> str:
     """Why a project whose `_commit` names no version cannot be checked or updated, and the fix."""
     return (
