@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 from typer import Argument, Option
@@ -72,12 +73,32 @@ def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> I
     try:
         with signals_interrupt(signal.SIGTERM):
             yield
-    except (typer.Exit, typer.Abort):
+    except (typer.Exit, typer.Abort, BrokenPipeError):  # click ends a broken pipe quietly
         raise
     except Exception as error:  # ours say what to do; a bug of ours is still one sentence
         fail(as_reported(error))
     except KeyboardInterrupt:
         fail(Interrupted(interrupted))
+
+
+@contextmanager
+def written_to(stream: TextIO) -> Iterator[None]:
+    """Write to stream; a reader who closed the pipe (`| head -1`) ends our output, not our work.
+
+    The rest of what we write goes to /dev/null; the command carries on to its own exit code.
+    """
+    try:
+        yield
+        stream.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one line on stdout (stderr with err), as long as someone reads it."""
+    stream = sys.stderr if err else sys.stdout
+    with written_to(stream):
+        typer.echo(text, file=stream)
 
 
 def as_reported(error: Exception) -> MvpScaffoldError:
@@ -90,7 +111,7 @@ def as_reported(error: Exception) -> MvpScaffoldError:
 def fail(error: MvpScaffoldError) -> NoReturn:
     """Print the error as one line on stderr and exit with its code."""
     message = " ".join(error.message.split())
-    typer.echo(message if isinstance(error, Interrupted) else f"Error: {message}", err=True)
+    say(message if isinstance(error, Interrupted) else f"Error: {message}", err=True)
     raise typer.Exit(error.exit_code)
 
 
@@ -176,7 +197,7 @@ def new(
             interactive=sys.stdin.isatty() and sys.stdout.isatty(),
         )
         for note in () if quiet else result.notes:
-            typer.echo(f"Note: {note}", err=True)
+            say(f"Note: {note}", err=True)
         if install:
             from mvpscaffold.tools import install_and_check
 
@@ -184,7 +205,8 @@ def new(
         if not quiet:
             from mvpscaffold.reports import print_created
 
-            print_created(result, dest_arg=dest, installed=install)
+            with written_to(sys.stdout):
+                print_created(result, dest_arg=dest, installed=install)
 
 
 @add_app.command(
@@ -217,6 +239,16 @@ def add_resource(
             " lines under invoices; the example notes too).",
         ),
     ] = None,
+    singular: Annotated[
+        str | None,
+        Option(
+            "--singular",
+            metavar="NAME",
+            help="The records' singular name where the usual rule misses it: people --singular"
+            " person (entity Person), statuses --singular status (default: NAME less its plural"
+            " ending).",
+        ),
+    ] = None,
     project: Annotated[
         Path, Option("--project", help="The generated project (a clean git repository).")
     ] = Path("."),
@@ -241,11 +273,13 @@ def add_resource(
             from mvpscaffold.prompts import ask_fields
 
             given = ask_fields(parse_field)
-        result = add(project, name, [parse_field(text) for text in given], parent, commit=commit)
+        parsed = [parse_field(text) for text in given]
+        result = add(project, name, parsed, parent, commit=commit, singular=singular)
         if not quiet:
             from mvpscaffold.reports import print_added
 
-            print_added(result, project)
+            with written_to(sys.stdout):
+                print_added(result, project)
 
 
 @app.command(
@@ -351,7 +385,7 @@ def update(
         if len(projects) > 1 or every is not None:
             raise typer.Exit(_update_many(projects, one, as_json=as_json))
         report = one(projects[0] if projects else Path("."))
-        typer.echo(json.dumps(report.as_json(), indent=2) if as_json else render_summary(report))
+        say(json.dumps(report.as_json(), indent=2) if as_json else render_summary(report))
         if report.needs_owner:  # with --pretend: conflicts or a broken history to fix
             raise typer.Exit(1)
 
@@ -378,12 +412,12 @@ def _update_many(
             reports.append(report.as_json())
             line = render_line(report)
         if not as_json:
-            typer.echo(line)
+            say(line)
     failed = sum("error" in report for report in reports)
     counts = [f"{len(projects) - failed - current} updated"]
     counts += [f"{current} already current"] if current else []
     summary = f"{len(projects)} projects: {', '.join(counts)}, {failed} failed"
-    typer.echo(json.dumps(reports, indent=2) if as_json else summary)
+    say(json.dumps(reports, indent=2) if as_json else summary)
     return worst
 
 
@@ -413,13 +447,13 @@ def check(
 
         statuses = check_projects(paths, template=template, ref=ref)
         if as_json:
-            typer.echo(json.dumps([status.as_json() for status in statuses], indent=2))
+            say(json.dumps([status.as_json() for status in statuses], indent=2))
         else:
-            typer.echo(render_table(statuses, color=sys.stdout.isatty()))
+            say(render_table(statuses, color=sys.stdout.isatty()))
             for status in statuses:
                 if status.error is not None:  # the why, one line per project, on stderr
                     where = "" if status.error.startswith(status.path) else f"{status.path}: "
-                    typer.echo(f"Error: {where}{status.error}", err=True)
+                    say(f"Error: {where}{status.error}", err=True)
     raise typer.Exit(exit_code(statuses))
 
 
@@ -427,6 +461,10 @@ def main() -> None:
     """Console entry point: run the app; nothing escapes as a traceback."""
     try:
         app(prog_name="mvpscaffold")
-    except KeyboardInterrupt:  # Ctrl-C outside a command body (while parsing options)
-        typer.echo("Interrupted; nothing was written.", err=True)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        # typer turns a Ctrl-C outside a command body (parsing options) into a silent exit 130
+        cause = getattr(stop.__context__, "__cause__", None)
+        if isinstance(stop, SystemExit) and not isinstance(cause, KeyboardInterrupt):
+            raise
+        say("Interrupted; nothing was written.", err=True)
         sys.exit(Interrupted.exit_code)

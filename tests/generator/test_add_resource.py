@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from generated import Renders
 from helpers import read_answers, run_cli, snapshot
 from template_repos import run
@@ -194,6 +195,33 @@ def test_any_owned_resource_can_be_a_parent_or_be_referred_to(project: Path) -> 
     assert '    note_id: Annotated[int | None, Reference("notes")] = None\n' in domain
 
 
+def test_singular_names_the_records_where_the_rule_misses(project: Path) -> None:
+    """people -> person, not refused; a child of people links to it by person_id."""
+    code, out, err = add(
+        project, "add", "resource", "people", "--singular", "person", "--field", "name:str"
+    )
+    assert code == 0, err
+    assert "/api/people/{person_id}" in out
+    assert "class Person(" in (project / "shop" / "domain" / "people.py").read_text()
+    assert (project / "shop" / "web" / "templates" / "person_edit.html").is_file()
+    assert read_answers_file(project, "people")["singular"] == "person"
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "people")
+    code, out, err = add(
+        project, "add", "resource", "person_addresses", "--parent", "people", "--field", "city:str"
+    )
+    assert code == 0, err
+    assert "/api/people/{person_id}/addresses" in out
+
+
+def read_answers_file(project: Path, resource: str) -> dict[str, object]:
+    """The `resource` answer a resource's answers file records."""
+    path = project / f".copier-answers.resource-{resource}.yml"
+    recorded = yaml.safe_load(path.read_text(encoding="utf-8"))["resource"]
+    assert isinstance(recorded, dict)
+    return recorded
+
+
 def test_a_resource_of_references_only_gets_one_test_per_reference(project: Path) -> None:
     # Two references to the same resource: each has its own tests, under names of its own.
     code, _out, err = add(
@@ -240,6 +268,42 @@ BAD_INPUTS: list[tuple[str, list[str], str, Callable[[Path], None] | None]] = [
     ("python keyword", ["add", "resource", "class", "--field", "a:str"], "Python keyword", None),
     ("sql reserved word", ["add", "resource", "values", "--field", "a:str"], "SQL reserved", None),
     ("not a plural", ["add", "resource", "invoice", "--field", "a:str"], "plural", None),
+    (
+        "not a plural names --singular",
+        ["add", "resource", "people", "--field", "a:str"],
+        "or its singular with --singular (people --singular person)",
+        None,
+    ),
+    (
+        "singular not snake case",
+        ["add", "resource", "people", "--singular", "Person", "--field", "a:str"],
+        "The singular name 'Person' must be snake_case",
+        None,
+    ),
+    (
+        "singular a keyword",
+        ["add", "resource", "classes", "--singular", "class", "--field", "a:str"],
+        "Python keyword",
+        None,
+    ),
+    (
+        "singular sql reserved",
+        ["add", "resource", "users", "--singular", "user", "--field", "a:str"],
+        "SQL reserved",
+        None,
+    ),
+    (
+        "singular taken",
+        ["add", "resource", "records", "--singular", "record", "--field", "a:str"],
+        "already uses",
+        None,
+    ),
+    (
+        "singular is the plural",
+        ["add", "resource", "news", "--singular", "news", "--field", "a:str"],
+        "is the resource's name itself",
+        None,
+    ),
     ("not snake case", ["add", "resource", "Invoices", "--field", "a:str"], "snake_case", None),
     ("existing module", ["add", "resource", "notes", "--field", "a:str"], "already exists", None),
     ("existing resource", INVOICES, "already exists", _added_before),

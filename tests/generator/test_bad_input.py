@@ -258,6 +258,11 @@ CATALOG: list[BadInput] = [
         "dest-is-file", new(dest="proj"), "is a file", setup=with_file("proj", "not a folder\n")
     ),
     BadInput("dest-not-empty", new(dest="proj"), "is not empty", setup=with_nonempty_dir),
+    # root may write anywhere os.access can tell, yet not make a folder in /proc or /sys
+    BadInput("dest-in-proc", new(dest="/proc/app"), "Cannot write in /proc; choose a destination"),
+    BadInput("dest-under-proc", new(dest="/proc/new/app"), "Cannot write in /proc;"),
+    BadInput("dest-in-sys", new(dest="/sys/app"), "Cannot write in /sys;"),
+    BadInput("dest-name-too-long", new(dest="a" * 250), "is too long; choose a shorter one."),
     BadInput(
         "dest-inside-template",
         new(*TINY, dest="tpl/template/out"),

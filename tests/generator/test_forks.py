@@ -323,6 +323,50 @@ def test_a_fork_is_tried_at_an_untagged_commit_with_a_warning(
     assert (checked[0]["current"], checked[0]["state"]) == ("1.0.0.post1", "current")
 
 
+def test_a_project_made_past_a_fork_tag_is_before_its_next_release_and_told_how_to_take_it(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    """_commit 1.0.0+acme.1-1-g...: after 1.0.0+acme.1, before the fork's next tag 1.0.0+acme.2.
+
+    copier itself drops the +label, reads 1.0.0+acme.2 as 1.0.0, older than the commit, and
+    refuses: update says so first, and how to get there.
+    """
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0+acme.1": V1})
+    write_tree(fork, V2)
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme: not tagged yet")
+    commit = run(fork, "git", "rev-parse", "HEAD").strip()
+    project = tmp_path / "try"
+    made = run_cli(["new", str(project), "--template", str(fork), "--ref", commit, "--defaults"])
+    assert made.exit_code == 0, made.output
+    assert read_answers(project)["_commit"].startswith("1.0.0+acme.1-1-g")
+    checked = json.loads(run_cli(["check", str(project), "--json"]).stdout)
+    assert checked[0]["current"].startswith("1.0.0+acme.1.1.g")
+    assert checked[0]["state"] == "current"
+
+    (fork / "template" / "NEXT.md").write_text("The next release.\n")
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme: next release")
+    run(fork, "git", "tag", "1.0.0+acme.2")
+    checked = json.loads(run_cli(["check", str(project), "--json"]).stdout)
+    assert (checked[0]["newest"], checked[0]["state"]) == ("1.0.0+acme.2", "behind")
+    for pretend in (["--pretend"], []):  # copier reads 1.0.0+acme.2 as 1.0.0: what to do instead
+        refused = run_cli(["update", str(project), "--defaults", *pretend])
+        assert refused.exit_code == 2, refused.output
+        assert "set _commit in .copier-answers.yml to 1.0.0+acme.1, commit" in refused.stderr
+        assert run(project, "git", "status", "--porcelain") == ""
+    answers = project / ".copier-answers.yml"
+    recorded = read_answers(project)["_commit"]
+    answers.write_text(answers.read_text().replace(recorded, "1.0.0+acme.1"))
+    run(project, "git", "commit", "-qam", "The tag it was made past")
+    updated = run_cli(["update", str(project), "--defaults"])
+
+    assert updated.exit_code == 0, updated.output
+    assert read_answers(project)["_commit"] == "1.0.0+acme.2"
+    assert (project / "NEXT.md").is_file()
+    assert "METRICS = False" in (project / "app" / "settings.py").read_text()  # the trial's
+
+
 def _declaring(files: dict[str, str], identity: str) -> dict[str, str]:
     """A template that declares its identity, and whose answers files record it."""
     answers = "template/{{_copier_conf.answers_file}}.jinja"

@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "help"
-COMMANDS = [[], ["new"], ["update"], ["check"]]
+COMMANDS = [[], ["new"], ["update"], ["check"], ["add", "resource"]]
 
 
 def _help(command: list[str], home: Path) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+import typer
 from helpers import make_release, read_answers, snapshot
 
 DOWN = "\x1b[B"
@@ -166,3 +167,60 @@ def test_interactive_session_answers_every_question(tmp_path: Path, stock_questi
         "metrics": False,
     }
     assert (tmp_path / "pty project" / ".git").is_dir()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[str(Path(sys.executable).parent / "mvpscaffold")], [sys.executable, "-m", "mvpscaffold"]],
+    ids=["console-script", "python-m"],
+)
+def test_interrupt_while_the_cli_loads_is_one_sentence(tmp_path: Path, command: list[str]) -> None:
+    """Ctrl-C in the first moments, while typer and friends load: no traceback of Python's own.
+
+    A stand-in typer on PYTHONPATH says when the CLI's imports have reached it, then sleeps there.
+    """
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    ready = tmp_path / "importing-typer"
+    (shim / "typer.py").write_text(
+        f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(30)\n"
+    )
+    process = subprocess.Popen(
+        [*command, "check", "."],
+        cwd=tmp_path,
+        env={**_env(tmp_path), "PYTHONPATH": str(shim)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the CLI never imported typer"
+        time.sleep(0.01)
+
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=20)
+
+    assert (process.returncode, stderr, stdout) == (130, INTERRUPTED + "\n", "")
+
+
+def test_interrupt_outside_a_command_body_is_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """typer turns a Ctrl-C it sees (while parsing options) into a silent exit 130: we speak."""
+    from mvpscaffold import cli
+
+    bare = typer.Typer()
+
+    @bare.command()
+    def stop() -> None:  # what a Ctrl-C before our command's body looks like to typer
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", bare)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == INTERRUPTED + "\n"

@@ -115,11 +115,30 @@ def test_the_cache_keeps_the_versions_of_every_installation(
         ("abc1234", None),
         ("0.3.0.dev0", "0.3.0.dev0"),
         ("0.3.0.dev0-2-gabc1234", "0.3.0.dev0+2.gabc1234"),  # past a dev tag, still before 0.3.0
+        ("0.4.0+acme.1-1-gabc1234", "0.4.0+acme.1.1.gabc1234"),  # past a fork's tag: its label kept
+        ("0.4.0rc1+acme.1-3-gabc1234", "0.4.0rc1+acme.1.3.gabc1234"),
     ],
 )
 def test_recorded_commit_is_read_as_a_version(commit: str, expected: str | None) -> None:
     parsed = parse_commit(commit)
     assert (str(parsed) if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("commit", "after", "before"),
+    [
+        ("1.2.0-3-gabc1234", "1.2.0", "1.2.1"),
+        ("0.3.0.dev0-2-gabc1234", "0.3.0.dev0", "0.3.0"),
+        ("0.4.0+acme.1-1-gabc1234", "0.4.0+acme.1", "0.4.0+acme.2"),
+        ("0.4.0+acme.1-12-gabc1234", "0.4.0+acme.1", "0.4.0+acme.2"),
+    ],
+)
+def test_a_commit_past_a_tag_sorts_after_it_and_before_the_next(
+    commit: str, after: str, before: str
+) -> None:
+    parsed = parse_commit(commit)
+    assert parsed is not None
+    assert Version(after) < parsed < Version(before)
 
 
 def test_source_checkout_bundle_is_cached_by_content(isolated_home: Path) -> None:

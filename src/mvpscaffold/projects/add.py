@@ -95,7 +95,8 @@ def parent_names(project: Path, package: str, name: str) -> dict[str, str]:
             f"There is no resource {name!r} to be the parent (resources: {listed})."
         )
     answers = RESOURCE_ANSWERS.format(name=name)
-    if (project / answers).is_file():  # an owned resource written by hand has none
+    singular = None  # an owned resource written by hand has no answers: the usual rule's
+    if (project / answers).is_file():
         recorded = read_answers(project, answers).answers.get("resource")
         if not isinstance(recorded, dict):
             raise RefusedError(
@@ -105,16 +106,24 @@ def parent_names(project: Path, package: str, name: str) -> dict[str, str]:
             raise UserInputError(
                 f"{name!r} is itself a child resource; a parent must be a top-level resource."
             )
-    return resource_names(name, name)
+        singular = recorded.get("singular") if isinstance(recorded.get("singular"), str) else None
+    return resource_names(name, name, singular)
 
 
 def add_resource(
-    project: Path, name: str, fields: list[dict[str, Any]], parent: str | None, *, commit: bool
+    project: Path,
+    name: str,
+    fields: list[dict[str, Any]],
+    parent: str | None,
+    *,
+    commit: bool,
+    singular: str | None = None,
 ) -> AddResult:
     """Add one resource to the project; nothing is left behind when anything fails."""
     project = project.resolve()
     recorded, package = check_project(project)
-    spec = build_spec(name, fields, parent_names(project, package, parent) if parent else None)
+    parent_spec = parent_names(project, package, parent) if parent else None
+    spec = build_spec(name, fields, parent_spec, singular)
     known = owned_resources(project, package) | {spec.name}
     for field in fields:
         if "to" in field and field["to"] not in known:

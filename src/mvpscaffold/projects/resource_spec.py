@@ -80,14 +80,17 @@ def singular_of(name: str) -> str:
     else:
         raise UserInputError(
             f"{name!r} does not look like a plural; give the resource's plural name"
-            " (invoices, not invoice)."
+            " (invoices, not invoice), or its singular with --singular (people --singular person)."
         )
     return f"{head}_{single}" if head else single
 
 
-def resource_names(name: str, segment: str) -> dict[str, str]:
-    """The names a resource's templates use, from its plural name and its address's last part."""
-    singular = singular_of(name)
+def resource_names(name: str, segment: str, singular: str | None = None) -> dict[str, str]:
+    """The names a resource's templates use, from its plural name and its address's last part.
+
+    The singular follows the usual English rule (invoices -> invoice) unless one is given.
+    """
+    singular = singular or singular_of(name)
     return {
         "name": name,
         "singular": singular,
@@ -202,16 +205,29 @@ def _bounds(name: str, kind: str, args: str) -> dict[str, int | str]:
 
 
 def build_spec(
-    name: str, fields: list[dict[str, Any]], parent: dict[str, Any] | None
+    name: str,
+    fields: list[dict[str, Any]],
+    parent: dict[str, Any] | None,
+    singular: str | None = None,
 ) -> ResourceSpec:
-    """Check the resource as a whole: its name, its fields together, and what its names become."""
+    """Check the resource as a whole: its name, its fields together, and what its names become.
+
+    `singular` overrides the usual rule's singular (people: person).
+    """
     check_name(name, "resource name")
+    if singular is not None:
+        check_name(singular, "singular name")
+        if singular == name:
+            raise UserInputError(
+                f"The singular name {singular!r} is the resource's name itself; give its"
+                " singular (--singular person for people)."
+            )
     if name in TAKEN_COLLECTIONS:
         raise UserInputError(
             f"The resource name {name!r} is an address the app already serves; choose another name."
         )
     segment = (name.removeprefix(f"{parent['singular']}_") or name) if parent else name
-    names = resource_names(name, segment)
+    names = resource_names(name, segment, singular)
     singular = names["singular"]
     if singular in TAKEN_NAMES or keyword.iskeyword(singular):
         raise UserInputError(

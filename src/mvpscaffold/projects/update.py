@@ -272,6 +272,15 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
             f"The project is on {current}, newer than {target}; downgrades are not supported,"
             f" so pass --to {current} or newer."
         )
+    base = versions.described_tag(recorded.commit) or ""
+    if (tagged := parse_version(base)) and tagged.local and tagged.public == target.public:
+        # copier drops a tag's +label: it reads the commit past 1.0.0+acme.1 as newer than
+        # 1.0.0+acme.2 (1.0.0), and refuses.
+        raise RefusedError(
+            f"The project was made from {recorded.commit}, a commit past {base}, and copier"
+            f" cannot update it to {offered[target]} (it reads both as {target.public}, ignoring"
+            f" the +label); set _commit in .copier-answers.yml to {base}, commit, and update again."
+        )
     return str(target), offered[target]
 
 

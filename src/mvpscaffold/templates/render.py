@@ -8,6 +8,7 @@ any error or interrupt the destination is left as it was. The only caller of cop
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -98,8 +99,7 @@ def generate(
     options = {"vcs_ref": tag, "unsafe": trust or origin != "--template", "defaults": not ask}
     dest = dest.absolute()
     missing = [folder for folder in dest.parents if not folder.exists()]  # gone again on failure
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
+    staging = _make_staging(dest, missing)
     project = staging / dest.name  # copier names the project after its folder (_folder_name)
     placed = False
     try:
@@ -155,6 +155,27 @@ def check_destination(dest: Path, forbidden_roots: tuple[Path, ...]) -> None:
     parent = next(folder for folder in (resolved, *resolved.parents) if folder.exists())
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UserInputError(f"Cannot write in {parent}; choose a destination you can write to.")
+
+
+def _make_staging(dest: Path, missing: list[Path]) -> Path:
+    """Make dest's missing parents and the hidden sibling we render in; refuse if we cannot.
+
+    Some folders pass os.access but refuse a new entry (/proc, /sys, for root).
+    """
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{dest.name}.mvpscaffold-", dir=dest.parent))
+    except OSError as error:
+        if missing:
+            shutil.rmtree(missing[-1], ignore_errors=True)
+        if error.errno == errno.ENAMETOOLONG:
+            raise UserInputError(
+                f"The folder name {dest.name[:40]}... is too long; choose a shorter one."
+            ) from None
+        parent = next(folder for folder in dest.parents if folder.exists())
+        raise UserInputError(
+            f"Cannot write in {parent}; choose a destination you can write to."
+        ) from None
 
 
 def _copy(

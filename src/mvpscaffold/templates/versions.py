@@ -52,15 +52,24 @@ def parse_commit(commit: str) -> Version | None:
     """The version a `_commit` stands for; a commit past a tag sorts after it, before the next.
 
     Past a release it counts as a post-release of it; past a development or pre-release tag, as
-    that tag with a local label ("0.3.0.dev0-2-gabc1234" stays older than 0.3.0).
+    that tag with a local label ("0.3.0.dev0-2-gabc1234" stays older than 0.3.0). A fork's tag
+    keeps its own label, extended ("0.4.0+acme.1-1-gabc1234": 0.4.0+acme.1.1.gabc1234, after
+    0.4.0+acme.1 and before 0.4.0+acme.2).
     """
     match = _DESCRIBE.match(commit)
     base = parse_version(match["tag"] if match else commit)
     if match is None or base is None:
         return base
     if base.is_prerelease or base.is_postrelease or base.local is not None:
-        return Version(f"{base.public}+{match['distance']}.g{match['sha']}")
+        label = f"{base.local}." if base.local is not None else ""
+        return Version(f"{base.public}+{label}{match['distance']}.g{match['sha']}")
     return Version(f"{base.base_version}.post{match['distance']}")
+
+
+def described_tag(commit: str) -> str | None:
+    """The tag a `git describe` _commit counts from ("1.2.0" of "1.2.0-3-gabc1234"), else None."""
+    match = _DESCRIBE.match(commit)
+    return match["tag"] if match else None
 
 
 def unversioned_commit(commit: str) -> str:
