@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,6 +238,36 @@ def test_update_many_projects_one_line_each_going_on_past_a_failure(
     assert (
         empty.exit_code == 2 and "none of its folders holds a .copier-answers.yml" in empty.stderr
     )
+
+
+def test_every_project_of_several_hears_the_upgrade_steps(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    """The steps of the second project write their notes too: copier gives its tasks the
+    environment of the moment it was imported, so the notes file stays the same for all."""
+    step = (
+        "import json, os; open(os.environ['MVPSCAFFOLD_UPGRADE_NOTES'], 'a').write(json.dumps("
+        "dict(kind='done', path='app/settings.py', what='noted')) + chr(10))"
+    )
+    noting = {
+        **V2,
+        "copier.yml": V2["copier.yml"]
+        + f'_migrations:\n  - version: "2.0.0"\n    command: ["python3", "-c", "{step}"]\n',
+    }
+    fork = make_template_repo(tmp_path / "acme", {"1.0.0": V1, "2.0.0": noting})
+    clients = tmp_path / "clients"
+    for name in ("a", "b"):
+        generate(str(fork), clients / name, "1.0.0")
+
+    # A process of its own, as a user runs it: copier is imported by the first project's update.
+    command = [sys.executable, "-m", "mvpscaffold", "update", "--all", str(clients)]
+    done = subprocess.run(
+        [*command, "--defaults", "--trust", "--json"], capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    reports = json.loads(done.stdout)
+    assert [report["done"] for report in reports] == [["app/settings.py: noted"]] * 2
 
 
 def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(

@@ -15,6 +15,8 @@ in the files for the owner, and the report lists them.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import re
@@ -157,11 +159,12 @@ def update_project(
     package = package if isinstance(package, str) else None
     known = migrations.known_revision_ids(project, package)
     with tempfile.TemporaryDirectory(prefix="mvpscaffold-pretend-") as scratch:
-        top, where, notes_file = _top(project), project, Path(scratch) / "notes.jsonl"
+        top, where, notes_file = _top(project), project, _notes_file()
+        notes_file.unlink(missing_ok=True)  # a note of the last project updated is not this one's
         if pretend:  # the real project is never opened for writing
             git(["clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / top.name)])
             where = Path(scratch) / top.name / project.relative_to(top)
-        with _rollback_on_failure(where, notes_file) as start:
+        with _rollback_on_failure(where) as start:
             if moves:
                 _record_move(where, recorded.src_path, moves)
             if project_behind or changes:
@@ -512,12 +515,25 @@ def _refresh_lock(report: UpdateReport, project: Path, *, write: bool) -> None:
         report.lock = "refreshed" if write else "to refresh"
 
 
+@functools.cache
+def _notes_file() -> Path:
+    """The file the upgrade steps append their notes to, one for the whole process.
+
+    It is named in the environment once, before copier is first imported: copier runs its tasks
+    with a copy of the environment taken then, so a path changed later (for the next of several
+    projects) would never reach them.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="mvpscaffold-notes-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ[NOTES] = str(folder / "notes.jsonl")
+    return folder / "notes.jsonl"
+
+
 @contextmanager
-def _rollback_on_failure(project: Path, notes: Path) -> Iterator[str]:
+def _rollback_on_failure(project: Path) -> Iterator[str]:
     """Yield the (clean) project's commit; go back to it if the body fails or is interrupted
-    (Ctrl-C, or SIGTERM that the CLI turns into one). The upgrade steps write notes to `notes`."""
+    (Ctrl-C, or SIGTERM that the CLI turns into one)."""
     start = git(["rev-parse", "HEAD"], cwd=project).strip()
-    os.environ[NOTES] = str(notes)
     try:
         yield start
     except BaseException as error:
@@ -533,8 +549,6 @@ def _rollback_on_failure(project: Path, notes: Path) -> Iterator[str]:
             f"Update failed ({type(error).__name__}: {error}); the project is back at its last"
             " commit."
         ) from error
-    finally:
-        del os.environ[NOTES]
 
 
 def _status(project: Path) -> dict[str, str]:
