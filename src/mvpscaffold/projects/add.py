@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from mvpscaffold.errors import MigrationHistoryError, RefusedError, UserInputError
 from mvpscaffold.projects import migrations
 from mvpscaffold.projects.resource_spec import ResourceSpec, build_spec, resource_names
@@ -28,6 +30,9 @@ from mvpscaffold.templates.versions import RecordedTemplate, read_answers, requi
 from mvpscaffold.tools import git, git_config, git_ok
 
 RESOURCE_ANSWERS = ".copier-answers.resource-{name}.yml"
+# The bundled template's first version whose resources the app finds by module, with no edit to
+# bootstrap.py: older ones had no resource/ folder (0.1.0, 0.2.0) or needed that edit (0.3.0).
+FIRST_ADDABLE = Version("0.4.0.dev0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,13 +194,14 @@ def _render(recorded: RecordedTemplate, data: dict[str, object], scratch: Path) 
     from mvpscaffold.templates.render import render_files
 
     default = is_default_source(recorded.src_path)
+    if default and recorded.version is not None and recorded.version < FIRST_ADDABLE:
+        raise RefusedError(
+            f"The project's template version {recorded.commit} cannot add resources (before"
+            f" {FIRST_ADDABLE.base_version} a resource needed edits to bootstrap.py); run"
+            " `mvpscaffold update` first, then add the resource."
+        )
     if default:
-        cache = publish_history().with_name("history.git")
-        if not git_ok(["cat-file", "-e", f"{recorded.commit}:resource"], cwd=cache):
-            raise RefusedError(
-                f"The project's template version {recorded.commit} cannot add resources;"
-                " run `mvpscaffold update` first, then add the resource."
-            )
+        publish_history()
     render_files(
         src=recorded.src_path, vcs_ref=recorded.commit, answers=data, dest=scratch, trusted=default
     )
