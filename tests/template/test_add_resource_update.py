@@ -52,7 +52,8 @@ RESOURCES = [
     ),
     ("events", [*EVERY_TYPE, "customer:ref(customers)?"], None),
     ("comments", ["text:text"], "notes"),
-    ("referrals", ["referrer:ref(customers)", "referred:ref(customers)"], None),
+    # References only; two to one resource, one to a resource with dates (page tests make 100+).
+    ("referrals", ["referrer:ref(customers)", "referred:ref(customers)", "event:ref(events)"], None),
 ]
 OWNER_EDIT = (
     "\n\ndef is_overdue(due: date | None, today: date) -> bool:\n"
