@@ -324,6 +324,33 @@ def test_a_project_moves_onto_a_fork_and_back_and_follows_a_moved_clone(
     assert "has no version 2.0.0" in missing.stderr and "tag its commit" in missing.stderr
 
 
+def test_a_move_brings_what_the_fork_changes_at_the_same_version(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    stock = make_template_repo(tmp_path / "stock", {"1.0.0": V1})
+    fork = tmp_path / "acme"
+    run(tmp_path, "git", "clone", "-q", str(stock), str(fork))
+    (fork / "template" / "ACME.md").write_text("Made by Acme.\n")
+    settings = fork / "template" / "app" / "settings.py.jinja"
+    settings.write_text(settings.read_text().replace("PAGE_SIZE = 50", "PAGE_SIZE = 100"))
+    run(fork, "git", "add", "-A")
+    run(fork, "git", "commit", "-qm", "acme on 1.0.0")
+    run(fork, "git", "tag", "1.0.0+acme.1")
+    run(fork, "git", "tag", "-d", "1.0.0")
+    project = generate(str(stock), tmp_path / "client", "1.0.0")
+    owned = project / "app" / "settings.py"
+    owned.write_text(owned.read_text().replace("TIMEOUT = 10", "TIMEOUT = 20"))
+    commit_all(project, "owner edit")
+
+    moved = run_cli(["update", str(project), "--template", str(fork), "--move", "--defaults"])
+
+    assert moved.exit_code == 0, moved.output
+    assert read_answers(project)["_commit"] == "1.0.0+acme.1"
+    assert (project / "ACME.md").read_text() == "Made by Acme.\n"  # the fork's own file
+    text = owned.read_text()
+    assert "PAGE_SIZE = 100" in text and "TIMEOUT = 20" in text  # the fork's line, the owner's
+
+
 def test_a_fork_is_tried_at_an_untagged_commit_with_a_warning(
     isolated_home: Path, tmp_path: Path
 ) -> None:

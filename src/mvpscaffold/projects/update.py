@@ -49,7 +49,7 @@ from mvpscaffold.templates.answers import (
     user_defaults_for,
 )
 from mvpscaffold.templates.versions import RecordedTemplate, parse_version, read_answers
-from mvpscaffold.tools import git, git_ok, uv_lock
+from mvpscaffold.tools import git, git_ok, run_git, uv_lock
 
 RESOURCE_ANSWERS = ".copier-answers.resource-*.yml"
 GUIDE = "template/.upgrade/UPGRADING.md"  # a `## VERSION: title` section per release
@@ -127,11 +127,11 @@ def update_project(
     recorded = check_updatable(project, template, move=move)
     moves: dict[str, str] = {}
     notes = []
+    stock = recorded  # before a move: the template and tag the project was rendered from
     if template is not None and not source.same_source(template, recorded.src_path):
-        before = recorded.src_path
         recorded, moves = _moved(project, recorded, source.copier_source(template))
         notes.append(
-            f"Moved from template {before} to {recorded.src_path}, recorded at its tag"
+            f"Moved from template {stock.src_path} to {recorded.src_path}, recorded at its tag"
             f" {recorded.commit}, the version the project was on."
         )
     target, tag = choose_target(recorded, to)
@@ -167,6 +167,8 @@ def update_project(
         with _rollback_on_failure(where) as start:
             if moves:
                 _record_move(where, recorded.src_path, moves)
+                report.notes += _carry_changes(where, stock, recorded, unsafe=unsafe)
+                _scratch_commit(where)
             if project_behind or changes:
                 defaults = defaults or pretend or not sys.stdin.isatty()  # no one to ask otherwise
                 options = {"user_defaults": presets, "data": changes}
@@ -213,6 +215,46 @@ def _moved(
             )
         moves[name] = offered[version if version in same else same[0]]
     return RecordedTemplate(src, moves[versions.ANSWERS_FILE], recorded.answers), moves
+
+
+def _carry_changes(
+    project: Path, before: RecordedTemplate, after: RecordedTemplate, *, unsafe: bool
+) -> list[str]:
+    """Merge into the project what the template moved onto renders differently at the same
+    version (a fork's own files and lines), three-way; a note when some of it could not be.
+
+    copier cannot: it would take the new template's render as the project's base, so a file the
+    fork adds would look like one the owner deleted.
+    """
+    with tempfile.TemporaryDirectory(prefix="mvpscaffold-move-") as tmp:
+        old, new = Path(tmp) / "old", Path(tmp) / "new"
+        if not (
+            _render_recorded_version(before, old, unsafe=unsafe)
+            and _render_recorded_version(after, new, unsafe=unsafe)
+        ):
+            return [
+                f"The renders of {before.src_path} and {after.src_path} could not be compared;"
+                " the files the new template adds at this version arrive with its next one."
+            ]
+        for answers in [*old.glob(".copier-answers*.yml"), *new.glob(".copier-answers*.yml")]:
+            answers.unlink()
+        diff = ["diff", "--no-index", "--binary", "--full-index", "--no-renames", "old", "new"]
+        patch = run_git(diff, cwd=Path(tmp)).stdout
+        if not patch:
+            return []
+        # The old side's blobs in the project's objects: what `apply --3way` merges from.
+        files = "\n".join(str(path) for path in old.rglob("*") if path.is_file())
+        git(["hash-object", "-w", "--stdin-paths", "--no-filters"], cwd=project, data=files)
+        where = project.relative_to(_top(project)).as_posix()
+        apply = ["apply", "--3way", "-p2", *(["--directory", where] if where != "." else [])]
+        applied = run_git([*apply, "-"], cwd=_top(project), data=patch)
+    if applied.returncode != 0 and not _UNMERGED & set(_status(project).values()):
+        reason = (applied.stderr.strip().splitlines() or ["no message"])[-1]
+        return [
+            f"What {after.src_path} changes at this version could not be merged ({reason});"
+            " it arrives with its next version, or copy it over by hand."
+        ]
+    return []
 
 
 def _record_move(project: Path, src: str, moves: dict[str, str]) -> None:
