@@ -203,10 +203,9 @@ def new(
 
             install_and_check(result.destination, show_progress=not quiet)
         if not quiet:
-            from mvpscaffold.reports import print_created
+            from mvpscaffold.reports import created_summary
 
-            with written_to(sys.stdout):
-                print_created(result, dest_arg=dest, installed=install)
+            say(created_summary(result, dest_arg=dest, installed=install).rstrip("\n"))
 
 
 @add_app.command(
@@ -276,10 +275,9 @@ def add_resource(
         parsed = [parse_field(text) for text in given]
         result = add(project, name, parsed, parent, commit=commit, singular=singular)
         if not quiet:
-            from mvpscaffold.reports import print_added
+            from mvpscaffold.reports import added_summary
 
-            with written_to(sys.stdout):
-                print_added(result, project)
+            say(added_summary(result, project))
 
 
 @app.command(

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from mvpscaffold.projects.add import AddResult
     from mvpscaffold.projects.update import UpdateReport
     from mvpscaffold.templates.render import NewResult
@@ -22,16 +24,24 @@ MAKE_STEPS = (
 )
 
 
-def print_created(result: NewResult, *, dest_arg: Path, installed: bool) -> None:
-    """Print what was created: a short tree of the top level, the answers chosen, next steps.
+def created_summary(result: NewResult, *, dest_arg: Path, installed: bool) -> str:
+    """What was created: a short tree of the top level, the answers chosen, next steps; styled
+    for the terminal when stdout is one.
 
     `dest_arg` is the destination as the user typed it (for the `cd` line).
     """
     from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    with console.capture() as captured:
+        _print_created(console, result, dest_arg, installed)
+    return captured.get()
+
+
+def _print_created(console: Console, result: NewResult, dest_arg: Path, installed: bool) -> None:
     from rich.markup import escape
     from rich.tree import Tree
 
-    console = Console(highlight=False, soft_wrap=True)
     committed = ", first commit made" if result.committed else ""
     checked = ", installed and checked" if installed else ""
     console.print(
@@ -90,8 +100,8 @@ def _server_steps(project: Path, answers: dict[str, object]) -> list[tuple[str, 
     return steps
 
 
-def print_added(result: AddResult, project_arg: Path) -> None:
-    """Print the files `add resource` wrote, and what to do next."""
+def added_summary(result: AddResult, project_arg: Path) -> str:
+    """The files `add resource` wrote, and what to do next."""
     spec, count = result.spec, len(result.written)
     where = "" if project_arg == Path(".") else f"cd {shlex.quote(str(project_arg))} && "
     commit = (
@@ -110,7 +120,7 @@ def print_added(result: AddResult, project_arg: Path) -> None:
         " update, delete)",
         f"  Pages: {spec.page_url}" + ("" if spec.parent else " (linked from the site header)"),
     ]
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 def render_summary(report: UpdateReport) -> str:

@@ -76,3 +76,13 @@ def test_add_resource_writes_the_resource(renders: Renders, tmp_path: Path) -> N
 
     assert (code, stderr) == (0, "")
     assert (project / ".copier-answers.resource-invoices.yml").is_file()
+
+
+def test_new_creates_the_project_and_exits_0(tmp_path: Path, isolated_home: Path) -> None:
+    template = make_template_repo(tmp_path / "tpl", {"1.0.0": V1})
+
+    code, stderr = run_unread(["new", "made", "--defaults", "--template", str(template)], tmp_path)
+
+    assert code == 0, stderr  # not 1, which would say --install's checks failed
+    assert "Error" not in stderr
+    assert read_answers(tmp_path / "made")["_commit"] == "1.0.0"
