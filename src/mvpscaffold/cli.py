@@ -414,7 +414,8 @@ def _update_many(
     failed = sum("error" in report for report in reports)
     counts = [f"{len(projects) - failed - current} updated"]
     counts += [f"{current} already current"] if current else []
-    summary = f"{len(projects)} projects: {', '.join(counts)}, {failed} failed"
+    noun = "project" if len(projects) == 1 else "projects"
+    summary = f"{len(projects)} {noun}: {', '.join(counts)}, {failed} failed"
     say(json.dumps(reports, indent=2) if as_json else summary)
     return worst
 

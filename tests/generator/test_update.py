@@ -218,6 +218,11 @@ def test_refuses_a_dirty_tree_and_lists_the_files(project: Path) -> None:
     (project / "README.md").write_text("edited, not committed\n")
     (project / "app" / "scratch.py").write_text("")
     _refused(project, r"uncommitted changes \(README.md, app/scratch.py\)")
+    for n in range(5):
+        (project / "app" / f"more{n}.py").write_text("")
+    _refused(
+        project, r"\(README.md, app/more0.py, app/more1.py, app/more2.py, app/more3.py and 2 more\)"
+    )
 
 
 def test_refuses_a_downgrade(project: Path) -> None:

@@ -16,7 +16,7 @@ from template_repos import V1, V2, bundle_of, generate, isolated_home, run, writ
 from mvpscaffold import __version__
 from mvpscaffold.projects import update
 from mvpscaffold.templates import source
-from mvpscaffold.templates.versions import available_versions, parse_commit
+from mvpscaffold.templates.versions import available_versions, newest_version, parse_commit
 
 __all__ = ["isolated_home"]
 
@@ -323,3 +323,21 @@ def test_the_guide_gives_the_sections_an_update_crosses_oldest_first() -> None:
     assert crossed("0.3.0", "0.4.0+acme.2") == ["## 0.4.0", "## 0.4.0+acme.1"]
     assert crossed("0.4.0+acme.1", "0.4.0+acme.2") == []
     assert crossed("0.2.0", "0.3.0") == ["## 0.3.0"]
+
+
+@pytest.mark.parametrize(
+    ("current", "newest"),
+    [
+        (None, "0.3.0+acme.1"),  # pre-releases are not offered to a project on a release
+        ("0.3.0+acme.1", "0.3.0+acme.1"),
+        ("0.4.0.dev0+acme.1", "0.4.0.dev0+acme.2"),  # a fork that tags its main: those from it on
+        ("0.4.0.dev0+acme.2", "0.4.0.dev0+acme.2"),
+    ],
+)
+def test_the_newest_version_counts_pre_releases_once_a_project_is_on_one(
+    current: str | None, newest: str
+) -> None:
+    tags = ["0.2.0", "0.3.0+acme.1", "0.4.0.dev0+acme.1", "0.4.0.dev0+acme.2"]
+    offered = {Version(tag): tag for tag in tags}
+    on = Version(current) if current else None
+    assert newest_version(offered, on) == Version(newest)

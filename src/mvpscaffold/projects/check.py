@@ -81,7 +81,11 @@ def _check_one(
     default = source.is_default_source(src)
     if src not in offers:  # the default template: what this installation knows, cache untouched
         offers[src] = versions.available_versions(str(source.packaged_bundle()) if default else src)
-    newest = source.newest_for(src, offers[src]) if ref is None else versions.parse_version(ref)
+    newest = (
+        source.newest_for(src, offers[src], recorded.version)
+        if ref is None
+        else versions.parse_version(ref)
+    )
     if ref is not None and newest not in offers[src]:
         raise RefusedError(
             f"{ref} is not a version of template {src}; give one of its tags to --ref."

@@ -290,8 +290,9 @@ def check_updatable(project: Path, template: str | None, *, move: bool = False) 
             f" it onto {template} at the version it is on, pass --move as well."
         )
     if dirty := list(_status(project)):
+        listed = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise RefusedError(
-            f"{project} has uncommitted changes ({', '.join(dirty)}); "
+            f"{project} has uncommitted changes ({listed}); "
             "commit or stash them first so the update can be undone."
         )
     return recorded
@@ -303,7 +304,7 @@ def choose_target(recorded: RecordedTemplate, to: str | None) -> tuple[str, str]
     if source.is_default_source(src):
         source.publish_history()
     offered = versions.available_versions(src)
-    target = source.newest_for(src, offered) if to is None else parse_version(to)
+    target = source.newest_for(src, offered, recorded.version) if to is None else parse_version(to)
     if to is None and target is None:
         raise RefusedError(f"Template {src} has no version tags to update to; tag a release.")
     if target is None or target not in offered:

@@ -88,12 +88,17 @@ def is_default_source(src: str) -> bool:
     return os.path.expanduser(src) == os.path.expanduser(BUNDLE_LITERAL)
 
 
-def newest_for(src: str, versions: dict[Version, str]) -> Version | None:
-    """This installation's own version of its own template (a .dev one too), else the newest."""
+def newest_for(
+    src: str, versions: dict[Version, str], current: Version | None = None
+) -> Version | None:
+    """This installation's own version of its own template (a .dev one too), else the newest
+    for a project on `current`."""
     from mvpscaffold.templates.versions import newest_version
 
     ours = Version(__version__)
-    return ours if is_default_source(src) and ours in versions else newest_version(versions)
+    if is_default_source(src) and ours in versions:
+        return ours
+    return newest_version(versions, current)
 
 
 def same_source(one: str, other: str) -> bool:

@@ -138,9 +138,14 @@ def available_versions(src: str) -> dict[Version, str]:
     return {version: versions[version] for version in sorted(v for v in versions if v is not None)}
 
 
-def newest_version(versions: dict[Version, str]) -> Version | None:
-    """The newest release offered; pre-releases only when there is nothing else (as copier does)."""
+def newest_version(versions: dict[Version, str], current: Version | None = None) -> Version | None:
+    """The newest release offered; pre-releases only when there is nothing else (as copier does),
+    or once a project is on one (`current`, a fork that tags its main): those from it on."""
     releases = [version for version in versions if not version.is_prerelease]
+    if current is not None and current.is_prerelease:
+        releases += [
+            version for version in versions if version.is_prerelease and version >= current
+        ]
     return max(releases or versions, default=None)
 
 
