@@ -178,8 +178,8 @@ def test_a_field_with_a_default_added_to_a_table_with_rows_passes_the_lint_and_f
     imports = "from datetime import UTC, date, datetime\nfrom decimal import Decimal\n"
     notes.write_text(notes.read_text().replace("from typing import", imports + "from typing import") + LATER_FIELDS)
 
-    # Written from the tables, compared against a scratch database of the same kind.
-    run("make", "migration", f"VENV={app_venv}", "m=notes gain fields with defaults")
+    # Written from the tables, compared against a scratch database of the same kind, then linted.
+    assert "Migrations lint passed" in run("make", "migration", f"VENV={app_venv}", "m=notes gain fields with defaults")
     (migration,) = (project / "my_app" / "data" / "migrations" / "versions").glob("*_notes_gain_*.py")
     written = migration.read_text()
     assert 'sa.Column("rush", sa.Boolean(), server_default=sa.false(), nullable=False)' in written
@@ -191,3 +191,17 @@ def test_a_field_with_a_default_added_to_a_table_with_rows_passes_the_lint_and_f
     assert run(python, "-c", READ_NOTE, url, *LATER_DEFAULTS) == f"{LATER_DEFAULTS!r}\n"
     run(str(app_venv / "bin" / "alembic"), "check")  # the owner's database equals the models
     run("make", "migrations-check", f"VENV={app_venv}")
+
+    # A required field without a default: `make migration` writes it and says at once, before a migrate fails.
+    notes.write_text(notes.read_text() + "    code: Annotated[str, Text(max_length=10)]\n")
+    made = subprocess.run(
+        ["make", "migration", f"VENV={app_venv}", "m=notes gain a code"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode != 0
+    assert "adding-required-field" in made.stdout + made.stderr
+    assert list((project / "my_app" / "data" / "migrations" / "versions").glob("*_notes_gain_a_code.py"))
