@@ -221,10 +221,8 @@ def test_the_merge_revision_passes_the_generated_projects_ruff(
     renders: Renders, parents: tuple[str, ...]
 ) -> None:
     """Rendered with the real template's ruff settings, docstring and annotation rules included."""
-    project = renders.copy({"project_name": "Merge Probe"})
-    owner = next(
-        f for f in migrations.version_folders(project, "merge_probe") if f.name == "versions"
-    )
+    project = renders.copy({})  # the default answers, rendered for the template tests too
+    owner = next(f for f in migrations.version_folders(project, "my_app") if f.name == "versions")
     owner.mkdir(parents=True, exist_ok=True)
     merge = owner / "20261129_153012_merge_template_0_3_0.py"
     merge.write_text(migrations.merge_revision_text("20261129_153012", parents, "0.3.0", NOW))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -237,18 +238,36 @@ YIELD_FILES = {
 
 
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
-def test_new_renders_what_copier_alone_renders(tmp_path: Path, answers: dict[str, object]) -> None:
-    """`new` adds a commit, never a byte or a mode of its own to a file (uv.lock included)."""
-    settings = [arg for key, value in answers.items() for arg in ("--set", f"{key}={value}")]
-    result = run_cli(["new", "ours", "--defaults", "--quiet", "--no-git", *settings], tmp_path)
-    assert result.exit_code == 0, result.output
+def test_new_renders_what_copier_alone_renders(
+    tmp_path: Path, renders: Renders, answers: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`new` adds a commit, never a byte or a mode of its own to a file (uv.lock included).
+
+    Plain copier's side is the run's shared render of the same answers (the one the template
+    tests read): this checkout's template, of which `new` renders the release. So the one
+    difference allowed is the source its answers file records, which must be `new`'s default.
+    """
     from mvpscaffold.templates.source import default_template
 
-    recorded = {k: v for k, v in read_answers(tmp_path / "ours").items() if not k.startswith("_")}
-    _copier_alone(*default_template(), recorded, tmp_path / "copier")
-    ours = _tree(tmp_path / "ours")
+    answers = {"project_name": "My App", **answers}  # as the shared renders name a project
+    (tmp_path / "gitconfig").write_text("", encoding="utf-8")  # no identity for `new` to guess
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    slug = re.sub(r"[^a-z0-9]+", "-", str(answers["project_name"]).lower()).strip("-")
+    folder = str(answers.get("project_slug", slug))
+    settings = [arg for key, value in answers.items() for arg in ("--set", f"{key}={value}")]
+    result = run_cli(["new", folder, "--defaults", "--quiet", "--no-git", *settings], tmp_path)
+    assert result.exit_code == 0, result.output
+    ours = _tree(tmp_path / folder)
+    theirs = _tree(renders.copy(answers))
     assert "uv.lock" in ours  # the release's lock, which `uv lock` found up to date
-    assert ours == _tree(tmp_path / "copier")
+    src, ref = default_template()
+    recorded, mode = theirs.pop(".copier-answers.yml")
+    source = re.compile(rb"^_commit: .*\n_src_path: .*\n", re.M)
+    assert len(source.findall(recorded)) == 1, recorded
+    release = f"_commit: {ref}\n_src_path: {src}\n".encode()
+    assert ours.pop(".copier-answers.yml") == (source.sub(lambda _: release, recorded), mode)
+    assert ours == theirs
 
 
 def test_new_renders_what_copier_alone_renders_from_any_template(tmp_path: Path) -> None:

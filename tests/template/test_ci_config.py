@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from generated import Renders
+from generated import ANSWER_SETS, Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,16 +109,31 @@ def github_projects(renders: Renders) -> dict[str, Path]:
     return renders.copy_all(GITHUB_ANSWERS)
 
 
+# One project per service combination, with GitLab CI. An answer set of the template tests with
+# GitLab stands in for its combination, and one without CI for the project without: the run
+# renders those anyway.
+def service_label(answers: dict[str, Any]) -> str:
+    """label() of the service answers (database, jobs) of a full answer set, defaults included."""
+    return label(
+        {"database": answers.get("database", "sqlite"), "jobs": answers.get("jobs", "embedded")}
+    )
+
+
+GITLAB_ANSWERS = {label(answers): {**answers, "ci": "gitlab"} for answers in SERVICE_ANSWERS}
+GITLAB_ANSWERS |= {service_label(a): a for a in ANSWER_SETS.values() if a.get("ci") == "gitlab"}
+NO_CI_ANSWERS = next(answers for answers in ANSWER_SETS.values() if answers.get("ci") == "none")
+
+
 @pytest.fixture(scope="module")
 def no_ci_project(renders: Renders) -> Path:
-    """The default project without CI."""
-    return renders.copy({"ci": "none"})
+    """A project without CI (NO_CI_ANSWERS)."""
+    return renders.copy(NO_CI_ANSWERS)
 
 
 @pytest.fixture(scope="module")
 def gitlab_projects(renders: Renders) -> dict[str, Path]:
-    """One project per service combination, with GitLab CI."""
-    return renders.copy_all({label(a): {**a, "ci": "gitlab"} for a in SERVICE_ANSWERS})
+    """One project per service combination, with GitLab CI (GITLAB_ANSWERS)."""
+    return renders.copy_all(GITLAB_ANSWERS)
 
 
 def offline_env() -> dict[str, str]:
@@ -708,7 +723,7 @@ def test_license_text_names_the_author(
 
 def test_readme_matches_the_project(github_projects: dict[str, Path], no_ci_project: Path) -> None:
     """The make targets it names exist, every setting is documented, sections follow the answers."""
-    projects = {**github_projects, "sqlite-embedded-none": no_ci_project}
+    projects = {**github_projects, f"{service_label(NO_CI_ANSWERS)}-none": no_ci_project}
     problems = []
     for name, project in projects.items():
         readme = (project / "README.md").read_text()
@@ -720,7 +735,8 @@ def test_readme_matches_the_project(github_projects: dict[str, Path], no_ci_proj
         undocumented = {v for v in settings_variables(project) if f"`{v}`" not in readme}
         if undocumented:
             problems.append(f"{name}: README's configuration table lacks {sorted(undocumented)}")
-        assert readme.startswith("# My App\n")
+        answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+        assert readme.startswith(f"# {answers['project_name']}\n"), name
         assert "make install && make run" in readme and "make check" in readme.split("## ")[0]
         assert ("docker compose" in readme) == (project / COMPOSE).is_file(), name
         assert ("PostgreSQL server" in readme) == ("postgresql" in name), name
