@@ -127,7 +127,7 @@ class FormField:
 
     name: str
     label: str
-    input: str  # text, textarea, number, date, datetime-local or select
+    input: str  # text, textarea, number, date, datetime-local, select, or reference (a number, the newest suggested)
     value: str
     required: bool
     limits: dict[str, object] = field(default_factory=dict)  # maxlength, min, max, step
@@ -273,8 +273,9 @@ def _form_field(container: Any, owner_id: int, field: RecordField, value: str) -
     """The input for one field: its kind, its limits, and for a reference the owner's records to choose from."""
     label, required, rule = field.label.capitalize(), field.required, field.rule
     if isinstance(rule, Reference):
-        choices = _choices(container, owner_id, rule, value)
-        return FormField(field.name, label, "select", value, required, options=choices)
+        choices, more = _choices(container, owner_id, rule, value)
+        kind = "reference" if more else "select"  # more than a drop-down holds: any one by its number
+        return FormField(field.name, label, kind, value, required, options=choices)
     if field.type is bool:
         return FormField(field.name, label, "select", value, required, options=[("true", "Yes"), ("false", "No")])
     if isinstance(rule, Text):
@@ -287,14 +288,15 @@ def _form_field(container: Any, owner_id: int, field: RecordField, value: str) -
     return FormField(field.name, label, "datetime-local" if field.type is datetime else "date", value, required)
 
 
-def _choices(container: Any, owner_id: int, rule: Reference, current: str) -> list[tuple[str, str]]:
-    """The owner's newest records of the referenced resource (and the one chosen), as (id, how it reads) pairs."""
+def _choices(container: Any, owner_id: int, rule: Reference, current: str) -> tuple[list[tuple[str, str]], bool]:
+    """A reference's (id, how it reads) choices: the owner's newest records and the one chosen; whether more exist."""
     target = _service_of(container, rule.to)
-    records = target.list_page(owner_id, PageRequest(MAX_PAGE_SIZE)).items
+    page = target.list_page(owner_id, PageRequest(MAX_PAGE_SIZE))
+    records = page.items
     if current.isdigit() and int(current) not in {record.id for record in records}:
         with suppress(NotFound):  # deleted meanwhile: the form says so when it is sent
             records.append(target.get(owner_id, int(current)))
-    return [(str(record.id), _reads(record)) for record in records]
+    return [(str(record.id), _reads(record)) for record in records], page.next_cursor is not None
 
 
 def _labels(
