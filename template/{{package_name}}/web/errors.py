@@ -10,10 +10,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..data.releases import schema_state
 from ..domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -119,14 +121,42 @@ async def _http_error(page: ErrorPage, request: Request, error: Exception) -> Re
     return problem(request, error.status_code, str(error.detail), headers=error.headers)
 
 
-async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    # Connection refused or lost, pool exhausted, database locked: a 503 tells clients and load balancers
-    # to retry later. The pool drops its dead connections, so the next request reconnects by itself.
+async def _database_error(page: ErrorPage, request: Request, error: Exception) -> Response:
+    """503 for a database that cannot answer now, or whose schema is behind the code; any other error is a 500."""
     cause = getattr(error, "orig", None) or error
-    logger.error("database_unavailable", error_type=type(cause).__name__, reason=str(cause).partition("\n")[0])
-    return problem(
-        request, 503, "The database is not available right now; try again shortly.", headers={"Retry-After": "5"}
-    )
+    container = request.app.state.container
+    if _schema_refused(cause) and await run_in_threadpool(schema_state, container.engine) == "behind":
+        # A table or column of this code is missing: a resource added to a running `make run` before
+        # `make migrate`, or a release whose release step has not run. Readiness says so too.
+        logger.error("database_behind", reason=str(cause).partition("\n")[0], fix="make migrate (the release step)")
+        if container.settings.environment != "production":
+            return _unavailable(page, request, "The database is behind the code: run `make migrate`, then reload.")
+    elif isinstance(error, ProgrammingError):
+        raise error  # a statement the database cannot run: a bug, for the 500 handler
+    else:
+        # Connection refused or lost, pool exhausted, database locked: clients and load balancers retry
+        # later. The pool drops its dead connections, so the next request reconnects by itself.
+        logger.error("database_unavailable", error_type=type(cause).__name__, reason=str(cause).partition("\n")[0])
+    return _unavailable(page, request, "The database is not available right now; try again shortly.")
+
+
+def _schema_refused(cause: object) -> bool:
+    """Whether the database refused a statement over its schema rather than being out of reach.
+
+    PostgreSQL names a missing table or column (SQLSTATE 42P01, 42703); SQLite says only SQLITE_ERROR.
+    """
+    missing = getattr(cause, "sqlstate", None) in ("42P01", "42703")
+    return missing or getattr(cause, "sqlite_errorname", None) == "SQLITE_ERROR"
+
+
+def _unavailable(page: ErrorPage, request: Request, detail: str) -> Response:
+    """A 503 that says when to come back: the error page for a browser, problem details for a program."""
+    retry = {"Retry-After": "5"}
+    if not _is_page(request):
+        return problem(request, 503, detail, headers=retry)
+    response = page(request, getattr(request.state, "visitor", None), 503, detail)
+    response.headers.update(retry)
+    return response
 
 
 def _unexpected_error_handler(
@@ -159,6 +189,6 @@ def register_error_handlers(app: FastAPI, *, unexpected_error_headers: Mapping[s
     app.add_exception_handler(DomainError, partial(_domain_error, page))
     app.add_exception_handler(RequestValidationError, partial(_invalid_request, page))
     app.add_exception_handler(StarletteHTTPException, partial(_http_error, page))
-    for database_error in (OperationalError, InterfaceError, PoolTimeoutError):
-        app.add_exception_handler(database_error, _database_unavailable)
+    for database_error in (OperationalError, InterfaceError, PoolTimeoutError, ProgrammingError):
+        app.add_exception_handler(database_error, partial(_database_error, page))
     app.add_exception_handler(Exception, _unexpected_error_handler(unexpected_error_headers))

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request id and the access log."""
+"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware): request id and the access log, HEAD answered as GET."""
 
 import time
 
@@ -54,3 +54,31 @@ class RequestContextMiddleware:
                 status=status,
                 duration_ms=duration_ms,
             )
+
+
+class HeadAsGetMiddleware:
+    """Answers HEAD like GET, without the body: uptime monitors and link checkers ask with HEAD.
+
+    FastAPI's routes take only the methods they name (starlette's add HEAD to GET, FastAPI's do not),
+    so every GET route would answer HEAD with 405. The app inside sees a GET; the access log outside
+    still says HEAD. The headers are the GET's, Content-Length included, as HTTP asks.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call; anything but a HEAD request passes straight through."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        # A copy: the server keeps its own scope, which still says HEAD.
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)

@@ -2,34 +2,32 @@
 
 `owned_api(NoteService, "/api/notes")` serves create, list, read, change and delete, and
 `owned_pages(NoteService, "/notes")` the list with a form for a new record (`notes.html`) and an
-edit form per record (`note_edit.html`). A `{name}` in the prefix is a reference the path fixes
-(`/api/invoices/{invoice_id}/lines`): the records listed and made there are that invoice's, which
-must be the caller's. Another account's record answers 404, exactly like a missing one. A route of
-a resource's own goes in its module, beside these.
+edit form per record (`note_edit.html`); web/record_forms.py says what their inputs are. A `{name}`
+in the prefix is a reference the path fixes (`/api/invoices/{invoice_id}/lines`): the records
+listed and made there are that invoice's, which must be the caller's. Another account's record
+answers 404, exactly like a missing one. A route of a resource's own goes in its module, beside these.
 """
 
 import inspect
 import re
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from ..data.tables import TABLES
 from ..domain.errors import NotFound, ValidationFailed
-from ..domain.pagination import MAX_PAGE_SIZE, Cursor, PageRequest
+from ..domain.pagination import Cursor, PageRequest
 from ..domain.records import MAX_INTEGER, MIN_INTEGER, Number, Record, Reference, Text, fields, label_of
 from ..domain.records import Field as RecordField
 from ..services.records import OwnedService
 from .dependencies import ContainerDep, CurrentAccount, check_verified_if_required
 from .pages.browser_session import CsrfChecked, SignedInAccount, check_verified_page_if_required
 from .pages.rendering import redirect, render
+from .record_forms import form_field, reference_labels, shown, submit
 from .schemas import Page, PageQuery
 
 Service = type[OwnedService[Any]]
@@ -121,19 +119,6 @@ def owned_api(service: Service, prefix: str) -> APIRouter:
     return router
 
 
-@dataclass(frozen=True, slots=True)
-class FormField:
-    """One input of a record's form, as `record_field` in `_macros.html` draws it."""
-
-    name: str
-    label: str
-    input: str  # text, textarea, number, date, datetime-local or select
-    value: str
-    required: bool
-    limits: dict[str, object] = field(default_factory=dict)  # maxlength, min, max, step
-    options: list[tuple[str, str]] = field(default_factory=list)  # a select's (value, label) pairs
-
-
 def owned_pages(service: Service, prefix: str) -> APIRouter:
     """The pages of one owned resource under `prefix`: forms post, then redirect; they work without JavaScript."""
     record = service.record
@@ -157,7 +142,7 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
     def page(request: Request, account: Any, container: Any, path: Mapping[str, int], **context: Any) -> Response:
         """The list page, or with a `record_id` the edit page, with its form (`draft`, `errors`) filled in."""
         draft, errors = context.pop("draft", {}), context.pop("errors", {})
-        form = [_form_field(container, account.id, field, draft.get(field.name, "")) for field in given]
+        form = [form_field(container, account.id, field, draft.get(field.name, "")) for field in given]
         template = f"{_snake(record)}_edit.html" if "record_id" in context else f"{table}.html"
         context |= {"names": names, "form": form, "errors": errors, "url": url(path)}
         return render(request, template, account=account, **context)
@@ -170,7 +155,7 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
         except ValidationFailed:  # an edited or stale link: the newest page is the useful answer
             return redirect(url(path))
         more = url(path, found.next_cursor.encode()) if found.next_cursor else None
-        labels = _labels(container, account.id, given, found.items)
+        labels = reference_labels(container, account.id, given, found.items)
         return page(request, account, container, path, records=found.items, labels=labels, cursor=cursor,
                     next_url=more, **context)  # fmt: skip
 
@@ -183,20 +168,20 @@ def owned_pages(service: Service, prefix: str) -> APIRouter:
         def write(form: dict[str, Any]) -> object:
             return _path_is_found(lambda: container.service(service).create(account.id, {**path, **form}), path)
 
-        errors = _submit(write, create, values)
+        errors = submit(write, create, values)
         if not errors:
             return redirect(url(path))
         return listing(request, account, container, path, status_code=422, draft=values, errors=errors)
 
     def edit_form(request: Request, account: Any, container: Any, **path: int) -> Response:
         found = _owned(container.service(service), account.id, path.pop(record_id), path)
-        draft = {field.name: _shown(getattr(found, field.name)) for field in given}
+        draft = {field.name: shown(getattr(found, field.name)) for field in given}
         return page(request, account, container, path, record_id=found.id, draft=draft)
 
     def edit_record(request: Request, account: Any, container: Any, **values: Any) -> Response:
         path = {name: values.pop(name) for name in (*fixed, record_id)}
         found = _owned(container.service(service), account.id, path.pop(record_id), path)
-        errors = _submit(lambda form: container.service(service).update(account.id, found.id, form), create, values)
+        errors = submit(lambda form: container.service(service).update(account.id, found.id, form), create, values)
         if not errors:
             return redirect(url(path))
         return page(request, account, container, path, record_id=found.id, status_code=422, draft=values, errors=errors)
@@ -250,102 +235,6 @@ def _path_is_found(write: Callable[[], Any], path: Mapping[str, int]) -> Any:
         if error.field in path:
             raise NotFound(error.message) from None
         raise
-
-
-def _submit(
-    write: Callable[[dict[str, Any]], object], schema: type[BaseModel], posted: Mapping[str, str]
-) -> dict[str, str]:
-    """Parse a posted form with the API's schema and write it; the reasons by field name when either refuses."""
-    given = {name: _utc(value) for name, value in posted.items() if value.strip()}
-    try:
-        write(schema.model_validate(given).model_dump())
-    except ValidationError as error:
-        errors: dict[str, str] = {}
-        for problem in error.errors():
-            errors.setdefault(str(problem["loc"][0]) if problem["loc"] else "form", problem["msg"])
-        return errors
-    except ValidationFailed as error:
-        return {error.field or "form": error.message}
-    return {}
-
-
-def _form_field(container: Any, owner_id: int, field: RecordField, value: str) -> FormField:
-    """The input for one field: its kind, its limits, and for a reference the owner's records to choose from."""
-    label, required, rule = field.label.capitalize(), field.required, field.rule
-    if isinstance(rule, Reference):
-        choices = _choices(container, owner_id, rule, value)
-        return FormField(field.name, label, "select", value, required, options=choices)
-    if field.type is bool:
-        return FormField(field.name, label, "select", value, required, options=[("true", "Yes"), ("false", "No")])
-    if isinstance(rule, Text):
-        kind = "textarea" if rule.multiline else "text"
-        return FormField(field.name, label, kind, value, required, {"maxlength": rule.max_length})
-    if isinstance(rule, Number):
-        step = 1 if field.type is int else Decimal(1).scaleb(-rule.places)
-        limits: dict[str, object] = {"min": rule.min, "max": rule.max, "step": step}
-        return FormField(field.name, label, "number", value, required, limits)
-    return FormField(field.name, label, "datetime-local" if field.type is datetime else "date", value, required)
-
-
-def _choices(container: Any, owner_id: int, rule: Reference, current: str) -> list[tuple[str, str]]:
-    """The owner's newest records of the referenced resource (and the one chosen), as (id, how it reads) pairs."""
-    target = _service_of(container, rule.to)
-    records = target.list_page(owner_id, PageRequest(MAX_PAGE_SIZE)).items
-    if current.isdigit() and int(current) not in {record.id for record in records}:
-        with suppress(NotFound):  # deleted meanwhile: the form says so when it is sent
-            records.append(target.get(owner_id, int(current)))
-    return [(str(record.id), _reads(record)) for record in records]
-
-
-def _labels(
-    container: Any, owner_id: int, given: Sequence[RecordField], records: Sequence[Record]
-) -> dict[str, dict[int, str]]:
-    """How the records a page's references name read, by field and id: one statement per resource referred to.
-
-    A list page shows `customer_id` as the customer reads, as the form's choice does; the records are read
-    among the owner's own, like every reference.
-    """
-    references = {field.name: field.rule.to for field in given if isinstance(field.rule, Reference)}
-    wanted: dict[str, set[int]] = {}
-    for name, table in references.items():
-        ids = wanted.setdefault(table, set())
-        ids.update(value for record in records if (value := getattr(record, name)) is not None)
-    read: dict[str, dict[int, str]] = {}
-    for table, ids in wanted.items():
-        found = _service_of(container, table).get_many(owner_id, ids)
-        read[table] = {record_id: _reads(record) for record_id, record in found.items()}
-    return {name: read[table] for name, table in references.items()}
-
-
-def _service_of(container: Any, table: str) -> OwnedService[Any]:
-    """The use cases of the resource stored in `table`."""
-    return next(found for found in container.resources.values() if TABLES[found.record].name == table)
-
-
-def _reads(record: Record) -> str:
-    """How a record reads where another names it: its first one-line text (a customer's name), else `customer 7`."""
-    title = next((f.name for f in fields(type(record)) if isinstance(f.rule, Text) and not f.rule.multiline), None)
-    return str(getattr(record, title)) if title else f"{label_of(type(record))} {record.id}"
-
-
-def _shown(value: object) -> str:
-    """A stored value as a form input shows it: `datetime-local` in UTC, booleans as the select's values."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
-    return str(value)
-
-
-def _utc(value: str) -> str:
-    """A `datetime-local` input's value (no offset) read as UTC; any other value stays as it is."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return parsed.replace(tzinfo=UTC).isoformat() if "T" in value and parsed.tzinfo is None else value
 
 
 def _snake(record: type[Record]) -> str:
