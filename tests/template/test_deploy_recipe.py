@@ -97,11 +97,32 @@ def test_every_production_compose_file_matches_the_schema_and_the_recipe(
             assert service["environment"]["FORWARDED_ALLOW_IPS"] == caddy_address
             # Secrets come from the environment (.env on the server), never from this file.
             assert service["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+            # Production refuses the console e-mail backend and an APP_URL that is not https.
+            assert service["environment"]["EMAIL_BACKEND"] == "smtp"
+            assert service["environment"]["SMTP_HOST"].startswith("${SMTP_HOST:?")
+            assert service["environment"]["APP_URL"] == "${APP_URL:-https://${SITE_ADDRESS}}"
         assert all(
             service.get("restart") in {"unless-stopped", "no"} for service in services.values()
         )
         assert {"80:80", "443:443"} <= set(services["caddy"]["ports"])
         assert "published" not in json.dumps({k: services[k] for k in apps})  # only Caddy listens
+
+
+def test_the_documented_env_file_sets_what_production_requires(
+    projects: dict[str, Path],
+) -> None:
+    """The .env docs/deployment.md has the founder write names the SMTP server to send with."""
+    required = {"SITE_ADDRESS", "SECRET_KEY", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD"}
+    required.add("EMAIL_FROM")
+    for name, project in projects.items():
+        guide = (project / "docs" / "deployment.md").read_text()
+        env_file = guide.split("cat > .env <<'ENV'\n", 1)[1].split("\nENV\n", 1)[0]
+        variables = {
+            line.split("=", 1)[0]
+            for line in env_file.splitlines()
+            if "=" in line and not line.startswith("#")
+        }
+        assert required <= variables, f"{name}: {sorted(required - variables)}"
 
 
 def test_the_schema_rejects_a_broken_compose_file(
