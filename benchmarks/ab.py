@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # the folder is not a package: imported by path
+    PRODUCTION_MAIL,
     create_postgres_database,
     delete_redis_keys,
     drop_postgres_database,
@@ -93,7 +94,8 @@ def measure(arm: Arm, args: argparse.Namespace, env: dict[str, str], log: Path) 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     package = next(path.parent.parent.name for path in arm.project.glob("*/web/app.py"))
-    production = env | {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(48)}
+    production = env | PRODUCTION_MAIL
+    production |= {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(48)}
     with log.open("ab") as output:
         server = subprocess.Popen(
             server_command(arm.server, args.venv, package, port),

@@ -30,6 +30,10 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import PRODUCTION_MAIL  # the folder is not a package: imported by path
+
 PASSWORD = "flood-benchmark password 1"
 
 
@@ -51,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         env = {
             **os.environ,
+            **PRODUCTION_MAIL,
             "ENVIRONMENT": "production",
             "SECRET_KEY": "flood-benchmark-" + "s" * 32,
             # Inside data/, as production requires; removed first, so each run starts empty.

@@ -38,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # the folder is not a package: imported by path
+    PRODUCTION_MAIL,
     RssSampler,
     cpu_model,
     create_postgres_database,
@@ -268,7 +269,8 @@ def serve_and_load(
     project: Path, venv: Path, env: dict[str, str], args: argparse.Namespace, server_log: Path
 ) -> dict[str, Any]:
     """`make serve` in production mode; the open-loop scenarios, then the closed-loop stress."""
-    production = env | {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(48)}
+    production = env | PRODUCTION_MAIL
+    production |= {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(48)}
     with server_log.open("wb") as log:
         server = subprocess.Popen(
             ["make", "serve", f"VENV={venv}"],

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -54,6 +58,41 @@ def app_env(app_venv: Path, **settings: str) -> dict[str, str]:
     )
     env.update(settings)
     return env
+
+
+def production_mail(smtp_port: int | None = None) -> dict[str, str]:
+    """The e-mail settings production requires, and the https:// APP_URL its links start with.
+
+    The SMTP server is 127.0.0.1 at `smtp_port` (a `smtp_server`), by default a port nobody listens
+    on: a test that sends no e-mail needs no server; one that does fails to send, and prints none.
+    """
+    return {
+        "EMAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port or free_port()),
+        "SMTP_USE_TLS": "false",
+        "APP_URL": "https://app.example.com",
+    }
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[Any]:
+    """A running SMTP server: the one generated projects test with (tests/integration/).
+
+    Its `port` goes to `production_mail`; `recorder.recipients` lists each message's recipients.
+    """
+    path = Path(__file__).parents[1] / "template" / "tests" / "integration" / "email_support.py"
+    name = f"email_support_{uuid.uuid4().hex}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+        with module.LocalSmtpServer() as server:
+            yield server
+    finally:
+        del sys.modules[name]
 
 
 def run_in_app_venv(project: Path, app_venv: Path, env: dict[str, str], *args: str) -> str:

@@ -12,9 +12,11 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import template_repos
+from app_server import smtp_server
 from generated import Renders
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -159,6 +161,13 @@ def checkout_builds(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 def _no_user_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own ~/.config/mvpscaffold/defaults.yml must not change test results."""
     monkeypatch.setenv("MVPSCAFFOLD_CONFIG", os.devnull)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Any]:
+    """An SMTP server on 127.0.0.1 at `mailbox.port`; `mailbox.recorder` keeps what it is sent."""
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

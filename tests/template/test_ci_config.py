@@ -420,6 +420,34 @@ def test_ci_runs_every_check_through_existing_make_targets(
         assert text.index("make lock-check") < text.index("make install"), ci_file
 
 
+def make_output(project: Path, *args: str) -> str:
+    """The output of `make ARGS` in `project` (`-n`: the commands it would run)."""
+    env = {key: value for key, value in os.environ.items() if key not in {"HOST", "ENVIRONMENT"}}
+    done = subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_serve_listens_on_this_machine_and_says_which_mode_it_runs(
+    no_ci_project: Path,
+) -> None:
+    """`make serve` runs with the owner's settings (development unless ENVIRONMENT says otherwise):
+    it listens on 127.0.0.1 unless HOST says otherwise, and its help does not call it production."""
+    assert "--host 127.0.0.1 " in make_output(no_ci_project, "-n", "serve")
+    assert "--host 0.0.0.0 " in make_output(no_ci_project, "-n", "serve", "HOST=0.0.0.0")
+    help_lines = make_output(no_ci_project, "help").splitlines()
+    help_line = next(line for line in help_lines if line.split()[0] == "serve")
+    assert "Production server" not in help_line
+    assert "production mode only with ENVIRONMENT=production" in help_line
+
+
 def test_no_ci_file_when_ci_is_none(no_ci_project: Path) -> None:
     project = no_ci_project
     assert not (project / ".github").exists()

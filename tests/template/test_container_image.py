@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import requests
-from app_server import free_port, sign_up_and_log_in
+from app_server import free_port, production_mail, sign_up_and_log_in
 from conftest import IN_CI
 from container_image import (
     Buildah,
@@ -142,12 +142,13 @@ def test_image_migrates_serves_and_runs_jobs_as_non_root_with_a_working_healthch
     buildah: Buildah,
     base_image: str,
     unique_name: str,
+    mailbox: Any,
     request: pytest.FixtureRequest,
 ) -> None:
     project = render(copie, answers)
     lock(project)  # the image installs from uv.lock, which `mvpscaffold new` writes
     package = str(answers.get("package_name", "my_app"))
-    env = {"SECRET_KEY": secrets.token_urlsafe(48)}
+    env = {"SECRET_KEY": secrets.token_urlsafe(48), **production_mail(mailbox.port)}
     admin_url = redis_url = None
     if answers.get("database") == "postgresql":
         admin_url = request.getfixturevalue("postgres_admin_url")
@@ -206,12 +207,14 @@ def test_image_migrates_serves_and_runs_jobs_as_non_root_with_a_working_healthch
                 probe = buildah.run_args(container, {"UVICORN_PORT": port})
                 assert subprocess.run([*probe, *healthcheck], timeout=60).returncode == 0
 
-                # Sign-up enqueues the welcome e-mail; the image's worker prints it (console backend).
+                # Sign-up enqueues the welcome e-mail; the image's worker sends it over SMTP.
                 email = f"{unique_name}@example.com"
                 sign_up_and_log_in(base_url, email)
                 worker = [*entrypoint, "python", "-m", f"{package}.jobs.worker"]
-                with running([*buildah.run_args(container, env), *worker]) as jobs:
-                    wait_until(lambda: f"To: {email}" in jobs.output(), "the worker sends mail")
+                with running([*buildah.run_args(container, env), *worker]):
+                    wait_until(
+                        lambda: [email] in mailbox.recorder.recipients, "the worker sends mail"
+                    )
             unhealthy = subprocess.run([*probe, *healthcheck], capture_output=True, timeout=60)
             assert unhealthy.returncode != 0, "the healthcheck passes with the server stopped"
         finally:

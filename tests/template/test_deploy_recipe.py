@@ -6,11 +6,14 @@ Backups: each database's backup is restored into an empty database and every row
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,11 +97,32 @@ def test_every_production_compose_file_matches_the_schema_and_the_recipe(
             assert service["environment"]["FORWARDED_ALLOW_IPS"] == caddy_address
             # Secrets come from the environment (.env on the server), never from this file.
             assert service["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+            # Production refuses the console e-mail backend and an APP_URL that is not https.
+            assert service["environment"]["EMAIL_BACKEND"] == "smtp"
+            assert service["environment"]["SMTP_HOST"].startswith("${SMTP_HOST:?")
+            assert service["environment"]["APP_URL"] == "${APP_URL:-https://${SITE_ADDRESS}}"
         assert all(
             service.get("restart") in {"unless-stopped", "no"} for service in services.values()
         )
         assert {"80:80", "443:443"} <= set(services["caddy"]["ports"])
         assert "published" not in json.dumps({k: services[k] for k in apps})  # only Caddy listens
+
+
+def test_the_documented_env_file_sets_what_production_requires(
+    projects: dict[str, Path],
+) -> None:
+    """The .env docs/deployment.md has the founder write names the SMTP server to send with."""
+    required = {"SITE_ADDRESS", "SECRET_KEY", "SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD"}
+    required.add("EMAIL_FROM")
+    for name, project in projects.items():
+        guide = (project / "docs" / "deployment.md").read_text()
+        env_file = guide.split("cat > .env <<'ENV'\n", 1)[1].split("\nENV\n", 1)[0]
+        variables = {
+            line.split("=", 1)[0]
+            for line in env_file.splitlines()
+            if "=" in line and not line.startswith("#")
+        }
+        assert required <= variables, f"{name}: {sorted(required - variables)}"
 
 
 def test_the_schema_rejects_a_broken_compose_file(
@@ -228,9 +252,12 @@ def test_a_sqlite_backup_restores_every_row(
     env = {"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "JOBS_SQLITE_PATH": str(tmp_path / "j.db")}
     python_in(app_venv, project, env, "-m", "my_app.cli", "release")
     python_in(app_venv, project, env, "-c", SEED, url)
-    out = python_in(app_venv, project, env, "-m", "my_app.cli", "backup", str(tmp_path / "backups"))
+    with umask(0o022):  # the usual one: new files readable by everyone unless made private
+        backup = ["-m", "my_app.cli", "backup", str(tmp_path / "backups")]
+        out = python_in(app_venv, project, env, *backup)
     [copy] = (tmp_path / "backups").glob("app-*.sqlite3")
     assert str(copy) in out
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # it holds every password hash
     restored = tmp_path / "restored.sqlite3"  # the restore: the copy put where the database goes
     shutil.copyfile(copy, restored)
     original = json.loads(python_in(app_venv, project, env, "-c", ROWS, url))
@@ -239,6 +266,16 @@ def test_a_sqlite_backup_restores_every_row(
         json.loads(python_in(app_venv, project, env, "-c", ROWS, f"sqlite:///{restored}"))
         == original
     )
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """This process's umask (and its children's) set to `mask` meanwhile."""
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def postgres_tools() -> Path:
@@ -272,14 +309,16 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_every_row(
         backups = tmp_path / "backups"
         backups.mkdir()
         path = f"{tools}{os.pathsep}{os.environ['PATH']}"
-        done = subprocess.run(
-            ["sh", str(project / DEPLOY / "backup.sh")],
-            env={**os.environ, **pg, "BACKUP_DIR": str(backups), "PATH": path},
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        with umask(0o022):  # the usual one: new files readable by everyone unless made private
+            done = subprocess.run(
+                ["sh", str(project / DEPLOY / "backup.sh")],
+                env={**os.environ, **pg, "BACKUP_DIR": str(backups), "PATH": path},
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         [dump] = backups.glob(f"{source}-*.dump")
         assert not list(backups.glob("*.partial"))
+        assert stat.S_IMODE(dump.stat().st_mode) == 0o600  # it holds every password hash
         # The restore docs/deployment.md gives, into an empty database.
         restore = [str(tools / "pg_restore"), "--no-owner", "--dbname", target, str(dump)]
         done = subprocess.run(

@@ -239,6 +239,9 @@ def test_production_refuses_to_start_with_unsafe_settings(
     last_line = done.stderr.strip().splitlines()[-1]
     assert last_line.startswith("Invalid configuration: SECRET_KEY"), done.stderr[-2000:]
     assert "DEBUG" in last_line
+    # The defaults would log every e-mail (password-reset links too), with links to localhost.
+    assert "EMAIL_BACKEND must be smtp in production" in last_line
+    assert "APP_URL must be the site's public https:// address" in last_line
     assert "too-short-secret-value" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
 

@@ -1,4 +1,4 @@
-"""A generated project run the way its README runs production: `make serve` with ENVIRONMENT=production.
+"""A generated project's `make serve` in production mode, with the settings production requires.
 
 What a curl against the running app sees: no server banner, the security headers, no API docs and
 no metrics without their token; and SIGTERM stops every server process cleanly.
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from app_server import app_env, free_port
+from app_server import app_env, free_port, production_mail
 from generated import ANSWER_SETS, render
 
 pytestmark = pytest.mark.slow
@@ -65,6 +65,7 @@ def test_make_serve_in_production_sends_no_banner_and_stops_cleanly(
         app_venv,
         ENVIRONMENT="production",
         SECRET_KEY=secrets.token_urlsafe(32),
+        **production_mail(),
         REDIS_URL=redis_url,
         JOBS_QUEUE_NAME=f"serve-{uuid.uuid4().hex[:10]}",
         LOG_LEVEL="INFO",

@@ -30,7 +30,14 @@ from typing import Any
 
 import pytest
 import requests
-from app_server import admin_sql, app_env, caddy_binary, free_port, run_in_app_venv
+from app_server import (
+    admin_sql,
+    app_env,
+    caddy_binary,
+    free_port,
+    production_mail,
+    run_in_app_venv,
+)
 from generated import ANSWER_SETS, render
 from test_scale_out import Process, _delete_redis_keys, image_command, start, wait_for
 
@@ -296,6 +303,7 @@ def production_env(app_venv: Path, **settings: str) -> dict[str, str]:
         LOG_LEVEL="INFO",
         LOG_FORMAT="json",
         SHUTDOWN_DRAIN_SECONDS=DRAIN_SECONDS,
+        **production_mail(),
         **settings,
     )
 
