@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import StaticPool
 
@@ -57,6 +57,33 @@ def build_engine(
     if slow_query_ms is not None:
         install_slow_query_log(engine, slow_query_ms)
     return engine
+
+
+def build_migration_engine(database_url: str) -> Engine:
+    """An engine of one connection for the migrations: on SQLite, with real transactions and foreign keys off.
+
+    Python's sqlite3 driver sends no BEGIN before a CREATE, DROP or ALTER, so a migration that failed
+    halfway would keep its first steps (a batch table copy, `_alembic_tmp_<table>`) and every retry would
+    trip over them. Here SQLAlchemy begins each transaction itself (BEGIN IMMEDIATE: the write lock at
+    once, waiting busy_timeout for a writer of the app), and a failed migration is rolled back whole.
+    Foreign keys are off, outside any transaction where the PRAGMA takes effect: batch mode rebuilds a
+    table by copying it and dropping the old one, and with them on, that drop would delete (ON DELETE
+    CASCADE) or refuse the rows that point at it. The migrations check every reference before they commit.
+    """
+    engine = build_engine(database_url, pool_size=1, max_overflow=0)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _leave_transactions_to_sqlalchemy)
+        event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+def _leave_transactions_to_sqlalchemy(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN off: `_begin_immediately` sends it
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _begin_immediately(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _drop_row_values(context: ExceptionContext) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar, final
 
-from sqlalchemy import ColumnElement, Executable, Table, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Executable, Result, Table, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,7 @@ class SqlRecords(Generic[T]):
         self._check_references(owner_id, values)
         table = self._table
         statement = insert(table).values(**values, owner_id=owner_id, created_at=now, updated_at=now)
-        return self._to_record(self._session.execute(statement.returning(*table.c)).one())
+        return self._to_record(self._write(owner_id, values, statement.returning(*table.c)).one())
 
     def get(self, owner_id: int, record_id: int) -> T | None:
         """The owner's record with this id, if any."""
@@ -92,7 +92,7 @@ class SqlRecords(Generic[T]):
         """Change the given fields in one statement; None when there is no such record."""
         self._check_references(owner_id, changes)
         statement = update(self._table).where(*self._one_of(owner_id, record_id)).values(**changes, updated_at=now)
-        row = self._session.execute(statement.returning(*self._table.c)).first()
+        row = self._write(owner_id, changes, statement.returning(*self._table.c)).first()
         return self._to_record(row) if row else None
 
     def delete(self, owner_id: int, record_id: int) -> bool:
@@ -104,6 +104,22 @@ class SqlRecords(Generic[T]):
             label = label_of(self._record)
             message = f"{label} {record_id} is still referenced by other records; change or delete them first."
             raise Conflict(message) from None
+
+    def _write(self, owner_id: int, values: Mapping[str, object], statement: Executable) -> Result[Any]:
+        """Run an insert or update whose references were checked; one deleted since is the same ValidationFailed.
+
+        Another request can delete the record a reference names between the check and this statement (a
+        customer deleted while an invoice for them is saved): the foreign key refuses the row. PostgreSQL
+        accepts nothing more in a transaction after that, and the use case fails anyway, so it is rolled
+        back and the check runs again in a new one: it names the missing record, exactly as if it had been
+        missing from the start. Any other refusal is raised as it was.
+        """
+        try:
+            return self._session.execute(statement)
+        except IntegrityError:
+            self._session.rollback()
+            self._check_references(owner_id, values)
+            raise
 
     def _one_of(self, owner_id: int, record_id: int) -> tuple[ColumnElement[bool], ...]:
         return owned_by(self._table, owner_id), self._table.c.id == record_id

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..observability.logging import get_logger
-from .engine import build_engine
+from .engine import build_migration_engine
 from .revisions import alembic_config
 from .tables.releases import ReleaseRow
 
@@ -54,7 +54,7 @@ def release(database_url: str, version: str, git_commit: str, *, lock_timeout: f
     Returns the release recorded, or None when there was nothing to record: the same version and
     commit as the last release, and no migration to apply (a release step run twice).
     """
-    engine = build_engine(database_url, pool_size=1, max_overflow=0)
+    engine = build_migration_engine(database_url)
     try:
         with engine.connect() as connection:
             postgres = connection.dialect.name == "postgresql"

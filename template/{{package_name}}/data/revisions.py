@@ -231,7 +231,10 @@ def _run(action: str, rest: list[str]) -> str:
     if action == "new" and rest:
         written = new_revision(rest[0], rest[1] if len(rest) > 1 else "sqlite://")
         if written is None:
-            return "The migrations already match the tables: no migration written. Change data/tables/ first."
+            return (
+                "The migrations already match the tables: no migration written. Change a resource's fields"
+                " in domain/<resource>.py, or a table of your own in data/tables/, first."
+            )
         return f"Wrote {written.relative_to(PROJECT_ROOT)}"
     if action == "merge":
         return f"Wrote {merge_heads().relative_to(PROJECT_ROOT)}"
