@@ -189,6 +189,6 @@ def run_make(
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,  # a hang guard: six resources' `make check` takes minutes on a busy machine
         check=False,
     )
