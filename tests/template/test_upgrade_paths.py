@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 from generated import check_env, run_make
-from packaging.version import parse
+from packaging.version import Version, parse
 from template_repos import generate, isolated_home, run  # noqa: F401 - isolated_home is a fixture
 
 from mvpscaffold import __version__
-from mvpscaffold.templates import source
+from mvpscaffold.projects import add
 from mvpscaffold.projects.add import add_resource
 from mvpscaffold.projects.resource_spec import parse_field
 from mvpscaffold.projects.update import update_project
+from mvpscaffold.templates import source
 from mvpscaffold.templates.versions import parse_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -379,11 +380,14 @@ def test_a_project_of_0_3_0_with_added_resources_updates_keeping_its_rows(
     app_venv: Path,
     tmp_path: Path,
     isolated_home: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     kind, url = database
     src, _ref = source.default_template()
     project = generate(src, tmp_path / "shop", "0.3.0", {"project_name": "Shop", "database": kind})
     # As 0.3.0's `add resource` left them: the resources' files, and their lines in bootstrap.py.
+    # Today's refuses a 0.3.0 project (it would not edit bootstrap.py): stand in for 0.3.0's.
+    monkeypatch.setattr(add, "FIRST_ADDABLE", Version("0.3.0"))
     add_resource(
         project,
         "invoices",
