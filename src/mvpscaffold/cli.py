@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from typer import Argument, Option
@@ -81,24 +81,15 @@ def reported_errors(interrupted: str = "Interrupted; nothing was written.") -> I
         fail(Interrupted(interrupted))
 
 
-@contextmanager
-def written_to(stream: TextIO) -> Iterator[None]:
-    """Write to stream; a reader who closed the pipe (`| head -1`) ends our output, not our work.
-
-    The rest of what we write goes to /dev/null; the command carries on to its own exit code.
-    """
+def say(text: str, *, err: bool = False) -> None:
+    """Print on stdout (stderr with err); a reader who closed the pipe (`| head -1`) ends our
+    output, not our work: the rest goes to /dev/null and the command keeps its own exit code."""
+    stream = sys.stderr if err else sys.stdout
     try:
-        yield
+        typer.echo(text, file=stream)
         stream.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-
-
-def say(text: str, *, err: bool = False) -> None:
-    """Print one line on stdout (stderr with err), as long as someone reads it."""
-    stream = sys.stderr if err else sys.stdout
-    with written_to(stream):
-        typer.echo(text, file=stream)
 
 
 def as_reported(error: Exception) -> MvpScaffoldError:
